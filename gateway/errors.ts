@@ -1,0 +1,73 @@
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+
+/** The OpenAI error shape every error response uses. */
+export interface OpenAIErrorBody {
+  error: { message: string; type: string; param: string | null; code: string | null };
+}
+
+/** Base of every error the API returns on purpose; mapped to HTTP in one place (`toErrorResponse`). */
+export class ApiError extends Error {
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly type: string,
+    message: string,
+    readonly code: string | null = null,
+    readonly param: string | null = null,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+
+  toBody(): OpenAIErrorBody {
+    return { error: { message: this.message, type: this.type, param: this.param, code: this.code } };
+  }
+}
+
+export class InvalidRequestError extends ApiError {
+  constructor(message: string, param: string | null = null, code: string | null = null) {
+    super(400, 'invalid_request_error', message, code, param);
+  }
+}
+
+export class AuthenticationError extends ApiError {
+  constructor(message: string, code = 'invalid_api_key') {
+    super(401, 'invalid_request_error', message, code);
+  }
+}
+
+export class NotFoundError extends ApiError {
+  constructor(message: string) {
+    super(404, 'invalid_request_error', message, 'not_found');
+  }
+}
+
+export class PayloadTooLargeError extends ApiError {
+  constructor(limitBytes: number) {
+    super(413, 'invalid_request_error', `Request body is larger than ${limitBytes} bytes.`, 'request_too_large');
+  }
+}
+
+export class ConflictError extends ApiError {
+  constructor(message: string, code: string) {
+    super(409, 'invalid_request_error', message, code);
+  }
+}
+
+/** The pipeline refused the job for a reason the client can fix (e.g. moderation). */
+export class GenerationRejectedError extends ApiError {
+  constructor(message: string, code: string) {
+    super(400, 'image_generation_user_error', message, code);
+  }
+}
+
+/** The job failed on the origin after every retry; not the client's fault. */
+export class GenerationFailedError extends ApiError {
+  constructor(message: string) {
+    super(502, 'server_error', message, 'generation_failed');
+  }
+}
+
+export function toErrorResponse(error: ApiError): Response {
+  return Response.json(error.toBody(), { status: error.status, headers: error.headers });
+}

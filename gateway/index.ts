@@ -1,0 +1,28 @@
+import { Hono } from 'hono';
+import type { AppEnv, Env } from './env.js';
+import { ApiError, NotFoundError, toErrorResponse } from './errors.js';
+import { admin } from './routes/admin.js';
+import { images } from './routes/images.js';
+import { internal } from './routes/internal.js';
+
+export { QueueShard } from './objects/queue-shard.js';
+export { Tenant } from './objects/tenant.js';
+
+export const app = new Hono<AppEnv>();
+
+app.get('/healthz', (c) => c.json({ ok: true }));
+app.route('/v1/images', images);
+app.route('/v1/admin', admin);
+app.route('/internal', internal);
+
+app.notFound((c) => toErrorResponse(new NotFoundError(`Unknown endpoint: ${c.req.method} ${new URL(c.req.url).pathname}`)));
+
+app.onError((error, c) => {
+  if (error instanceof ApiError) return toErrorResponse(error);
+  console.error(JSON.stringify({ level: 'error', message: 'unhandled error', path: c.req.path, error: String(error), stack: error.stack }));
+  return toErrorResponse(new ApiError(500, 'server_error', 'The server had an error processing your request. Retry, or contact the operator if it persists.'));
+});
+
+export default {
+  fetch: app.fetch,
+} satisfies ExportedHandler<Env>;

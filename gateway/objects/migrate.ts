@@ -1,0 +1,32 @@
+import { drizzle, type DrizzleSqliteDODatabase } from 'drizzle-orm/durable-sqlite';
+import { migrate } from 'drizzle-orm/durable-sqlite/migrator';
+import migrations from '../../schema/migrations/gateway/migrations.js';
+import * as schema from '../../schema/gateway.js';
+
+export type GatewayDatabase = DrizzleSqliteDODatabase<typeof schema>;
+
+/**
+ * An object's SQLite through drizzle, migrated before any call is let in.
+ * A failed migration is caught inside blockConcurrencyWhile and rethrown on
+ * every use, so callers see the real cause instead of a reset object.
+ */
+export class MigratedDatabase {
+  readonly #db: GatewayDatabase;
+  #failure: unknown;
+
+  constructor(ctx: DurableObjectState) {
+    this.#db = drizzle(ctx.storage, { schema });
+    void ctx.blockConcurrencyWhile(async () => {
+      try {
+        await migrate(this.#db, migrations);
+      } catch (error) {
+        this.#failure = error;
+      }
+    });
+  }
+
+  get db(): GatewayDatabase {
+    if (this.#failure) throw this.#failure;
+    return this.#db;
+  }
+}

@@ -1,0 +1,102 @@
+// Types shared by the gateway and origin workers: what a job carries, what a
+// lease hands out and what a worker reports back.
+import type { Tier } from '../tiers.js';
+
+export type OutputFormat = 'png' | 'jpeg' | 'webp';
+export type Quality = 'low' | 'medium' | 'high' | 'auto';
+
+/** Validated generation parameters, as stored on the job. */
+export interface GenerationParams {
+  prompt: string;
+  n: number;
+  width: number;
+  height: number;
+  quality: Quality;
+  outputFormat: OutputFormat;
+  outputCompression: number;
+  seed: number;
+}
+
+export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+export interface StoredImage {
+  index: number;
+  key: string;
+  contentType: string;
+  bytes: number;
+}
+
+export interface JobResult {
+  images: StoredImage[];
+  usage: { inputTokens: number; outputTokens: number };
+}
+
+export interface JobError {
+  message: string;
+  code: string;
+  /** True when the client's request caused it (maps to a 4xx), false for infrastructure failures. */
+  clientError: boolean;
+}
+
+/** A token grid as a checkpoint stores it: Int32 tokens, little-endian, base64. */
+export interface CheckpointGrid {
+  rows: number;
+  cols: number;
+  codebookSize: number;
+  tokensBase64: string;
+}
+
+/** The origin's state after its last finished pass: enough to resume at the next pass. */
+export interface Checkpoint {
+  passesDone: number;
+  /** One grid per image of the job, in image order. */
+  grids: CheckpointGrid[];
+}
+
+export interface LeasedJob {
+  id: string;
+  tenantId: string;
+  tier: Tier;
+  leaseId: string;
+  attempt: number;
+  leaseTtlMs: number;
+  params: GenerationParams;
+  passesDone: number;
+  checkpoint: Checkpoint | null;
+}
+
+export interface LeaseRequest {
+  workerId: string;
+  /** Free slots: the most jobs this call may hand out. */
+  slots: number;
+  /** How long to hold the call open when no work is queued (ms). */
+  waitMs: number;
+}
+
+export interface LeaseResponse {
+  jobs: LeasedJob[];
+}
+
+export interface HeartbeatRequest {
+  leaseId: string;
+  passesDone: number;
+  checkpoint?: Checkpoint;
+}
+
+export interface HeartbeatResponse {
+  /** False when the lease is gone (expired, cancelled, or taken by another worker): stop work. */
+  keep: boolean;
+}
+
+export interface CompleteRequest {
+  leaseId: string;
+  images: StoredImage[];
+  usage: JobResult['usage'];
+}
+
+export interface FailRequest {
+  leaseId: string;
+  error: JobError;
+  /** True to put the job back in the queue (counts as an attempt). */
+  retryable: boolean;
+}

@@ -1,0 +1,135 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import type { AppEnv } from '../env.js';
+import { ConflictError, InvalidRequestError, NotFoundError } from '../errors.js';
+import { originSignature } from '../middleware/origin-signature.js';
+import type { LeaseCheck } from '../objects/queue-shard.js';
+import type { LeasedJob, LeaseResponse } from '../protocol/jobs.js';
+import { shardCount, shardForJob, shardStub } from '../queue.js';
+
+/** The longest a lease call is held open; below common proxy idle timeouts. */
+const MAX_LEASE_WAIT_MS = 25_000;
+const IMAGE_TYPES = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp' } as const;
+const MAX_IMAGE_BYTES = 40 * 1024 * 1024;
+
+const leaseRequest = z.object({
+  workerId: z.string().min(1).max(128),
+  slots: z.number().int().min(1).max(64),
+  waitMs: z.number().int().min(0).max(MAX_LEASE_WAIT_MS).default(0),
+});
+const checkpoint = z.object({
+  passesDone: z.number().int().min(0),
+  grids: z.array(
+    z.object({
+      rows: z.number().int().min(1).max(1024),
+      cols: z.number().int().min(1).max(1024),
+      codebookSize: z.number().int().min(1),
+      tokensBase64: z.string().max(8 * 1024 * 1024),
+    }),
+  ),
+});
+const heartbeatRequest = z.object({ leaseId: z.string(), passesDone: z.number().int().min(0), checkpoint: checkpoint.optional() });
+const storedImage = z.object({ index: z.number().int().min(0), key: z.string(), contentType: z.string(), bytes: z.number().int() });
+const completeRequest = z.object({
+  leaseId: z.string(),
+  images: z.array(storedImage).min(1),
+  usage: z.object({ inputTokens: z.number().int().min(0), outputTokens: z.number().int().min(0) }),
+});
+const failRequest = z.object({
+  leaseId: z.string(),
+  retryable: z.boolean(),
+  error: z.object({ message: z.string().max(2000), code: z.string().max(64), clientError: z.boolean() }),
+});
+
+function parse<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, raw: unknown): T {
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) throw new InvalidRequestError(`Invalid internal request: ${parsed.error.issues[0]?.message}`);
+  return parsed.data;
+}
+
+function assertLease(check: LeaseCheck, jobId: string): asserts check is Extract<LeaseCheck, { ok: true }> {
+  if (check.ok) return;
+  if (check.reason === 'unknown_job') throw new NotFoundError(`No job with id '${jobId}'.`);
+  throw new ConflictError(`The lease on job '${jobId}' is no longer held by this worker.`, 'stale_lease');
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export const internal = new Hono<AppEnv>();
+
+internal.use('*', originSignature());
+
+/**
+ * Long-poll for work: sweep every shard for queued jobs (highest priority
+ * first within each), and when all are empty wait until any shard reports
+ * new work, then sweep again.
+ */
+internal.post('/lease', async (c) => {
+  const { workerId, slots, waitMs } = parse(leaseRequest, await c.req.json());
+  const deadline = Date.now() + waitMs;
+  const shards = Array.from({ length: shardCount(c.env) }, (_, shard) => shardStub(c.env, shard));
+  const start = Math.floor(Math.random() * shards.length);
+  for (;;) {
+    const leased: LeasedJob[] = [];
+    for (let i = 0; i < shards.length && leased.length < slots; i++) {
+      leased.push(...(await shards[(start + i) % shards.length]!.lease(workerId, slots - leased.length)));
+    }
+    const remaining = deadline - Date.now();
+    if (leased.length > 0 || remaining <= 0) return c.json({ jobs: leased } satisfies LeaseResponse);
+    const woken = await Promise.race([
+      Promise.any(shards.map((shard) => shard.waitForWork(remaining).then((found) => found || Promise.reject(new Error('timeout'))))).catch(() => false),
+      sleep(remaining).then(() => false),
+    ]);
+    if (!woken && Date.now() >= deadline) return c.json({ jobs: [] } satisfies LeaseResponse);
+  }
+});
+
+internal.post('/jobs/:id/heartbeat', async (c) => {
+  const id = c.req.param('id');
+  const body = parse(heartbeatRequest, await c.req.json());
+  const shard = shardForJob(c, id);
+  if (!shard) throw new NotFoundError(`No job with id '${id}'.`);
+  return c.json(await shard.heartbeat(id, body.leaseId, body.passesDone, body.checkpoint));
+});
+
+/** Stores one finished image under the lease's own prefix, so a stale worker can never overwrite the winner's bytes. */
+internal.put('/jobs/:id/images/:index', async (c) => {
+  const id = c.req.param('id');
+  const index = Number(c.req.param('index'));
+  const leaseId = c.req.query('lease') ?? '';
+  const format = c.req.query('format') as keyof typeof IMAGE_TYPES | undefined;
+  if (!Number.isInteger(index) || index < 0 || !format || !(format in IMAGE_TYPES)) {
+    throw new InvalidRequestError('Upload needs an integer image index and ?format=png|jpeg|webp.');
+  }
+  const shard = shardForJob(c, id);
+  if (!shard) throw new NotFoundError(`No job with id '${id}'.`);
+  const check = await shard.checkLease(id, leaseId);
+  assertLease(check, id);
+  const bytes = await c.req.arrayBuffer();
+  if (bytes.byteLength === 0 || bytes.byteLength > MAX_IMAGE_BYTES) throw new InvalidRequestError('Image body is empty or too large.');
+  const key = `images/${check.tenantId}/${id}/${leaseId}/${index}.${format}`;
+  await c.env.IMAGES.put(key, bytes, { httpMetadata: { contentType: IMAGE_TYPES[format] } });
+  return c.json({ index, key, contentType: IMAGE_TYPES[format], bytes: bytes.byteLength });
+});
+
+internal.post('/jobs/:id/complete', async (c) => {
+  const id = c.req.param('id');
+  const body = parse(completeRequest, await c.req.json());
+  const shard = shardForJob(c, id);
+  if (!shard) throw new NotFoundError(`No job with id '${id}'.`);
+  const prefix = `/${id}/${body.leaseId}/`;
+  if (body.images.some((image) => !image.key.includes(prefix))) {
+    throw new InvalidRequestError('Completed images must be the ones uploaded under this lease.');
+  }
+  assertLease(await shard.complete(id, body.leaseId, body.images, body.usage), id);
+  return c.json({ ok: true });
+});
+
+internal.post('/jobs/:id/fail', async (c) => {
+  const id = c.req.param('id');
+  const body = parse(failRequest, await c.req.json());
+  const shard = shardForJob(c, id);
+  if (!shard) throw new NotFoundError(`No job with id '${id}'.`);
+  assertLease(await shard.fail(id, body.leaseId, body.error, body.retryable), id);
+  return c.json({ ok: true });
+});

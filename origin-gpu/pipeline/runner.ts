@@ -1,0 +1,164 @@
+import {
+  StageRejection,
+  type EncodedImage,
+  type GenerationSpec,
+  type HookContext,
+  type Logger,
+  type PassContext,
+  type RawImage,
+  type Stage,
+  type TokenGrid,
+} from '../../plugins/sdk/index.js';
+import type { Pipeline } from './registry.js';
+
+/** A stage threw: the job fails with this, naming the plugin; the worker keeps serving. */
+export class StageFailure extends Error {
+  override name = 'StageFailure';
+  constructor(
+    readonly stage: string,
+    cause: unknown,
+  ) {
+    super(`Plugin "${stage}" failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}
+
+/** A safety stage blocked the job; `pass` is 0 for the prompt check. */
+export class SafetyBlock extends Error {
+  override name = 'SafetyBlock';
+  constructor(
+    readonly stage: string,
+    readonly category: string,
+    readonly pass: number,
+    reason: string,
+  ) {
+    super(reason);
+  }
+}
+
+export interface ResumePoint {
+  /** Passes already finished by an earlier attempt. */
+  passesDone: number;
+  /** The token grid of each image after that pass. */
+  grids: TokenGrid[];
+}
+
+export interface RunOptions {
+  signal: AbortSignal;
+  logger: Logger;
+  /** Continue an interrupted job after its last finished pass instead of starting over. */
+  resumeFrom?: ResumePoint | null;
+  /** Called after every finished pass with the state to checkpoint; resolve false to stop the job. */
+  onPassComplete?: (pass: number, grids: readonly TokenGrid[]) => Promise<boolean>;
+}
+
+export interface RunResult {
+  images: EncodedImage[];
+  grids: TokenGrid[];
+  /** The pass this run started at (1 for a fresh job). */
+  startedAtPass: number;
+}
+
+/** Raised when the job was stopped from outside (cancel, lost lease, shutdown). */
+export class JobStopped extends Error {
+  override name = 'JobStopped';
+}
+
+async function call<T>(stage: Stage, fn: () => Promise<T> | T): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (error instanceof StageRejection || error instanceof SafetyBlock || error instanceof JobStopped) throw error;
+    if (error instanceof Error && error.name === 'AbortError') throw new JobStopped('job aborted');
+    throw new StageFailure(stage.name, error);
+  }
+}
+
+/**
+ * Runs one job through the pipeline: prompt checks, tokenize, decode passes
+ * (each checked by every safety stage and checkpointed), watermark, encode.
+ */
+export async function runJob(pipeline: Pipeline, job: GenerationSpec, options: RunOptions): Promise<RunResult> {
+  const { signal, logger, resumeFrom } = options;
+  const contexts: HookContext[] = Array.from({ length: job.n }, (_, imageIndex) => ({
+    job,
+    imageIndex,
+    seed: job.seed + imageIndex,
+    signal,
+    logger,
+  }));
+  const checkStopped = () => {
+    if (signal.aborted) throw new JobStopped(String(signal.reason ?? 'job aborted'));
+  };
+
+  let grids: TokenGrid[];
+  let firstPass = 1;
+  if (resumeFrom && resumeFrom.grids.length === job.n && resumeFrom.passesDone > 0) {
+    grids = resumeFrom.grids;
+    // Finished passes leave only tokens behind, so a job that died after its
+    // last pass renders that pass again rather than starting over.
+    firstPass = Math.min(resumeFrom.passesDone + 1, pipeline.passes);
+  } else {
+    for (const stage of pipeline.byKind('safety')) {
+      if (!stage.checkPrompt) continue;
+      const verdict = await call(stage, () => stage.checkPrompt!(contexts[0]!));
+      if (!verdict.allowed) throw new SafetyBlock(stage.name, verdict.category, 0, verdict.reason);
+    }
+    grids = [];
+    for (const ctx of contexts) {
+      let grid: TokenGrid | undefined;
+      for (const stage of pipeline.byKind('tokenize')) grid = await call(stage, () => stage.tokenize(ctx, grid));
+      if (!grid) throw new StageFailure('tokenize', new Error('no tokenize stage produced a grid'));
+      grids.push(grid);
+    }
+  }
+
+  let images: RawImage[] = [];
+  for (let pass = firstPass; pass <= pipeline.passes; pass++) {
+    checkStopped();
+    images = [];
+    for (const [index, ctx] of contexts.entries()) {
+      const passCtx: PassContext = { ...ctx, grid: grids[index]!, pass, passes: pipeline.passes };
+      let image: RawImage | undefined;
+      for (const stage of pipeline.byKind('decode')) image = await call(stage, () => stage.decodePass(passCtx, image));
+      if (!image) throw new StageFailure('decode', new Error('no decode stage produced an image'));
+      for (const stage of pipeline.byKind('safety')) {
+        if (!stage.checkPass) continue;
+        const verdict = await call(stage, () => stage.checkPass!(passCtx, image));
+        if (!verdict.allowed) throw new SafetyBlock(stage.name, verdict.category, pass, verdict.reason);
+      }
+      images.push(image);
+    }
+    if (options.onPassComplete && !(await options.onPassComplete(pass, grids))) {
+      throw new JobStopped(`stopped after pass ${pass}`);
+    }
+  }
+
+  const encoded: EncodedImage[] = [];
+  for (const [index, ctx] of contexts.entries()) {
+    checkStopped();
+    let image = images[index]!;
+    for (const stage of pipeline.byKind('watermark')) image = await call(stage, () => stage.watermark(ctx, image));
+    let output: EncodedImage | undefined;
+    for (const stage of pipeline.byKind('encode')) output = await call(stage, () => stage.encode(ctx, image, output));
+    encoded.push(output!);
+  }
+  return { images: encoded, grids, startedAtPass: firstPass };
+}
+
+/** Calls every stage's setup in run order; a failure names the plugin. */
+export async function setupPipeline(pipeline: Pipeline, context: Parameters<NonNullable<Stage['setup']>>[0]): Promise<void> {
+  for (const stage of pipeline.stages) {
+    if (stage.setup) await call(stage, () => stage.setup!(context));
+  }
+}
+
+/** Calls every stage's dispose in reverse order, logging rather than stopping on failure. */
+export async function disposePipeline(pipeline: Pipeline, logger: Logger): Promise<void> {
+  for (const stage of [...pipeline.stages].reverse()) {
+    try {
+      await stage.dispose?.();
+    } catch (error) {
+      logger.warn('plugin dispose failed', { plugin: stage.name, error: String(error) });
+    }
+  }
+}

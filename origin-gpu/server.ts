@@ -1,0 +1,69 @@
+// Entry point of one origin-gpu worker process:
+//   node --import tsx origin-gpu/server.ts
+// Configuration comes from the environment (see docs/CONFIGURATION.md).
+import { hostname } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { openOriginDatabase } from './db.js';
+import { GatewayClient } from './gateway-client.js';
+import { createLogger } from './logger.js';
+import { loadPipeline } from './pipeline/registry.js';
+import { disposePipeline, setupPipeline } from './pipeline/runner.js';
+import { OnnxRuntime } from './runtime/onnx-runtime.js';
+import { OriginWorker } from './worker.js';
+
+const DEFAULT_PIPELINE = fileURLToPath(new URL('./pipeline.json', import.meta.url));
+
+function positiveInt(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got "${raw}"`);
+  return value;
+}
+
+async function main(): Promise<void> {
+  const workerId = process.env.LUMEN_WORKER_ID ?? `${hostname()}-${process.pid}`;
+  const logger = createLogger({ service: 'origin-gpu', workerId });
+  const secret = process.env.LUMEN_ORIGIN_SECRET;
+  if (!secret) throw new Error('LUMEN_ORIGIN_SECRET is not set: it must equal the gateway\'s ORIGIN_SECRET.');
+  const gatewayUrl = process.env.LUMEN_GATEWAY_URL ?? 'http://127.0.0.1:8787';
+  const dbUrl = process.env.LUMEN_DB_URL ?? 'file:.lumen/origin.db';
+
+  const { db, client } = await openOriginDatabase(dbUrl, process.env.LUMEN_DB_AUTH_TOKEN);
+  const runtime = new OnnxRuntime({ intraOpThreads: positiveInt('LUMEN_ONNX_THREADS', 1) });
+  const pipeline = await loadPipeline(process.env.LUMEN_PIPELINE ?? DEFAULT_PIPELINE);
+  await setupPipeline(pipeline, { logger, runtime });
+  logger.info('pipeline ready', { stages: pipeline.stages.map((stage) => stage.name), passes: pipeline.passes, db: dbUrl.split('?')[0] });
+
+  const worker = new OriginWorker({
+    workerId,
+    gateway: new GatewayClient(gatewayUrl, secret),
+    pipeline,
+    runtime,
+    db,
+    logger,
+    slots: positiveInt('LUMEN_SLOTS', 1),
+  });
+  worker.start();
+  logger.info('leasing jobs', { gateway: gatewayUrl });
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('shutting down', { signal, inFlight: worker.inFlight });
+    await worker.stop(positiveInt('LUMEN_SHUTDOWN_GRACE_MS', 30_000));
+    await disposePipeline(pipeline, logger);
+    await runtime.dispose();
+    client.close();
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`origin-gpu failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,241 @@
+import { randomUUID } from 'node:crypto';
+import { eq } from 'drizzle-orm';
+import type { Checkpoint, LeasedJob } from '../gateway/protocol/jobs.js';
+import { StageRejection, type GenerationSpec, type Logger, type TokenGrid } from '../plugins/sdk/index.js';
+import { runs } from '../schema/origin.js';
+import type { OriginDatabase } from './db.js';
+import { GatewayCallError, type GatewayClient } from './gateway-client.js';
+import type { Pipeline } from './pipeline/registry.js';
+import { JobStopped, runJob, SafetyBlock, StageFailure, type ResumePoint } from './pipeline/runner.js';
+import type { OnnxRuntime } from './runtime/onnx-runtime.js';
+
+export interface OriginWorkerOptions {
+  workerId: string;
+  gateway: GatewayClient;
+  pipeline: Pipeline;
+  runtime: OnnxRuntime;
+  db: OriginDatabase;
+  logger: Logger;
+  /** Jobs run at once; the worker leases only what it has free. */
+  slots?: number;
+  /** How long one lease call may wait for work (ms). */
+  leaseWaitMs?: number;
+}
+
+export function encodeCheckpoint(passesDone: number, grids: readonly TokenGrid[]): Checkpoint {
+  return {
+    passesDone,
+    grids: grids.map((grid) => ({
+      rows: grid.rows,
+      cols: grid.cols,
+      codebookSize: grid.codebookSize,
+      tokensBase64: Buffer.from(grid.tokens.buffer, grid.tokens.byteOffset, grid.tokens.byteLength).toString('base64'),
+    })),
+  };
+}
+
+export function decodeCheckpoint(checkpoint: Checkpoint | null): ResumePoint | null {
+  if (!checkpoint || checkpoint.passesDone < 1) return null;
+  const grids = checkpoint.grids.map((grid) => {
+    const bytes = Buffer.from(grid.tokensBase64, 'base64');
+    const tokens = new Int32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+    if (tokens.length !== grid.rows * grid.cols) throw new Error('checkpoint grid has the wrong number of tokens');
+    return { rows: grid.rows, cols: grid.cols, codebookSize: grid.codebookSize, tokens };
+  });
+  return { passesDone: checkpoint.passesDone, grids };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Pulls jobs from the gateway while it has free slots, runs them through the
+ * pipeline, checkpoints after every pass and reports the outcome. A job that
+ * fails fails alone: the loop keeps serving.
+ */
+export class OriginWorker {
+  readonly #options: Required<OriginWorkerOptions>;
+  readonly #inFlight = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  readonly #stopLeasing = new AbortController();
+  #loop: Promise<void> | undefined;
+  #slotFreed: (() => void) | undefined;
+
+  constructor(options: OriginWorkerOptions) {
+    this.#options = { slots: 1, leaseWaitMs: 20_000, ...options };
+  }
+
+  get inFlight(): number {
+    return this.#inFlight.size;
+  }
+
+  start(): void {
+    this.#loop ??= this.#leaseLoop();
+  }
+
+  /** Stops leasing, lets running jobs finish for `graceMs`, then aborts them at their next pass (their checkpoints survive). */
+  async stop(graceMs = 30_000): Promise<void> {
+    this.#stopLeasing.abort();
+    this.#slotFreed?.();
+    await this.#loop;
+    const running = [...this.#inFlight.values()];
+    const finished = Promise.all(running.map((job) => job.done));
+    const timedOut = await Promise.race([finished.then(() => false), sleep(graceMs).then(() => true)]);
+    if (timedOut) {
+      for (const job of running) job.controller.abort(new JobStopped('worker shutting down'));
+      await finished;
+    }
+  }
+
+  async #leaseLoop(): Promise<void> {
+    const { gateway, workerId, slots, leaseWaitMs, logger } = this.#options;
+    let backoffMs = 250;
+    while (!this.#stopLeasing.signal.aborted) {
+      const free = slots - this.#inFlight.size;
+      if (free <= 0) {
+        await new Promise<void>((resolve) => (this.#slotFreed = resolve));
+        continue;
+      }
+      try {
+        const { jobs } = await gateway.lease({ workerId, slots: free, waitMs: leaseWaitMs }, this.#stopLeasing.signal);
+        backoffMs = 250;
+        for (const job of jobs) this.#track(job);
+      } catch (error) {
+        if (this.#stopLeasing.signal.aborted) break;
+        logger.warn('lease call failed; retrying', { error: String(error), retryInMs: backoffMs });
+        await sleep(backoffMs);
+        backoffMs = Math.min(backoffMs * 2, 5_000);
+      }
+    }
+  }
+
+  #track(job: LeasedJob): void {
+    const controller = new AbortController();
+    const done = this.#execute(job, controller).finally(() => {
+      this.#inFlight.delete(job.id);
+      this.#slotFreed?.();
+    });
+    this.#inFlight.set(job.id, { controller, done });
+  }
+
+  async #execute(leased: LeasedJob, controller: AbortController): Promise<void> {
+    const { gateway, pipeline, db, runtime, workerId } = this.#options;
+    const logger = this.#options.logger;
+    const log = { jobId: leased.id, attempt: leased.attempt };
+    const spec: GenerationSpec = { jobId: leased.id, ...leased.params };
+    const runId = randomUUID();
+    const started = performance.now();
+    const onnxBefore = runtime.onnxMilliseconds;
+    let passesDone = leased.passesDone;
+    let resumeFrom: ResumePoint | null = null;
+    try {
+      resumeFrom = decodeCheckpoint(leased.checkpoint);
+    } catch (error) {
+      logger.warn('ignoring unreadable checkpoint; starting over', { ...log, error: String(error) });
+    }
+    await db.insert(runs).values({
+      id: runId,
+      jobId: leased.id,
+      attempt: leased.attempt,
+      workerId,
+      status: 'running',
+      resumedFromPass: resumeFrom?.passesDone ?? 0,
+      images: spec.n,
+      width: spec.width,
+      height: spec.height,
+      startedAt: Date.now(),
+    });
+    logger.info('job started', { ...log, resumeAfterPass: resumeFrom?.passesDone ?? 0 });
+
+    // Keeps the lease alive through long passes; a lost lease stops the job at its next pass.
+    const keepAlive = setInterval(() => {
+      gateway.heartbeat(leased.id, { leaseId: leased.leaseId, passesDone }).then(
+        ({ keep }) => keep || controller.abort(new JobStopped('lease lost')),
+        (error: unknown) => logger.warn('heartbeat failed', { ...log, error: String(error) }),
+      );
+    }, Math.max(500, leased.leaseTtlMs / 3));
+
+    const finish = (status: 'succeeded' | 'failed' | 'aborted', error?: string) =>
+      db
+        .update(runs)
+        .set({ status, passesDone, error, wallMs: performance.now() - started, onnxMs: runtime.onnxMilliseconds - onnxBefore, finishedAt: Date.now() })
+        .where(eq(runs.id, runId));
+
+    try {
+      const result = await runJob(pipeline, spec, {
+        signal: controller.signal,
+        logger: this.#childLogger(log),
+        resumeFrom,
+        onPassComplete: async (pass, grids) => {
+          passesDone = pass;
+          const { keep } = await gateway.heartbeat(leased.id, {
+            leaseId: leased.leaseId,
+            passesDone: pass,
+            checkpoint: encodeCheckpoint(pass, grids),
+          });
+          return keep && !controller.signal.aborted;
+        },
+      });
+      const stored = [];
+      for (const [index, image] of result.images.entries()) {
+        stored.push(await gateway.uploadImage(leased.id, leased.leaseId, index, image.format, image.bytes));
+      }
+      const outputTokens = result.grids.reduce((sum, grid) => sum + grid.rows * grid.cols, 0);
+      await gateway.complete(leased.id, {
+        leaseId: leased.leaseId,
+        images: stored,
+        usage: { inputTokens: Math.ceil(spec.prompt.length / 4), outputTokens },
+      });
+      await finish('succeeded');
+      logger.info('job completed', { ...log, startedAtPass: result.startedAtPass, wallMs: Math.round(performance.now() - started) });
+    } catch (error) {
+      await this.#report(leased, error, log);
+      await finish(error instanceof JobStopped ? 'aborted' : 'failed', String(error)).catch(() => undefined);
+    } finally {
+      clearInterval(keepAlive);
+    }
+  }
+
+  /** Tells the gateway why a job ended badly; lease-lost and shutdown leave the job to expire and resume elsewhere. */
+  async #report(leased: LeasedJob, error: unknown, log: Record<string, unknown>): Promise<void> {
+    const { gateway, logger } = this.#options;
+    if (error instanceof JobStopped) {
+      logger.info('job stopped', { ...log, reason: error.message });
+      return;
+    }
+    if (error instanceof GatewayCallError && error.code === 'stale_lease') {
+      logger.warn('lease was taken over; dropping result', log);
+      return;
+    }
+    let failure;
+    if (error instanceof SafetyBlock) {
+      failure = {
+        retryable: false,
+        error: {
+          message: `Your request was rejected by the safety system (category: ${error.category}, ${error.pass === 0 ? 'prompt' : `pass ${error.pass}`}). ${error.message}`,
+          code: 'moderation_blocked',
+          clientError: true,
+        },
+      };
+    } else if (error instanceof StageRejection) {
+      failure = { retryable: false, error: { message: error.message, code: error.code, clientError: true } };
+    } else {
+      const message = error instanceof StageFailure ? error.message : `Generation failed: ${String(error)}`;
+      failure = { retryable: true, error: { message, code: 'generation_failed', clientError: false } };
+    }
+    logger.warn('job failed', { ...log, ...failure.error, retryable: failure.retryable });
+    try {
+      await gateway.fail(leased.id, { leaseId: leased.leaseId, ...failure });
+    } catch (reportError) {
+      logger.error('could not report failure; the lease will expire', { ...log, error: String(reportError) });
+    }
+  }
+
+  #childLogger(fields: Record<string, unknown>): Logger {
+    const base = this.#options.logger;
+    return {
+      debug: (message, extra) => base.debug(message, { ...fields, ...extra }),
+      info: (message, extra) => base.info(message, { ...fields, ...extra }),
+      warn: (message, extra) => base.warn(message, { ...fields, ...extra }),
+      error: (message, extra) => base.error(message, { ...fields, ...extra }),
+    };
+  }
+}

@@ -1,0 +1,207 @@
+/**
+ * The public plugin API of Lumen's generation pipeline.
+ *
+ * Every stage of the pipeline, the built-in ones included, is a plugin made
+ * with {@link defineStage}. The host (origin-gpu) loads the stages listed in
+ * the pipeline config, orders them, calls `setup` once, runs their hooks for
+ * every job, and calls `dispose` on shutdown.
+ *
+ * The contract only grows by addition: a plugin built for API version 1 keeps
+ * working on any host whose major version is 1.
+ */
+
+/** The major version of this API. The host refuses stages built for another major. */
+export const API_VERSION = 1;
+
+/** The kinds of stage, in the order the host runs them. */
+export const STAGE_KINDS = ['tokenize', 'decode', 'safety', 'watermark', 'encode'] as const;
+export type StageKind = (typeof STAGE_KINDS)[number];
+
+/** Output formats a client can ask for (as in the OpenAI Images API). */
+export type OutputFormat = 'png' | 'jpeg' | 'webp';
+
+/** What a client asked for, after validation at the gateway. */
+export interface GenerationSpec {
+  readonly jobId: string;
+  readonly prompt: string;
+  readonly width: number;
+  readonly height: number;
+  /** How many images the job makes. */
+  readonly n: number;
+  readonly quality: 'low' | 'medium' | 'high' | 'auto';
+  readonly outputFormat: OutputFormat;
+  /** 0–100, for jpeg and webp. */
+  readonly outputCompression: number;
+  /** The seed of image 0; image i uses `seed + i`. */
+  readonly seed: number;
+}
+
+/** A grid of discrete image tokens, row-major, each an index into a codebook. */
+export interface TokenGrid {
+  readonly rows: number;
+  readonly cols: number;
+  readonly codebookSize: number;
+  readonly tokens: Int32Array;
+}
+
+/** Interleaved 8-bit pixels, top row first. */
+export interface RawImage {
+  readonly width: number;
+  readonly height: number;
+  readonly channels: 3 | 4;
+  readonly data: Uint8Array;
+}
+
+/** Encoded bytes of a finished image. */
+export interface EncodedImage {
+  readonly format: OutputFormat;
+  readonly bytes: Uint8Array;
+}
+
+/** A tensor as the host's ONNX runtime takes and returns it. */
+export type Tensor =
+  | { readonly type: 'float32'; readonly data: Float32Array; readonly dims: readonly number[] }
+  | { readonly type: 'int64'; readonly data: BigInt64Array; readonly dims: readonly number[] }
+  | { readonly type: 'int32'; readonly data: Int32Array; readonly dims: readonly number[] };
+
+/** A loaded ONNX model. Sessions are owned by the host: load once in `setup`, run per job. */
+export interface Model {
+  readonly name: string;
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  /** Runs the model off the event loop. Concurrent calls may be batched by the host. */
+  run(feeds: Readonly<Record<string, Tensor>>, signal?: AbortSignal): Promise<Record<string, Tensor>>;
+}
+
+/** The host's ONNX runtime, handed to `setup`. */
+export interface ModelRuntime {
+  /**
+   * Loads (once per process) and warms up the model at `path`.
+   * @param name a namespaced name used in logs and metrics, e.g. `lumen/decoder`.
+   * @param path an absolute file path to a `.onnx` file.
+   * @param warmup feeds for one warm-up run, so the first job does not pay for lazy initialisation.
+   */
+  load(name: string, path: string, warmup?: Readonly<Record<string, Tensor>>): Promise<Model>;
+}
+
+/** Structured logging provided by the host; fields are merged into the log line. */
+export interface Logger {
+  debug(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+/** Given to `setup`, once per process. */
+export interface SetupContext {
+  readonly logger: Logger;
+  readonly runtime: ModelRuntime;
+}
+
+/** Given to every hook call. */
+export interface HookContext {
+  readonly job: GenerationSpec;
+  /** Which of the job's `n` images this call is about. */
+  readonly imageIndex: number;
+  /** The seed of this image (`job.seed + imageIndex`). */
+  readonly seed: number;
+  /** Aborted when the job is cancelled, its lease is lost, or the worker shuts down. */
+  readonly signal: AbortSignal;
+  readonly logger: Logger;
+}
+
+/** Given to decode and safety hooks, which run once per pass. */
+export interface PassContext extends HookContext {
+  readonly grid: TokenGrid;
+  /** 1-based index of this pass. */
+  readonly pass: number;
+  /** How many passes the job runs; the last one is full resolution. */
+  readonly passes: number;
+}
+
+/** The answer of a safety check. A block aborts the job at the pass where it is found. */
+export type SafetyVerdict =
+  | { readonly allowed: true; readonly score?: number }
+  | { readonly allowed: false; readonly category: string; readonly score: number; readonly reason: string };
+
+export interface StageHooks {
+  /**
+   * Turns the prompt into a token grid. Stages run in order; each receives the
+   * grid of the one before (undefined for the first) and may return it unchanged.
+   */
+  tokenize: { tokenize(ctx: HookContext, previous: TokenGrid | undefined): Promise<TokenGrid> | TokenGrid };
+  /**
+   * Renders one pass. Pass k reads the grid at `rows / 2^(passes-k)` resolution,
+   * so passes go from blurry to crisp. Stages run in order within a pass; each
+   * receives the image of the one before (undefined for the first).
+   */
+  decode: { decodePass(ctx: PassContext, previous: RawImage | undefined): Promise<RawImage> | RawImage };
+  /**
+   * Checks the prompt before tokenization and/or each pass's image. Every
+   * safety stage runs; the first block aborts the job.
+   */
+  safety: {
+    checkPrompt?(ctx: HookContext): Promise<SafetyVerdict> | SafetyVerdict;
+    checkPass?(ctx: PassContext, image: RawImage): Promise<SafetyVerdict> | SafetyVerdict;
+  };
+  /** Marks the final pixels. Stages run in order, each on the output of the one before. */
+  watermark: { watermark(ctx: HookContext, image: RawImage): Promise<RawImage> | RawImage };
+  /**
+   * Encodes the final pixels. The first stage receives undefined as `previous`
+   * and must encode; later ones may rewrite the bytes (e.g. to add metadata).
+   */
+  encode: { encode(ctx: HookContext, image: RawImage, previous: EncodedImage | undefined): Promise<EncodedImage> | EncodedImage };
+}
+
+/** What every stage has, whatever its kind. */
+export interface StageBase {
+  /** Required and namespaced, `scope/name`: `lumen/invisible-watermark`, `acme/upscale`. */
+  readonly name: string;
+  /** Coarse ordering band within the kind; default is the normal band between the two. */
+  readonly order?: 'pre' | 'post';
+  /** Names of stages of the same kind that must run before this one. */
+  readonly after?: readonly string[];
+  /** Called once before the first job: load models, open files. */
+  setup?(ctx: SetupContext): Promise<void> | void;
+  /** Called once on shutdown: release what `setup` took. */
+  dispose?(): Promise<void> | void;
+}
+
+/** A stage of kind `K`, as the host sees it. */
+export type Stage<K extends StageKind = StageKind> = K extends StageKind
+  ? StageBase & StageHooks[K] & { readonly kind: K; readonly apiVersion: number }
+  : never;
+
+/** What a stage factory returns: the stage without the fields `defineStage` fills in. */
+export type StageDefinition<K extends StageKind> = StageBase & StageHooks[K];
+
+/**
+ * Declares a stage. The factory takes one options object and returns the
+ * stage's name, ordering and hooks; `defineStage` stamps the kind and API version.
+ *
+ * @example
+ * export default defineStage('watermark', (opts: { strength?: number } = {}) => ({
+ *   name: 'acme/visible-stamp',
+ *   watermark(ctx, image) { return stamp(image, opts.strength ?? 0.2); },
+ * }));
+ */
+export function defineStage<K extends StageKind, Options = void>(
+  kind: K,
+  factory: (options: Options) => StageDefinition<K>,
+): (options: Options) => Stage<K> {
+  return (options: Options) => {
+    const definition = factory(options);
+    return { ...definition, kind, apiVersion: API_VERSION } as unknown as Stage<K>;
+  };
+}
+
+/** Thrown by a stage to abort the job with a message for the client (no retry). */
+export class StageRejection extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
+    super(message);
+    this.name = 'StageRejection';
+  }
+}

@@ -1,0 +1,67 @@
+// Tables of the gateway's Durable Objects (SQLite-backed). Each object class
+// applies the same migrations and uses the tables it owns: a Tenant object
+// holds `tenant` and `api_keys`; a QueueShard holds `jobs` and `job_events`.
+import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+
+export const tenant = sqliteTable('tenant', {
+  id: text('id').primaryKey(),
+  tier: text('tier', { enum: ['free', 'plus', 'pro', 'enterprise'] }).notNull(),
+  createdAt: integer('created_at').notNull(),
+  updatedAt: integer('updated_at').notNull(),
+});
+
+export const apiKeys = sqliteTable('api_keys', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  /** Hex SHA-256 of the key's secret part; the key itself is never stored. */
+  secretHash: text('secret_hash').notNull(),
+  createdAt: integer('created_at').notNull(),
+  lastUsedAt: integer('last_used_at'),
+  revokedAt: integer('revoked_at'),
+});
+
+export const jobs = sqliteTable(
+  'jobs',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id').notNull(),
+    tier: text('tier', { enum: ['free', 'plus', 'pro', 'enterprise'] }).notNull(),
+    /** Higher is leased first. */
+    priority: integer('priority').notNull(),
+    /** JSON of the validated generation parameters. */
+    params: text('params').notNull(),
+    status: text('status', { enum: ['queued', 'running', 'succeeded', 'failed', 'cancelled'] }).notNull(),
+    attempt: integer('attempt').notNull().default(0),
+    leaseId: text('lease_id'),
+    leaseWorker: text('lease_worker'),
+    leaseExpiresAt: integer('lease_expires_at'),
+    passesDone: integer('passes_done').notNull().default(0),
+    /** JSON: the origin's state after its last finished pass. */
+    checkpoint: text('checkpoint'),
+    /** JSON: the stored images and usage once succeeded. */
+    result: text('result'),
+    /** JSON: the failure reason once failed. */
+    error: text('error'),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (table) => [
+    index('jobs_by_status_priority').on(table.status, table.priority, table.createdAt),
+    index('jobs_by_lease_expiry').on(table.leaseExpiresAt),
+  ],
+);
+
+export const jobEvents = sqliteTable(
+  'job_events',
+  {
+    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    jobId: text('job_id').notNull(),
+    type: text('type').notNull(),
+    data: text('data').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (table) => [index('job_events_by_job').on(table.jobId, table.seq)],
+);
+
+export type JobRow = typeof jobs.$inferSelect;
+export type ApiKeyRow = typeof apiKeys.$inferSelect;

@@ -1,0 +1,30 @@
+import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
+import { defineConfig } from 'vitest/config';
+
+// Two projects: gateway tests run inside workerd (real Durable Objects, R2),
+// everything else runs in Node next to the real origin-gpu processes.
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: './wrangler.toml' },
+            miniflare: {
+              bindings: { ADMIN_SECRET: 'test-admin-secret', ORIGIN_SECRET: 'test-origin-secret', URL_SIGNING_SECRET: 'test-url-secret' },
+            },
+          }),
+        ],
+        test: { name: 'gateway', include: ['test/gateway/**/*.test.ts'] },
+      },
+      {
+        test: {
+          name: 'node',
+          include: ['test/origin/**/*.test.ts', 'test/plugins/**/*.test.ts', 'test/e2e/**/*.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
+  },
+});
