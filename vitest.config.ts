@@ -11,7 +11,7 @@ export default defineConfig({
           cloudflareTest({
             wrangler: { configPath: './wrangler.toml' },
             miniflare: {
-              bindings: { ADMIN_SECRET: 'test-admin-secret', ORIGIN_SECRET: 'test-origin-secret', URL_SIGNING_SECRET: 'test-url-secret' },
+              bindings: { ADMIN_SECRET: 'test-admin-secret', ORIGIN_SECRET: 'test-origin-secret', LEASE_TTL_MS: '300' },
             },
           }),
         ],

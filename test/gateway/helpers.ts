@@ -1,0 +1,27 @@
+import { env, exports } from 'cloudflare:workers';
+import { signInternalRequest } from '../../gateway/protocol/signature.js';
+
+export const ADMIN_SECRET = 'test-admin-secret';
+export const ORIGIN_SECRET = 'test-origin-secret';
+const BASE = 'http://lumen.test';
+
+export function call(path: string, init: RequestInit = {}): Promise<Response> {
+  return exports.default.fetch(new Request(`${BASE}${path}`, init));
+}
+
+export async function createTenant(tenant: string, tier: 'free' | 'plus' | 'pro' | 'enterprise'): Promise<string> {
+  const headers = { authorization: `Bearer ${ADMIN_SECRET}`, 'content-type': 'application/json' };
+  const put = await call(`/v1/admin/tenants/${tenant}`, { method: 'PUT', headers, body: JSON.stringify({ tier }) });
+  if (!put.ok) throw new Error(`tenant setup failed: ${put.status}`);
+  const post = await call(`/v1/admin/tenants/${tenant}/keys`, { method: 'POST', headers, body: JSON.stringify({ name: 'test' }) });
+  const { key } = (await post.json()) as { key: string };
+  return key;
+}
+
+export async function internal(method: string, path: string, body: unknown, secret = ORIGIN_SECRET): Promise<Response> {
+  const bytes = new TextEncoder().encode(JSON.stringify(body));
+  const headers = await signInternalRequest(secret, method, path, bytes);
+  return call(path, { method, body: bytes, headers: { ...headers, 'content-type': 'application/json' } });
+}
+
+export { env };
