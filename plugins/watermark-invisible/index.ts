@@ -4,6 +4,8 @@ import { defineStage, type RawImage } from '../sdk/index.js';
 /** Pixels per side of the blocks that carry one chip each. */
 const CELL = 8;
 export const PAYLOAD_BITS = 64;
+/** Largest half-difference (in 8-bit levels) one cell may contribute to its bit's vote. */
+const RESIDUAL_CLIP = 6;
 
 /** mulberry32: a tiny seeded PRNG; the chip sequence must be identical in embedder and detector. */
 function chips(count: number, key: number): Int8Array {
@@ -34,9 +36,11 @@ function payloadIsValid(payload: Uint8Array): boolean {
 const bitOf = (payload: Uint8Array, bit: number) => ((payload[bit >> 3]! >> (7 - (bit & 7))) & 1) === 1;
 
 /**
- * Spread-spectrum watermark: every 8×8 cell shifts its brightness by ±strength,
- * the sign set by one payload bit times a keyed pseudo-random chip. Each bit is
- * spread over many cells, so it survives noise that flips individual cells.
+ * Spread-spectrum watermark. Every 8×8 cell carries one chip: its left half is
+ * brightened and its right half darkened by `strength` (or the reverse), the
+ * sign set by one payload bit times a keyed pseudo-random chip. The detector
+ * compares the halves of each cell, which cancels the picture wherever a cell
+ * is flat, and every bit is spread over many cells so edges and noise are outvoted.
  */
 export function embedWatermark(image: RawImage, payload: Uint8Array, key: number, strength = 2): RawImage {
   const cellsX = Math.floor(image.width / CELL);
@@ -50,7 +54,8 @@ export function embedWatermark(image: RawImage, payload: Uint8Array, key: number
       for (let y = cy * CELL; y < (cy + 1) * CELL; y++) {
         let offset = (y * image.width + cx * CELL) * image.channels;
         for (let x = 0; x < CELL; x++, offset += image.channels) {
-          for (let channel = 0; channel < 3; channel++) data[offset + channel] = Math.max(0, Math.min(255, data[offset + channel]! + delta));
+          const shift = x < CELL / 2 ? delta : -delta;
+          for (let channel = 0; channel < 3; channel++) data[offset + channel] = Math.max(0, Math.min(255, data[offset + channel]! + shift));
         }
       }
     }
@@ -68,37 +73,25 @@ export interface WatermarkReading {
 export function detectWatermark(image: RawImage, key: number): WatermarkReading {
   const cellsX = Math.floor(image.width / CELL);
   const cellsY = Math.floor(image.height / CELL);
-  const means = new Float64Array(cellsX * cellsY);
-  for (let cy = 0; cy < cellsY; cy++) {
-    for (let cx = 0; cx < cellsX; cx++) {
-      let sum = 0;
-      for (let y = cy * CELL; y < (cy + 1) * CELL; y++) {
-        let offset = (y * image.width + cx * CELL) * image.channels;
-        for (let x = 0; x < CELL; x++, offset += image.channels) sum += image.data[offset]! + image.data[offset + 1]! + image.data[offset + 2]!;
-      }
-      means[cy * cellsX + cx] = sum / (CELL * CELL * 3);
-    }
-  }
   const chip = chips(cellsX * cellsY, key);
   const scores = new Float64Array(PAYLOAD_BITS);
   for (let cy = 0; cy < cellsY; cy++) {
     for (let cx = 0; cx < cellsX; cx++) {
-      // Subtracting the neighbourhood mean removes the picture and leaves the mark.
-      let neighbours = 0;
-      let count = 0;
-      for (let dy = -1; dy <= 1; dy++) {
-        for (let dx = -1; dx <= 1; dx++) {
-          const nx = cx + dx;
-          const ny = cy + dy;
-          if ((dx || dy) && nx >= 0 && ny >= 0 && nx < cellsX && ny < cellsY) {
-            neighbours += means[ny * cellsX + nx]!;
-            count++;
-          }
+      let left = 0;
+      let right = 0;
+      for (let y = cy * CELL; y < (cy + 1) * CELL; y++) {
+        let offset = (y * image.width + cx * CELL) * image.channels;
+        for (let x = 0; x < CELL; x++, offset += image.channels) {
+          const sum = image.data[offset]! + image.data[offset + 1]! + image.data[offset + 2]!;
+          if (x < CELL / 2) left += sum;
+          else right += sum;
         }
       }
+      const difference = (left - right) / ((CELL * CELL * 3) / 2);
+      // Clipping keeps a cell on an edge (a difference in the tens) from outvoting the flat cells of its bit.
+      const clipped = Math.max(-RESIDUAL_CLIP, Math.min(RESIDUAL_CLIP, difference));
       const cell = cy * cellsX + cx;
-      const residual = means[cell]! - (count ? neighbours / count : means[cell]!);
-      scores[cell % PAYLOAD_BITS]! += residual * chip[cell]!;
+      scores[cell % PAYLOAD_BITS]! += clipped * chip[cell]!;
     }
   }
   const payload = new Uint8Array(PAYLOAD_BITS / 8);
