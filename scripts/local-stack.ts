@@ -19,7 +19,8 @@ export interface GatewayOptions {
   host?: string;
   /** Where Durable Objects and R2 keep their data; survives restarts. */
   persistTo: string;
-  secrets: StackSecrets;
+  /** Secrets passed on the command line (visible in `ps`): for throwaway test stacks only. Without them wrangler reads `.dev.vars`. */
+  secrets?: StackSecrets;
   /** Extra `[vars]` overrides, e.g. a short LEASE_TTL_MS for crash tests. */
   vars?: Record<string, string>;
   /** Receives every log line of the process. */
@@ -138,8 +139,7 @@ export async function startGateway(options: GatewayOptions): Promise<{ url: stri
   await assertPortFree(options.port, host);
   const inspectorPort = await freePort(host);
   const vars = {
-    ADMIN_SECRET: options.secrets.adminSecret,
-    ORIGIN_SECRET: options.secrets.originSecret,
+    ...(options.secrets && { ADMIN_SECRET: options.secrets.adminSecret, ORIGIN_SECRET: options.secrets.originSecret }),
     ...options.vars,
   };
   const args = [

@@ -101,7 +101,6 @@ async function main(): Promise<void> {
     port,
     host,
     persistTo: resolve(ROOT, '.wrangler/state'),
-    secrets,
     onLog: (line) => log('gateway', line),
   });
   processes.push(gateway.process);

@@ -185,15 +185,20 @@ export type StageDefinition<K extends StageKind> = StageBase & StageHooks[K];
  *   watermark(ctx, image) { return stamp(image, opts.strength ?? 0.2); },
  * }));
  */
-export function defineStage<K extends StageKind, Options = void>(
+export function defineStage<K extends StageKind, Options extends object = Record<string, never>>(
   kind: K,
   factory: (options: Options) => StageDefinition<K>,
-): (options: Options) => Stage<K> {
-  return (options: Options) => {
-    const definition = factory(options);
+): StageFactory<K, Options> {
+  return (...args: [options?: Options]) => {
+    const definition = factory(args[0] ?? ({} as Options));
     return { ...definition, kind, apiVersion: API_VERSION } as unknown as Stage<K>;
   };
 }
+
+/** A stage factory; the options argument may be left out when every option is optional. */
+export type StageFactory<K extends StageKind, Options> = (
+  ...args: {} extends Options ? [options?: Options] : [options: Options]
+) => Stage<K>;
 
 /** Thrown by a stage to abort the job with a message for the client (no retry). */
 export class StageRejection extends Error {

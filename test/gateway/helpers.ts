@@ -1,12 +1,17 @@
-import { env, exports } from 'cloudflare:workers';
+import { env as poolEnv, exports as poolExports } from 'cloudflare:workers';
+import type { Env } from '../../gateway/env.js';
 import { signInternalRequest } from '../../gateway/protocol/signature.js';
+
+// The pool types these loosely; the gateway's own types are the truth (no global augmentation).
+export const env = poolEnv as unknown as Env & { LEASE_TTL_MS?: string };
+const worker = (poolExports as unknown as { default: Fetcher }).default;
 
 export const ADMIN_SECRET = 'test-admin-secret';
 export const ORIGIN_SECRET = 'test-origin-secret';
 const BASE = 'http://lumen.test';
 
 export function call(path: string, init: RequestInit = {}): Promise<Response> {
-  return exports.default.fetch(new Request(`${BASE}${path}`, init));
+  return worker.fetch(new Request(`${BASE}${path}`, init));
 }
 
 export async function createTenant(tenant: string, tier: 'free' | 'plus' | 'pro' | 'enterprise'): Promise<string> {
@@ -24,4 +29,3 @@ export async function internal(method: string, path: string, body: unknown, secr
   return call(path, { method, body: bytes, headers: { ...headers, 'content-type': 'application/json' } });
 }
 
-export { env };

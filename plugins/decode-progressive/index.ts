@@ -1,0 +1,96 @@
+import { fileURLToPath } from 'node:url';
+import { defineStage, type Model, type RawImage, type Tensor, type TokenGrid } from '../sdk/index.js';
+import { CODEBOOK_SIZE, nearestToken, tokenColour } from './codebook.js';
+
+export interface ProgressiveDecoderOptions {
+  /** Absolute path of the decoder `.onnx`; defaults to the pack's origin-gpu/models/decoder.onnx. */
+  modelPath?: string;
+}
+
+const DEFAULT_MODEL_PATH = fileURLToPath(new URL('../../origin-gpu/models/decoder.onnx', import.meta.url));
+
+/** The grid side length pass `pass` of `passes` reads: halved for every pass still to come, never below 1. */
+export function passResolution(size: number, pass: number, passes: number): number {
+  return Math.max(1, Math.ceil(size / 2 ** (passes - pass)));
+}
+
+/**
+ * Shrinks a grid to `rows x cols` by giving each block the token nearest to
+ * the block's mean colour, so coarse passes show blended colours rather than
+ * whichever token happens to win a vote.
+ */
+export function poolGrid(grid: TokenGrid, rows: number, cols: number): TokenGrid {
+  if (rows === grid.rows && cols === grid.cols) return grid;
+  const tokens = new Int32Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    const r0 = Math.floor((r * grid.rows) / rows);
+    const r1 = Math.max(r0 + 1, Math.floor(((r + 1) * grid.rows) / rows));
+    for (let c = 0; c < cols; c++) {
+      const c0 = Math.floor((c * grid.cols) / cols);
+      const c1 = Math.max(c0 + 1, Math.floor(((c + 1) * grid.cols) / cols));
+      let red = 0;
+      let green = 0;
+      let blue = 0;
+      for (let y = r0; y < r1; y++) {
+        for (let x = c0; x < c1; x++) {
+          const [tr, tg, tb] = tokenColour(grid.tokens[y * grid.cols + x] ?? 0);
+          red += tr;
+          green += tg;
+          blue += tb;
+        }
+      }
+      const n = (r1 - r0) * (c1 - c0);
+      tokens[r * cols + c] = nearestToken(red / n, green / n, blue / n);
+    }
+  }
+  return { rows, cols, codebookSize: grid.codebookSize, tokens };
+}
+
+function toRawImage(image: Tensor, width: number, height: number): RawImage {
+  if (image.type !== 'float32') throw new Error(`lumen/progressive-decoder: expected a float32 image, got ${image.type}`);
+  const plane = width * height;
+  if (image.data.length !== 3 * plane) throw new Error(`lumen/progressive-decoder: image has ${image.data.length} values, expected ${3 * plane}`);
+  const data = new Uint8Array(3 * plane);
+  for (let i = 0; i < plane; i++) {
+    for (let ch = 0; ch < 3; ch++) {
+      const v = image.data[ch * plane + i] ?? 0;
+      data[i * 3 + ch] = Math.round(Math.min(1, Math.max(0, v)) * 255);
+    }
+  }
+  return { width, height, channels: 3, data };
+}
+
+/**
+ * Decodes token grids with the pack's ONNX decoder, coarse to fine: pass k of
+ * n reads the grid pooled to `rows / 2^(n-k)` and upsamples it to the job's size.
+ */
+export default defineStage('decode', ({ modelPath = DEFAULT_MODEL_PATH }: ProgressiveDecoderOptions = {}) => {
+  let model: Model | undefined;
+  return {
+    name: 'lumen/progressive-decoder',
+    async setup({ runtime }) {
+      model = await runtime.load('lumen/progressive-decoder', modelPath, {
+        tokens: { type: 'int64', data: new BigInt64Array(4), dims: [1, 2, 2] },
+        out_hw: { type: 'int64', data: BigInt64Array.of(8n, 8n), dims: [2] },
+      });
+    },
+    async decodePass(ctx) {
+      if (!model) throw new Error('lumen/progressive-decoder: decodePass called before setup');
+      const { grid, pass, passes, job } = ctx;
+      if (grid.codebookSize !== CODEBOOK_SIZE) {
+        throw new Error(`lumen/progressive-decoder: grid uses a ${grid.codebookSize}-token codebook, this decoder knows ${CODEBOOK_SIZE}`);
+      }
+      const pooled = poolGrid(grid, passResolution(grid.rows, pass, passes), passResolution(grid.cols, pass, passes));
+      const outputs = await model.run(
+        {
+          tokens: { type: 'int64', data: BigInt64Array.from(pooled.tokens, (t) => BigInt(t)), dims: [1, pooled.rows, pooled.cols] },
+          out_hw: { type: 'int64', data: BigInt64Array.of(BigInt(job.height), BigInt(job.width)), dims: [2] },
+        },
+        ctx.signal,
+      );
+      const image = outputs.image;
+      if (!image) throw new Error('lumen/progressive-decoder: the model returned no "image" output');
+      return toRawImage(image, job.width, job.height);
+    },
+  };
+});

@@ -1,0 +1,457 @@
+import { NAMED_COLOURS, pastel, type Rgb } from '../decode-progressive/codebook.js';
+
+/** Shapes the rasterizer can draw. Unknown nouns map onto one of the simple ones. */
+export type ShapeKind =
+  | 'circle'
+  | 'square'
+  | 'triangle'
+  | 'star'
+  | 'heart'
+  | 'diamond'
+  | 'sun'
+  | 'moon'
+  | 'tree'
+  | 'house'
+  | 'cat'
+  | 'flower'
+  | 'cloud';
+
+/** A palette transform applied to every colour of the scene. */
+export type Style = 'plain' | 'pastel' | 'ghibli' | 'dark' | 'neon' | 'mono';
+
+/** One drawn object, in normalised image coordinates (0..1 across width and height). */
+export interface SceneObject {
+  /** The word of the prompt that produced it, singular. */
+  readonly noun: string;
+  readonly shape: ShapeKind;
+  /** The main colour, after the style. */
+  readonly colour: Rgb;
+  /** Secondary parts (trunk, roof, eyes, flower centre), after the style. */
+  readonly accent: Rgb;
+  /** Centre. */
+  readonly x: number;
+  readonly y: number;
+  /** Diameter as a fraction of the image's shorter side. */
+  readonly size: number;
+}
+
+/** Top colour, bottom colour, and where the hard horizon between them is (none: a vertical gradient). */
+export interface Background {
+  readonly top: Rgb;
+  readonly bottom: Rgb;
+  readonly horizon: number | undefined;
+}
+
+export interface Scene {
+  readonly style: Style;
+  readonly background: Background;
+  /** Painted in order, later over earlier. */
+  readonly objects: readonly SceneObject[];
+}
+
+const C = NAMED_COLOURS;
+const WHITE: Rgb = [1, 1, 1];
+const BLACK: Rgb = [0, 0, 0];
+const LIGHT_GREY: Rgb = [0.9375, 0.9375, 0.9375];
+
+// "sky" alone names the background; the colour is spelled "sky blue".
+const { sky: skyBlue, ...PLAIN_NAMED_COLOURS } = NAMED_COLOURS;
+const COLOUR_WORDS: Readonly<Record<string, Rgb>> = {
+  ...PLAIN_NAMED_COLOURS,
+  skyblue: skyBlue,
+  white: WHITE,
+  black: BLACK,
+  magenta: [1, 0, 1],
+  gray: C.grey,
+  violet: C.purple,
+  crimson: C.red,
+  scarlet: C.red,
+  turquoise: C.cyan,
+  aqua: C.cyan,
+  azure: C.sky,
+  indigo: C.navy,
+  golden: C.gold,
+  tan: C.beige,
+  cream: C.beige,
+};
+
+const SHADE_WORDS = new Set(['dark', 'deep', 'light', 'pale']);
+
+const SHAPE_WORDS: Readonly<Record<string, ShapeKind>> = {
+  circle: 'circle',
+  ball: 'circle',
+  dot: 'circle',
+  orb: 'circle',
+  sphere: 'circle',
+  balloon: 'circle',
+  square: 'square',
+  box: 'square',
+  cube: 'square',
+  block: 'square',
+  rectangle: 'square',
+  triangle: 'triangle',
+  pyramid: 'triangle',
+  mountain: 'triangle',
+  star: 'star',
+  heart: 'heart',
+  diamond: 'diamond',
+  gem: 'diamond',
+  sun: 'sun',
+  moon: 'moon',
+  tree: 'tree',
+  house: 'house',
+  home: 'house',
+  cottage: 'house',
+  cabin: 'house',
+  cat: 'cat',
+  kitten: 'cat',
+  flower: 'flower',
+  rose: 'flower',
+  cloud: 'cloud',
+};
+
+const COUNT_WORDS: Readonly<Record<string, number>> = {
+  a: 1,
+  an: 1,
+  one: 1,
+  single: 1,
+  two: 2,
+  pair: 2,
+  three: 3,
+  four: 4,
+  five: 5,
+  six: 6,
+  seven: 7,
+  eight: 8,
+  nine: 9,
+  ten: 10,
+  few: 3,
+  several: 4,
+  many: 6,
+};
+const MAX_COUNT = 12;
+const PLURAL_DEFAULT_COUNT = 3;
+
+const SIZE_WORDS: Readonly<Record<string, number>> = {
+  tiny: 0.12,
+  small: 0.2,
+  little: 0.2,
+  medium: 0.3,
+  large: 0.45,
+  big: 0.45,
+  huge: 0.6,
+  giant: 0.6,
+  enormous: 0.6,
+};
+
+const STYLE_WORDS: Readonly<Record<string, Style>> = {
+  pastel: 'pastel',
+  soft: 'pastel',
+  ghibli: 'ghibli',
+  anime: 'ghibli',
+  watercolor: 'ghibli',
+  watercolour: 'ghibli',
+  dark: 'dark',
+  night: 'dark',
+  gloomy: 'dark',
+  moody: 'dark',
+  neon: 'neon',
+  cyberpunk: 'neon',
+  vibrant: 'neon',
+  glowing: 'neon',
+  monochrome: 'mono',
+  grayscale: 'mono',
+  greyscale: 'mono',
+  noir: 'mono',
+};
+
+type BackgroundPart = 'flat' | 'sky' | 'ground';
+const BACKGROUND_WORDS: Readonly<Record<string, { part: BackgroundPart; colour: Rgb | undefined }>> = {
+  background: { part: 'flat', colour: undefined },
+  backdrop: { part: 'flat', colour: undefined },
+  wall: { part: 'flat', colour: undefined },
+  sky: { part: 'sky', colour: undefined },
+  sea: { part: 'ground', colour: C.blue },
+  ocean: { part: 'ground', colour: C.blue },
+  water: { part: 'ground', colour: C.blue },
+  lake: { part: 'ground', colour: C.blue },
+  grass: { part: 'ground', colour: C.green },
+  field: { part: 'ground', colour: C.green },
+  meadow: { part: 'ground', colour: C.green },
+  hill: { part: 'ground', colour: C.green },
+  hills: { part: 'ground', colour: C.green },
+  sand: { part: 'ground', colour: C.beige },
+  beach: { part: 'ground', colour: C.beige },
+  desert: { part: 'ground', colour: C.beige },
+  snow: { part: 'ground', colour: WHITE },
+};
+const HORIZON = 0.65;
+
+// Words that separate noun phrases; an unknown word pending before one becomes an object.
+const BOUNDARY_WORDS = new Set([',', 'and', 'with', 'of', 'on', 'in', 'at', 'near', 'beside', 'next', 'under', 'above', 'below', 'over', 'behind', 'by']);
+// Words that never name an object, so they must not become one.
+const IGNORED_WORDS = new Set([
+  'the', 'some', 'my', 'its', 'is', 'are', 'very', 'corner', 'side', 'style', 'colored', 'coloured', 'painting', 'picture', 'photo',
+  'image', 'illustration', 'drawing', 'render', 'scene', 'view', 'art', 'artwork', 'sketch', 'shaped', 'shape', 'shapes', 'to',
+]);
+
+interface Position {
+  x?: number;
+  y?: number;
+}
+const POSITION_WORDS: Readonly<Record<string, Position>> = {
+  left: { x: 0.25 },
+  right: { x: 0.75 },
+  top: { y: 0.25 },
+  upper: { y: 0.25 },
+  bottom: { y: 0.75 },
+  lower: { y: 0.75 },
+  center: { x: 0.5, y: 0.5 },
+  centre: { x: 0.5, y: 0.5 },
+  middle: { x: 0.5, y: 0.5 },
+};
+
+/** Where an object with no position words goes, and its colour when none is named. */
+const SHAPE_DEFAULTS: Readonly<Partial<Record<ShapeKind, { colour: Rgb; accent?: Rgb; at?: Position }>>> = {
+  sun: { colour: C.yellow, at: { x: 0.8, y: 0.2 } },
+  moon: { colour: pastel(C.yellow), at: { x: 0.2, y: 0.2 } },
+  cloud: { colour: WHITE, at: { y: 0.2 } },
+  star: { colour: C.yellow },
+  heart: { colour: C.red },
+  tree: { colour: C.green, accent: C.brown },
+  house: { colour: C.red, accent: C.brown },
+  cat: { colour: C.orange, accent: C.navy },
+  flower: { colour: C.pink, accent: C.yellow },
+};
+const ROTATING_COLOURS: readonly Rgb[] = [C.red, C.blue, C.green, C.yellow, C.purple, C.orange, C.pink, C.cyan];
+const FALLBACK_SHAPES: readonly ShapeKind[] = ['circle', 'square', 'triangle', 'diamond', 'star'];
+
+const MAX_DEFAULT_SIZE = 0.4;
+const SPACING = 1.3;
+const JITTER = 0.02;
+
+interface Modifiers {
+  count?: number;
+  size?: number;
+  colour?: Rgb;
+  position: Position;
+}
+
+interface Group extends Modifiers {
+  noun: string;
+  shape: ShapeKind;
+}
+
+function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return hash >>> 0;
+}
+
+// mulberry32: tiny, fast and good enough for layout jitter; Math.random cannot be seeded.
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function words(prompt: string): string[] {
+  return prompt
+    .toLowerCase()
+    .replace(/sky[\s-]+blue/g, 'skyblue')
+    .replace(/[,;.!?]/g, ' , ')
+    .split(/[^a-z0-9,]+/)
+    .filter((w) => w.length > 0);
+}
+
+/** The singular form of `word` if it is in `vocabulary`, and whether it was plural. */
+function lookupNoun<T>(word: string, vocabulary: Readonly<Record<string, T>>): { noun: string; value: T; plural: boolean } | undefined {
+  const exact = vocabulary[word];
+  if (exact !== undefined) return { noun: word, value: exact, plural: false };
+  for (const noun of [word.replace(/ies$/, 'y'), word.replace(/es$/, ''), word.replace(/s$/, '')]) {
+    const value = vocabulary[noun];
+    if (noun !== word && value !== undefined) return { noun, value, plural: true };
+  }
+  return undefined;
+}
+
+function shade(colour: Rgb, word: string): Rgb {
+  return word === 'light' || word === 'pale' ? pastel(colour) : [colour[0] * 0.55, colour[1] * 0.55, colour[2] * 0.55];
+}
+
+function applyStyle(style: Style, [r, g, b]: Rgb): Rgb {
+  switch (style) {
+    case 'plain':
+      return [r, g, b];
+    case 'pastel':
+    case 'ghibli':
+      return pastel([r, g, b]);
+    case 'dark':
+      return [r * 0.5, g * 0.5, b * 0.5];
+    case 'neon': {
+      const mean = (r + g + b) / 3;
+      const push = (v: number) => Math.min(1, Math.max(0, mean + (v - mean) * 1.8));
+      const pushed: Rgb = [push(r), push(g), push(b)];
+      const peak = Math.max(...pushed);
+      return peak > 0 ? [pushed[0] / peak, pushed[1] / peak, pushed[2] / peak] : pushed;
+    }
+    case 'mono': {
+      const luma = 0.299 * r + 0.587 * g + 0.114 * b;
+      return [luma, luma, luma];
+    }
+  }
+}
+
+const STYLE_BACKGROUND: Readonly<Record<Style, { sky: Rgb; ground: Rgb | undefined }>> = {
+  plain: { sky: LIGHT_GREY, ground: undefined },
+  pastel: { sky: LIGHT_GREY, ground: undefined },
+  mono: { sky: LIGHT_GREY, ground: undefined },
+  ghibli: { sky: C.sky, ground: C.green },
+  dark: { sky: C.navy, ground: undefined },
+  neon: { sky: BLACK, ground: undefined },
+};
+
+function hasModifiers(m: Modifiers): boolean {
+  return m.count !== undefined || m.size !== undefined || m.colour !== undefined;
+}
+
+/**
+ * Parses a prompt into a scene: objects with colour, position, size and count,
+ * a background, and a style palette. The same prompt and seed always give the
+ * same scene; the seed only jitters positions slightly.
+ */
+export function compilePrompt(prompt: string, seed: number): Scene {
+  const tokens = words(prompt);
+  const groups: Group[] = [];
+  let style: Style = 'plain';
+  let flat: Rgb | undefined;
+  let sky: Rgb | undefined;
+  let skyMentioned = false;
+  let ground: Rgb | undefined;
+  let pending: Modifiers = { position: {} };
+  let unknown: { noun: string; plural: boolean } | undefined;
+  let firstUnknown: string | undefined;
+  let last: Group | undefined;
+  let shadeWord: string | undefined;
+
+  const addGroup = (noun: string, shape: ShapeKind, plural: boolean) => {
+    const count = pending.count ?? (plural ? PLURAL_DEFAULT_COUNT : 1);
+    last = { ...pending, noun, shape, count, position: { ...pending.position } };
+    groups.push(last);
+    pending = { position: {} };
+    unknown = undefined;
+  };
+  // An unknown word counts as a noun only if an article, count, size or colour introduced it.
+  const flushUnknown = () => {
+    if (unknown && hasModifiers(pending)) {
+      addGroup(unknown.noun, FALLBACK_SHAPES[fnv1a(unknown.noun) % FALLBACK_SHAPES.length] ?? 'circle', unknown.plural);
+    }
+    unknown = undefined;
+  };
+
+  for (const [i, word] of tokens.entries()) {
+    const next = tokens[i + 1];
+    const shapeHit = lookupNoun(word, SHAPE_WORDS);
+    const backgroundHit = BACKGROUND_WORDS[word];
+    if (BOUNDARY_WORDS.has(word)) {
+      flushUnknown();
+    } else if (SHADE_WORDS.has(word) && next !== undefined && COLOUR_WORDS[next] !== undefined) {
+      shadeWord = word;
+    } else if (COLOUR_WORDS[word] !== undefined) {
+      pending.colour = shadeWord ? shade(COLOUR_WORDS[word], shadeWord) : COLOUR_WORDS[word];
+      shadeWord = undefined;
+    } else if (STYLE_WORDS[word] !== undefined) {
+      style = STYLE_WORDS[word];
+    } else if (COUNT_WORDS[word] !== undefined || /^\d+$/.test(word)) {
+      pending.count = Math.min(MAX_COUNT, Math.max(1, COUNT_WORDS[word] ?? Number(word)));
+    } else if (SIZE_WORDS[word] !== undefined) {
+      pending.size = SIZE_WORDS[word];
+    } else if (POSITION_WORDS[word] !== undefined) {
+      // "a circle on the left": a position after a noun phrase belongs to it.
+      const target = last && !hasModifiers(pending) && !unknown ? last.position : pending.position;
+      Object.assign(target, POSITION_WORDS[word]);
+    } else if (backgroundHit) {
+      const colour = pending.colour ?? backgroundHit.colour;
+      if (backgroundHit.part === 'flat') flat = colour;
+      else if (backgroundHit.part === 'sky') {
+        sky = colour;
+        skyMentioned = true;
+      }
+      else ground = colour;
+      pending = { position: {} };
+      unknown = undefined;
+    } else if (shapeHit) {
+      addGroup(shapeHit.noun, shapeHit.value, shapeHit.plural);
+    } else if (!IGNORED_WORDS.has(word)) {
+      const plural = word.length > 3 && word.endsWith('s') && !word.endsWith('ss');
+      unknown = { noun: plural ? word.slice(0, -1) : word, plural };
+      firstUnknown ??= unknown.noun;
+    }
+  }
+  flushUnknown();
+  if (groups.length === 0 && firstUnknown !== undefined && flat === undefined && !skyMentioned && ground === undefined) {
+    // A prompt that names only something we do not know ("dragon") still draws something.
+    pending = { position: {} };
+    addGroup(firstUnknown, FALLBACK_SHAPES[fnv1a(firstUnknown) % FALLBACK_SHAPES.length] ?? 'circle', false);
+  }
+
+  const styled = (colour: Rgb) => applyStyle(style, colour);
+  const defaults = STYLE_BACKGROUND[style];
+  // A sky with no colour is blue by day; dark and neon styles keep their night sky.
+  const daySky = style === 'dark' || style === 'neon' ? defaults.sky : C.sky;
+  const skyColour = sky ?? (skyMentioned ? daySky : (flat ?? defaults.sky));
+  const groundColour = flat !== undefined ? undefined : (ground ?? defaults.ground);
+  const background: Background =
+    flat !== undefined
+      ? { top: styled(flat), bottom: styled(flat), horizon: undefined }
+      : groundColour !== undefined
+        ? { top: styled(skyColour), bottom: styled(groundColour), horizon: HORIZON }
+        : { top: styled(skyColour), bottom: styled(skyMentioned ? pastel(skyColour) : skyColour), horizon: undefined };
+
+  return { style, background, objects: layout(groups, seed ^ fnv1a(prompt), styled) };
+}
+
+function layout(groups: readonly Group[], seed: number, styled: (c: Rgb) => Rgb): SceneObject[] {
+  const random = seededRandom(seed);
+  const jitter = () => (random() * 2 - 1) * JITTER;
+  const placed = groups.map((g): Position => {
+    const fallback = SHAPE_DEFAULTS[g.shape]?.at;
+    return { x: g.position.x ?? fallback?.x, y: g.position.y ?? fallback?.y };
+  });
+  // Objects with no horizontal position share the width in prompt order.
+  const free = placed.filter((p) => p.x === undefined).length;
+  let freeIndex = 0;
+  const objects: SceneObject[] = [];
+  groups.forEach((group, index) => {
+    const place = placed[index] ?? {};
+    const slotWidth = place.x === undefined ? 1 / free : place.x === 0.5 ? 1 : 0.5;
+    const cx = place.x ?? (freeIndex++ + 0.5) / free;
+    const cy = place.y ?? (group.shape === 'tree' || group.shape === 'house' ? 0.55 : 0.5);
+    const count = group.count ?? 1;
+    const cols = count <= 4 ? count : Math.ceil(Math.sqrt(count));
+    const rows = Math.ceil(count / cols);
+    const size = group.size ?? Math.min(MAX_DEFAULT_SIZE, slotWidth / (cols * SPACING), 0.9 / (rows * SPACING));
+    const defaults = SHAPE_DEFAULTS[group.shape];
+    const colour = group.colour ?? defaults?.colour ?? ROTATING_COLOURS[index % ROTATING_COLOURS.length] ?? C.red;
+    const accent = defaults?.accent ?? colour;
+    for (let k = 0; k < count; k++) {
+      const col = k % cols;
+      const row = Math.floor(k / cols);
+      objects.push({
+        noun: group.noun,
+        shape: group.shape,
+        colour: styled(colour),
+        accent: styled(accent),
+        x: cx + (col - (cols - 1) / 2) * size * SPACING + jitter(),
+        y: cy + (row - (rows - 1) / 2) * size * SPACING + jitter(),
+        size,
+      });
+    }
+  });
+  return objects;
+}

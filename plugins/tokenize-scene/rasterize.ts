@@ -1,0 +1,151 @@
+import type { TokenGrid } from '../sdk/index.js';
+import { CODEBOOK_SIZE, nearestToken, type Rgb } from '../decode-progressive/codebook.js';
+import type { Background, Scene, SceneObject, ShapeKind } from './compile-prompt.js';
+
+export interface RasterizeOptions {
+  /** Grid rows; at least 32. */
+  rows?: number;
+  /** Grid columns; at least 32. */
+  cols?: number;
+  /** Output width / height, so shapes stay round after the decoder stretches the grid. */
+  aspect?: number;
+  /** Samples per cell side; the cell's colour is their mean, which antialiases edges. */
+  supersample?: number;
+}
+
+/** The smallest grid the default pack supports: below it, pass 1 of 4 would read fewer than 4x4 tokens. */
+export const MIN_GRID = 32;
+
+type Part = 'main' | 'accent';
+
+function inCircle(u: number, v: number, cu: number, cv: number, r: number): boolean {
+  return (u - cu) ** 2 + (v - cv) ** 2 <= r * r;
+}
+
+function inTriangle(u: number, v: number, a: readonly [number, number], b: readonly [number, number], c: readonly [number, number]): boolean {
+  const side = (p: readonly [number, number], q: readonly [number, number]) => (q[0] - p[0]) * (v - p[1]) - (q[1] - p[1]) * (u - p[0]);
+  const d1 = side(a, b);
+  const d2 = side(b, c);
+  const d3 = side(c, a);
+  return !((d1 < 0 || d2 < 0 || d3 < 0) && (d1 > 0 || d2 > 0 || d3 > 0));
+}
+
+const STAR_INNER = 0.42;
+const STAR_SECTOR = (2 * Math.PI) / 5;
+
+function inStar(u: number, v: number): boolean {
+  // Fold the angle into half a point's sector, then test against the edge from tip to notch.
+  const r = Math.hypot(u, v);
+  let a = ((Math.atan2(u, -v) % STAR_SECTOR) + STAR_SECTOR) % STAR_SECTOR;
+  if (a > STAR_SECTOR / 2) a = STAR_SECTOR - a;
+  const px = r * Math.cos(a);
+  const py = r * Math.sin(a);
+  const nx = STAR_INNER * Math.cos(STAR_SECTOR / 2);
+  const ny = STAR_INNER * Math.sin(STAR_SECTOR / 2);
+  // Inside when on the same side of the tip-notch edge as the centre.
+  return (nx - 1) * py - ny * (px - 1) >= 0;
+}
+
+/** Which part of a shape covers local point (u, v), with the shape's box at [-1, 1]². */
+function partAt(shape: ShapeKind, u: number, v: number): Part | undefined {
+  switch (shape) {
+    case 'circle':
+      return inCircle(u, v, 0, 0, 1) ? 'main' : undefined;
+    case 'square':
+      return Math.max(Math.abs(u), Math.abs(v)) <= 0.85 ? 'main' : undefined;
+    case 'triangle':
+      return inTriangle(u, v, [0, -0.9], [0.95, 0.75], [-0.95, 0.75]) ? 'main' : undefined;
+    case 'diamond':
+      return Math.abs(u) / 0.75 + Math.abs(v) <= 1 ? 'main' : undefined;
+    case 'star':
+      return inStar(u, v) ? 'main' : undefined;
+    case 'heart': {
+      const x = u * 1.25;
+      const y = -v * 1.25 + 0.25;
+      return (x * x + y * y - 1) ** 3 - x * x * y ** 3 <= 0 ? 'main' : undefined;
+    }
+    case 'sun': {
+      const r = Math.hypot(u, v);
+      if (r <= 0.55) return 'main';
+      return r >= 0.65 && r <= 0.95 && Math.cos(8 * Math.atan2(v, u)) > 0.6 ? 'main' : undefined;
+    }
+    case 'moon':
+      return inCircle(u, v, 0, 0, 0.85) && !inCircle(u, v, 0.4, -0.25, 0.7) ? 'main' : undefined;
+    case 'tree':
+      if (inCircle(u, v, 0, -0.3, 0.62)) return 'main';
+      return Math.abs(u) <= 0.14 && v >= 0.1 && v <= 0.95 ? 'accent' : undefined;
+    case 'house':
+      if (inTriangle(u, v, [0, -0.9], [0.9, -0.15], [-0.9, -0.15])) return 'accent';
+      if (Math.abs(u) <= 0.15 && v >= 0.45 && v <= 0.9) return 'accent';
+      return Math.abs(u) <= 0.7 && v >= -0.15 && v <= 0.9 ? 'main' : undefined;
+    case 'cat':
+      if (inCircle(u, v, -0.25, 0.1, 0.1) || inCircle(u, v, 0.25, 0.1, 0.1)) return 'accent';
+      if (inCircle(u, v, 0, 0.2, 0.65)) return 'main';
+      return inTriangle(u, v, [-0.6, -0.2], [-0.5, -0.9], [-0.1, -0.35]) || inTriangle(u, v, [0.6, -0.2], [0.5, -0.9], [0.1, -0.35]) ? 'main' : undefined;
+    case 'flower': {
+      if (inCircle(u, v, 0, 0, 0.28)) return 'accent';
+      for (let k = 0; k < 6; k++) {
+        const a = (k * Math.PI) / 3;
+        if (inCircle(u, v, 0.55 * Math.cos(a), 0.55 * Math.sin(a), 0.33)) return 'main';
+      }
+      return undefined;
+    }
+    case 'cloud':
+      return inCircle(u, v, -0.45, 0.15, 0.4) || inCircle(u, v, 0, -0.1, 0.5) || inCircle(u, v, 0.45, 0.15, 0.4) || (Math.abs(u) <= 0.45 && v >= 0.1 && v <= 0.55)
+        ? 'main'
+        : undefined;
+  }
+}
+
+function backgroundAt(background: Background, y: number): Rgb {
+  const { top, bottom, horizon } = background;
+  if (horizon !== undefined) return y < horizon ? top : bottom;
+  return [top[0] + (bottom[0] - top[0]) * y, top[1] + (bottom[1] - top[1]) * y, top[2] + (bottom[2] - top[2]) * y];
+}
+
+function colourAt(scene: Scene, x: number, y: number, radii: readonly { rx: number; ry: number; object: SceneObject }[]): Rgb {
+  let colour = backgroundAt(scene.background, y);
+  for (const { rx, ry, object } of radii) {
+    const u = (x - object.x) / rx;
+    const v = (y - object.y) / ry;
+    if (Math.abs(u) > 1 || Math.abs(v) > 1) continue;
+    const part = partAt(object.shape, u, v);
+    if (part) colour = part === 'main' ? object.colour : object.accent;
+  }
+  return colour;
+}
+
+/**
+ * Renders a scene into a token grid: each cell's colour is the mean of
+ * `supersample²` samples, mapped to the nearest codebook token.
+ */
+export function rasterize(scene: Scene, { rows = 64, cols = 64, aspect = 1, supersample = 4 }: RasterizeOptions = {}): TokenGrid {
+  if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < MIN_GRID || cols < MIN_GRID) {
+    throw new RangeError(`grid must be whole numbers of at least ${MIN_GRID}x${MIN_GRID}, got ${rows}x${cols}`);
+  }
+  // Sizes are fractions of the shorter image side; convert to per-axis radii.
+  const radii = scene.objects.map((object) => ({
+    object,
+    rx: (object.size / 2) * Math.min(1, 1 / aspect),
+    ry: (object.size / 2) * Math.min(1, aspect),
+  }));
+  const tokens = new Int32Array(rows * cols);
+  const samples = supersample * supersample;
+  for (let row = 0; row < rows; row++) {
+    for (let col = 0; col < cols; col++) {
+      let r = 0;
+      let g = 0;
+      let b = 0;
+      for (let sy = 0; sy < supersample; sy++) {
+        for (let sx = 0; sx < supersample; sx++) {
+          const c = colourAt(scene, (col + (sx + 0.5) / supersample) / cols, (row + (sy + 0.5) / supersample) / rows, radii);
+          r += c[0];
+          g += c[1];
+          b += c[2];
+        }
+      }
+      tokens[row * cols + col] = nearestToken(r / samples, g / samples, b / samples);
+    }
+  }
+  return { rows, cols, codebookSize: CODEBOOK_SIZE, tokens };
+}
