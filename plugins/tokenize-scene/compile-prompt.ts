@@ -439,6 +439,10 @@ function layout(groups: readonly Group[], seed: number, styled: (c: Rgb) => Rgb)
     const defaults = SHAPE_DEFAULTS[group.shape];
     const colour = group.colour ?? defaults?.colour ?? ROTATING_COLOURS[index % ROTATING_COLOURS.length] ?? C.red;
     const accent = defaults?.accent ?? colour;
+    // An explicit size ("small", "large") must not push a row of copies out of its slot or off the canvas.
+    const stepX = Math.min(size * SPACING, slotWidth / cols);
+    const stepY = Math.min(size * SPACING, 0.9 / rows);
+    const inside = (centre: number) => Math.min(1 - size / 2, Math.max(size / 2, centre));
     for (let k = 0; k < count; k++) {
       const col = k % cols;
       const row = Math.floor(k / cols);
@@ -447,8 +451,8 @@ function layout(groups: readonly Group[], seed: number, styled: (c: Rgb) => Rgb)
         shape: group.shape,
         colour: styled(colour),
         accent: styled(accent),
-        x: cx + (col - (cols - 1) / 2) * size * SPACING + jitter(),
-        y: cy + (row - (rows - 1) / 2) * size * SPACING + jitter(),
+        x: inside(cx + (col - (cols - 1) / 2) * stepX + jitter()),
+        y: inside(cy + (row - (rows - 1) / 2) * stepY + jitter()),
         size,
       });
     }

@@ -181,3 +181,16 @@ describe('lumen/scene-tokenizer', () => {
     expect(wide / tall).toBeLessThan(0.6);
   });
 });
+
+describe('layout', () => {
+  it('should keep every copy of a sized group inside the canvas', () => {
+    for (const prompt of ['three small yellow stars and a green tree', 'five large red circles on the left', 'ten tiny squares']) {
+      for (const object of compilePrompt(prompt, 3).objects) {
+        expect(object.x - object.size / 2, prompt).toBeGreaterThanOrEqual(0);
+        expect(object.x + object.size / 2, prompt).toBeLessThanOrEqual(1);
+        expect(object.y - object.size / 2, prompt).toBeGreaterThanOrEqual(0);
+        expect(object.y + object.size / 2, prompt).toBeLessThanOrEqual(1);
+      }
+    }
+  });
+});
