@@ -1,7 +1,7 @@
 // Tables of the gateway's Durable Objects (SQLite-backed). Each object class
 // applies the same migrations and uses the tables it owns: a Tenant object
 // holds `tenant` and `api_keys`; a QueueShard holds `jobs` and `job_events`.
-import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
 export const tenant = sqliteTable('tenant', {
   id: text('id').primaryKey(),
@@ -42,6 +42,8 @@ export const jobs = sqliteTable(
     result: text('result'),
     /** JSON: the failure reason once failed. */
     error: text('error'),
+    /** Where to POST the outcome (Standard Webhooks), if the request asked for it. */
+    webhookUrl: text('webhook_url'),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
   },
@@ -61,6 +63,36 @@ export const jobEvents = sqliteTable(
     createdAt: integer('created_at').notNull(),
   },
   (table) => [index('job_events_by_job').on(table.jobId, table.seq)],
+);
+
+/** Idempotency-Key records of a shard, kept 24 h (Stripe semantics). */
+export const idempotencyKeys = sqliteTable(
+  'idempotency_keys',
+  {
+    tenantId: text('tenant_id').notNull(),
+    key: text('key').notNull(),
+    /** Hex SHA-256 of the canonical request body: the same key with another body is refused. */
+    bodyHash: text('body_hash').notNull(),
+    jobId: text('job_id').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.tenantId, table.key] }), index('idempotency_by_age').on(table.createdAt)],
+);
+
+/** Outbox of webhook deliveries, retried with backoff by the shard's alarm. */
+export const webhookDeliveries = sqliteTable(
+  'webhook_deliveries',
+  {
+    id: text('id').primaryKey(),
+    jobId: text('job_id').notNull(),
+    url: text('url').notNull(),
+    payload: text('payload').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: integer('next_attempt_at').notNull(),
+    status: text('status', { enum: ['pending', 'delivered', 'failed'] }).notNull(),
+    lastError: text('last_error'),
+  },
+  (table) => [index('webhooks_due').on(table.status, table.nextAttemptAt)],
 );
 
 export type JobRow = typeof jobs.$inferSelect;
