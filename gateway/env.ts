@@ -19,6 +19,22 @@ export interface Env {
   LEASE_TTL_MS?: string;
   /** Attempts before a job fails for good. */
   MAX_ATTEMPTS?: string;
+  /** Free requests run synchronously while their estimated wait is below this (ms); above it they are deferred (202). */
+  FREE_SYNC_MAX_WAIT_MS?: string;
+  /** Least share of leases free jobs get while any are queued (aging), 0–1. */
+  FREE_MIN_SHARE?: string;
+  /** Assumed milliseconds per job before a shard has measured its throughput. */
+  ADMISSION_DEFAULT_JOB_MS?: string;
+  /** Queued free jobs one shard holds before refusing with 503. */
+  QUEUE_LIMIT_FREE?: string;
+  /** Queued jobs of each paid tier one shard holds before refusing with 503. */
+  QUEUE_LIMIT_PAID?: string;
+  /** Key of signed image URLs (`response_format: "url"`); derived from ORIGIN_SECRET when unset. */
+  URL_SIGNING_SECRET?: string;
+  /** Root of per-tenant webhook secrets; derived from ORIGIN_SECRET when unset. */
+  WEBHOOK_SIGNING_SECRET?: string;
+  /** Comma-separated hosts webhooks may reach although internal (local development only). */
+  WEBHOOK_ALLOWED_HOSTS?: string;
 }
 
 /** The one generic that types the whole Hono app. */

@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import type { AppEnv, Env } from './env.js';
 import { ApiError, NotFoundError, toErrorResponse } from './errors.js';
 import { admin } from './routes/admin.js';
+import { files } from './routes/files.js';
 import { images } from './routes/images.js';
 import { internal } from './routes/internal.js';
 
@@ -13,6 +14,7 @@ export const app = new Hono<AppEnv>();
 app.get('/healthz', (c) => c.json({ ok: true }));
 app.route('/v1/images', images);
 app.route('/v1/admin', admin);
+app.route('/v1/files', files);
 app.route('/internal', internal);
 
 app.notFound((c) => toErrorResponse(new NotFoundError(`Unknown endpoint: ${c.req.method} ${new URL(c.req.url).pathname}`)));

@@ -1,6 +1,6 @@
 import { DurableObject } from 'cloudflare:workers';
-import { and, asc, count, desc, eq, gt, isNotNull, lte, min, or, sql } from 'drizzle-orm';
-import { jobEvents, jobs, type JobRow } from '../../schema/gateway.js';
+import { and, asc, count, desc, eq, gt, isNotNull, lt, lte, min, or, sql } from 'drizzle-orm';
+import { idempotencyKeys, jobEvents, jobs, webhookDeliveries, type JobRow } from '../../schema/gateway.js';
 import { numberVar, type Env } from '../env.js';
 import type {
   Checkpoint,
@@ -12,6 +12,7 @@ import type {
   StoredImage,
 } from '../protocol/jobs.js';
 import { TIER_PRIORITY, type Tier } from '../tiers.js';
+import { signWebhook, tenantWebhookSecret, WEBHOOK_MAX_ATTEMPTS, webhookBackoffMs, checkWebhookAddress } from '../webhooks.js';
 import { MigratedDatabase, type GatewayDatabase } from './migrate.js';
 
 /** What the public API may show of a job. */
@@ -31,28 +32,59 @@ export interface JobView {
   updatedAt: number;
 }
 
+/** Flat, so it crosses RPC and JSON unchanged. */
+export type EventData = Record<string, string | number | boolean | null>;
+
+export interface JobEvent {
+  seq: number;
+  type: string;
+  data: EventData;
+  createdAt: number;
+}
+
 export interface EnqueueInput {
   id: string;
   tenantId: string;
   tier: Tier;
   params: GenerationParams;
+  /** Most jobs of this tier this shard may hold queued; beyond it the request is refused. */
+  queueLimit: number;
+  idempotency?: { key: string; bodyHash: string };
+  webhookUrl?: string;
 }
 
-const TERMINAL: readonly JobStatus[] = ['succeeded', 'failed', 'cancelled'];
+export type EnqueueResult =
+  | { outcome: 'created' | 'replayed'; job: JobView; estimatedWaitMs: number }
+  | { outcome: 'conflict'; jobId: string }
+  | { outcome: 'full'; retryAfterMs: number };
 
 export type LeaseCheck = { ok: true; tenantId: string } | { ok: false; reason: 'unknown_job' | 'stale_lease' };
 
+export type CancelResult = { ok: true; job: JobView } | { ok: false; reason: 'not_found' | 'finished'; status?: JobStatus };
+
+const TERMINAL: readonly JobStatus[] = ['succeeded', 'failed', 'cancelled'];
+const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+/** Completions remembered for the throughput estimate. */
+const RATE_WINDOW = 64;
+/** Leases remembered to enforce the free tier's share of capacity. */
+const SHARE_WINDOW = 50;
+
 /**
  * One shard of the durable job queue. Jobs are routed here by the shard index
- * written in their id, so no lookup table is needed. Lease order is tier
- * priority, then age; leases expire through the alarm when heartbeats stop.
+ * written in their id. Lease order is tier priority then age, except that free
+ * jobs are guaranteed a share of leases (aging). Leases expire through the
+ * alarm when heartbeats stop; the same alarm delivers webhooks.
  */
 export class QueueShard extends DurableObject<Env> {
   readonly #storage: MigratedDatabase;
-  /** Requests waiting on a job to finish (sync generations), by job id. */
+  /** Callers waiting on a job's next event (sync requests, SSE streams), by job id. */
   readonly #jobWaiters = new Map<string, Set<() => void>>();
   /** Long-polling lease calls waiting for any queued work. */
   readonly #workWaiters = new Set<() => void>();
+  /** Recent completion times (ms), for the measured throughput of this shard. */
+  readonly #completions: number[] = [];
+  /** Tiers of recent leases, for the free tier's guaranteed share. */
+  readonly #recentLeases: Tier[] = [];
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -71,8 +103,30 @@ export class QueueShard extends DurableObject<Env> {
     return numberVar(this.env.MAX_ATTEMPTS, 3);
   }
 
-  async enqueue(input: EnqueueInput): Promise<JobView> {
+  /** Admits a job: replays an idempotent retry, refuses when this tier's queue is full, otherwise queues it. */
+  async enqueue(input: EnqueueInput): Promise<EnqueueResult> {
     const now = Date.now();
+    if (input.idempotency) {
+      this.#db.delete(idempotencyKeys).where(lt(idempotencyKeys.createdAt, now - IDEMPOTENCY_TTL_MS)).run();
+      const existing = this.#db
+        .select()
+        .from(idempotencyKeys)
+        .where(and(eq(idempotencyKeys.tenantId, input.tenantId), eq(idempotencyKeys.key, input.idempotency.key)))
+        .get();
+      if (existing) {
+        if (existing.bodyHash !== input.idempotency.bodyHash) return { outcome: 'conflict', jobId: existing.jobId };
+        const row = this.#row(existing.jobId);
+        if (row) return { outcome: 'replayed', job: this.#viewOf(row), estimatedWaitMs: this.#estimateWaitMs(row) };
+      }
+    }
+    const queuedOfTier = this.#db
+      .select({ n: count() })
+      .from(jobs)
+      .where(and(eq(jobs.status, 'queued'), eq(jobs.tier, input.tier)))
+      .get()?.n ?? 0;
+    if (queuedOfTier >= input.queueLimit) {
+      return { outcome: 'full', retryAfterMs: Math.max(1_000, this.#perJobMs() * Math.max(1, queuedOfTier / 10)) };
+    }
     this.#db
       .insert(jobs)
       .values({
@@ -82,13 +136,21 @@ export class QueueShard extends DurableObject<Env> {
         priority: TIER_PRIORITY[input.tier],
         params: JSON.stringify(input.params),
         status: 'queued',
+        webhookUrl: input.webhookUrl ?? null,
         createdAt: now,
         updatedAt: now,
       })
       .run();
+    if (input.idempotency) {
+      this.#db
+        .insert(idempotencyKeys)
+        .values({ tenantId: input.tenantId, key: input.idempotency.key, bodyHash: input.idempotency.bodyHash, jobId: input.id, createdAt: now })
+        .run();
+    }
     this.#event(input.id, 'queued', {});
     this.#wakeWorkers();
-    return this.#viewOf(this.#row(input.id)!);
+    const row = this.#row(input.id)!;
+    return { outcome: 'created', job: this.#viewOf(row), estimatedWaitMs: this.#estimateWaitMs(row) };
   }
 
   /** The job, or null when it does not exist or belongs to another tenant. */
@@ -98,15 +160,35 @@ export class QueueShard extends DurableObject<Env> {
     return this.#viewOf(row);
   }
 
+  /** Estimated milliseconds until the job finishes, from the work ahead of it and this shard's measured throughput. */
+  async estimateWait(id: string): Promise<number | null> {
+    const row = this.#row(id);
+    return row ? this.#estimateWaitMs(row) : null;
+  }
+
   /** Resolves once the job is finished, or with its current state after `timeoutMs`. */
   async waitForJob(id: string, timeoutMs: number): Promise<JobView | null> {
-    const row = this.#row(id);
-    if (!row) return null;
-    if (!TERMINAL.includes(row.status)) {
-      await this.#waitOn(this.#waitersFor(id), timeoutMs);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const row = this.#row(id);
+      if (!row) return null;
+      const remaining = deadline - Date.now();
+      if (TERMINAL.includes(row.status) || remaining <= 0) return this.#viewOf(row);
+      await this.#waitOn(this.#waitersFor(id), remaining);
     }
-    const latest = this.#row(id);
-    return latest ? this.#viewOf(latest) : null;
+  }
+
+  /** Events after `afterSeq`, waiting up to `timeoutMs` for the first one if there are none yet. */
+  async events(id: string, tenantId: string, afterSeq: number, timeoutMs: number): Promise<{ events: JobEvent[]; status: JobStatus } | null> {
+    let row = this.#row(id);
+    if (!row || row.tenantId !== tenantId) return null;
+    let events = this.#eventsAfter(id, afterSeq);
+    if (events.length === 0 && !TERMINAL.includes(row.status) && timeoutMs > 0) {
+      await this.#waitOn(this.#waitersFor(id), timeoutMs);
+      events = this.#eventsAfter(id, afterSeq);
+      row = this.#row(id)!;
+    }
+    return { events, status: row.status };
   }
 
   /** Resolves true as soon as work is queued, or false after `timeoutMs`. */
@@ -116,19 +198,26 @@ export class QueueShard extends DurableObject<Env> {
     return this.#queuedCount() > 0;
   }
 
-  /** Hands out up to `slots` queued jobs, highest priority first. Writes without an await in between commit atomically. */
+  /**
+   * Hands out up to `slots` queued jobs: highest priority first, except that
+   * when free jobs wait and got less than their share of recent leases, the
+   * oldest free job goes next. Writes without an await in between commit atomically.
+   */
   async lease(workerId: string, slots: number): Promise<LeasedJob[]> {
-    const candidates = this.#db
-      .select()
-      .from(jobs)
-      .where(eq(jobs.status, 'queued'))
-      .orderBy(desc(jobs.priority), asc(jobs.createdAt))
-      .limit(slots)
-      .all();
     const now = Date.now();
     const ttl = this.#leaseTtlMs;
+    const freeShare = Number(this.env.FREE_MIN_SHARE ?? '0.1');
     const leased: LeasedJob[] = [];
-    for (const row of candidates) {
+    for (let slot = 0; slot < slots; slot++) {
+      const freeLeases = this.#recentLeases.filter((tier) => tier === 'free').length;
+      const starving = this.#recentLeases.length > 0 && freeLeases / this.#recentLeases.length < freeShare;
+      const oldestFree = starving
+        ? this.#db.select().from(jobs).where(and(eq(jobs.status, 'queued'), eq(jobs.tier, 'free'))).orderBy(asc(jobs.createdAt)).limit(1).get()
+        : undefined;
+      const row =
+        oldestFree ??
+        this.#db.select().from(jobs).where(eq(jobs.status, 'queued')).orderBy(desc(jobs.priority), asc(jobs.createdAt)).limit(1).get();
+      if (!row) break;
       const leaseId = crypto.randomUUID();
       const attempt = row.attempt + 1;
       this.#db
@@ -136,7 +225,9 @@ export class QueueShard extends DurableObject<Env> {
         .set({ status: 'running', attempt, leaseId, leaseWorker: workerId, leaseExpiresAt: now + ttl, updatedAt: now })
         .where(eq(jobs.id, row.id))
         .run();
-      this.#event(row.id, 'leased', { attempt, workerId, resumeAfterPass: row.passesDone });
+      this.#event(row.id, 'leased', { attempt, resumeAfterPass: row.passesDone });
+      this.#recentLeases.push(row.tier);
+      if (this.#recentLeases.length > SHARE_WINDOW) this.#recentLeases.shift();
       leased.push({
         id: row.id,
         tenantId: row.tenantId,
@@ -149,11 +240,11 @@ export class QueueShard extends DurableObject<Env> {
         checkpoint: row.checkpoint ? (JSON.parse(row.checkpoint) as Checkpoint) : null,
       });
     }
-    if (leased.length > 0) await this.#scheduleExpiry();
+    if (leased.length > 0) await this.#scheduleAlarm();
     return leased;
   }
 
-  /** Extends a lease and records progress; `keep: false` tells the worker to stop. */
+  /** Extends a lease and records progress; `keep: false` tells the worker to stop (expired, re-leased or cancelled). */
   async heartbeat(id: string, leaseId: string, passesDone: number, checkpoint?: Checkpoint): Promise<{ keep: boolean }> {
     const row = this.#row(id);
     if (!row || row.status !== 'running' || row.leaseId !== leaseId) return { keep: false };
@@ -169,7 +260,7 @@ export class QueueShard extends DurableObject<Env> {
       .where(eq(jobs.id, id))
       .run();
     if (progressed) this.#event(id, 'progress', { passesDone });
-    await this.#scheduleExpiry();
+    await this.#scheduleAlarm();
     return { keep: true };
   }
 
@@ -181,13 +272,22 @@ export class QueueShard extends DurableObject<Env> {
     return { ok: true, tenantId: row.tenantId };
   }
 
+  /** Records a stored preview of one pass, for `partial_image` stream events. */
+  async recordPreview(id: string, leaseId: string, preview: { key: string; pass: number; imageIndex: number; partialImageIndex: number }): Promise<LeaseCheck> {
+    const check = await this.checkLease(id, leaseId);
+    if (check.ok) this.#event(id, 'partial_image', { ...preview });
+    return check;
+  }
+
   /** Finishes a job. A stale lease (expired, re-leased or cancelled) is refused, so no job completes twice. */
   async complete(id: string, leaseId: string, images: StoredImage[], usage: JobResult['usage']): Promise<LeaseCheck> {
     const check = await this.checkLease(id, leaseId);
     if (!check.ok) return check;
     const result: JobResult = { images, usage };
-    this.#finish(id, 'succeeded', { result: JSON.stringify(result) });
-    this.#event(id, 'completed', { images: images.length });
+    this.#finish(id, 'succeeded', { result: JSON.stringify(result) }, 'completed', { images: images.length });
+    this.#completions.push(Date.now());
+    if (this.#completions.length > RATE_WINDOW) this.#completions.shift();
+    await this.#scheduleAlarm();
     return check;
   }
 
@@ -199,13 +299,24 @@ export class QueueShard extends DurableObject<Env> {
     if (retryable && row.attempt < this.#maxAttempts) {
       this.#requeue(row, error.message);
     } else {
-      this.#finish(id, 'failed', { error: JSON.stringify(error) });
-      this.#event(id, 'failed', { ...error });
+      this.#finish(id, 'failed', { error: JSON.stringify(error) }, 'failed', { ...error });
+      await this.#scheduleAlarm();
     }
     return check;
   }
 
-  /** Expires leases whose heartbeats stopped. Safe to run twice: it only acts on leases already past expiry. */
+  /** Cancels a queued job at once; a running one loses its lease, so its worker stops at the next pass. */
+  async cancel(id: string, tenantId: string): Promise<CancelResult> {
+    const row = this.#row(id);
+    if (!row || row.tenantId !== tenantId) return { ok: false, reason: 'not_found' };
+    if (TERMINAL.includes(row.status)) return { ok: false, reason: 'finished', status: row.status };
+    const error: JobError = { message: 'The job was cancelled.', code: 'cancelled', clientError: true };
+    this.#finish(id, 'cancelled', { error: JSON.stringify(error) }, 'cancelled', { afterPass: row.passesDone });
+    await this.#scheduleAlarm();
+    return { ok: true, job: this.#viewOf(this.#row(id)!) };
+  }
+
+  /** Expires leases whose heartbeats stopped and delivers due webhooks. Safe to run twice: it acts only on what is past due. */
   override async alarm(): Promise<void> {
     const now = Date.now();
     const expired = this.#db
@@ -216,17 +327,58 @@ export class QueueShard extends DurableObject<Env> {
     for (const row of expired) {
       if (row.attempt >= this.#maxAttempts) {
         const error: JobError = {
-          message: `The job was interrupted ${row.attempt} times (worker stopped heartbeating) and will not be retried.`,
+          message: `The job was interrupted ${row.attempt} times (its worker stopped heartbeating) and will not be retried.`,
           code: 'attempts_exhausted',
           clientError: false,
         };
-        this.#finish(row.id, 'failed', { error: JSON.stringify(error) });
-        this.#event(row.id, 'failed', { ...error });
+        this.#finish(row.id, 'failed', { error: JSON.stringify(error) }, 'failed', { ...error });
       } else {
         this.#requeue(row, 'lease expired');
       }
     }
-    await this.#scheduleExpiry();
+    await this.#deliverWebhooks(now);
+    await this.#scheduleAlarm();
+  }
+
+  async #deliverWebhooks(now: number): Promise<void> {
+    const due = this.#db
+      .select()
+      .from(webhookDeliveries)
+      .where(and(eq(webhookDeliveries.status, 'pending'), lte(webhookDeliveries.nextAttemptAt, now)))
+      .limit(20)
+      .all();
+    const allowed = (this.env.WEBHOOK_ALLOWED_HOSTS ?? '').split(',').map((host) => host.trim().toLowerCase()).filter(Boolean);
+    await Promise.all(
+      due.map(async (delivery) => {
+        const attempts = delivery.attempts + 1;
+        let error: string | null = null;
+        const verdict = checkWebhookAddress(delivery.url, allowed);
+        if (!verdict.ok) {
+          error = `address refused: ${verdict.reason}`;
+        } else {
+          try {
+            const job = this.#row(delivery.jobId);
+            const secret = await tenantWebhookSecret(this.env.WEBHOOK_SIGNING_SECRET ?? this.env.ORIGIN_SECRET, job?.tenantId ?? '');
+            const headers = await signWebhook(secret, delivery.id, Math.floor(Date.now() / 1000), delivery.payload);
+            const response = await fetch(verdict.url, { method: 'POST', headers, body: delivery.payload, redirect: 'manual', signal: AbortSignal.timeout(10_000) });
+            if (!response.ok) error = `HTTP ${response.status}`;
+          } catch (failure) {
+            error = String(failure);
+          }
+        }
+        const finalFailure = error !== null && (attempts >= WEBHOOK_MAX_ATTEMPTS || error.startsWith('address refused'));
+        this.#db
+          .update(webhookDeliveries)
+          .set({
+            attempts,
+            lastError: error,
+            status: error === null ? 'delivered' : finalFailure ? 'failed' : 'pending',
+            nextAttemptAt: error === null || finalFailure ? delivery.nextAttemptAt : Date.now() + webhookBackoffMs(attempts),
+          })
+          .where(eq(webhookDeliveries.id, delivery.id))
+          .run();
+      }),
+    );
   }
 
   #requeue(row: JobRow, reason: string): void {
@@ -239,28 +391,55 @@ export class QueueShard extends DurableObject<Env> {
     this.#wakeWorkers();
   }
 
-  #finish(id: string, status: JobStatus, fields: Partial<Pick<JobRow, 'result' | 'error'>>): void {
+  #finish(id: string, status: JobStatus, fields: Partial<Pick<JobRow, 'result' | 'error'>>, eventType: string, eventData: EventData): void {
+    const now = Date.now();
     this.#db
       .update(jobs)
-      .set({ status, leaseId: null, leaseWorker: null, leaseExpiresAt: null, updatedAt: Date.now(), ...fields })
+      .set({ status, leaseId: null, leaseWorker: null, leaseExpiresAt: null, updatedAt: now, ...fields })
       .where(eq(jobs.id, id))
       .run();
-    const waiters = this.#jobWaiters.get(id);
-    this.#jobWaiters.delete(id);
+    this.#event(id, eventType, eventData);
+    const row = this.#row(id);
+    if (row?.webhookUrl) {
+      const payload = JSON.stringify({
+        type: `image.generation.${status}`,
+        timestamp: new Date(now).toISOString(),
+        data: { id, status, error: row.error ? JSON.parse(row.error) : null, images: row.result ? (JSON.parse(row.result) as JobResult).images.length : 0 },
+      });
+      this.#db
+        .insert(webhookDeliveries)
+        .values({ id: `msg_${crypto.randomUUID().replaceAll('-', '')}`, jobId: id, url: row.webhookUrl, payload, nextAttemptAt: now, status: 'pending' })
+        .run();
+    }
+  }
+
+  /** One alarm serves lease expiry and webhook retries: set it to whichever is due first. */
+  async #scheduleAlarm(): Promise<void> {
+    const lease = this.#db.select({ at: min(jobs.leaseExpiresAt) }).from(jobs).where(eq(jobs.status, 'running')).get()?.at;
+    const webhook = this.#db
+      .select({ at: min(webhookDeliveries.nextAttemptAt) })
+      .from(webhookDeliveries)
+      .where(eq(webhookDeliveries.status, 'pending'))
+      .get()?.at;
+    const next = [lease, webhook].filter((at): at is number => typeof at === 'number');
+    if (next.length > 0) await this.ctx.storage.setAlarm(Math.min(...next));
+  }
+
+  #event(jobId: string, type: string, data: EventData): void {
+    this.#db.insert(jobEvents).values({ jobId, type, data: JSON.stringify(data), createdAt: Date.now() }).run();
+    const waiters = this.#jobWaiters.get(jobId);
+    this.#jobWaiters.delete(jobId);
     for (const wake of waiters ?? []) wake();
   }
 
-  async #scheduleExpiry(): Promise<void> {
-    const next = this.#db
-      .select({ at: min(jobs.leaseExpiresAt) })
-      .from(jobs)
-      .where(eq(jobs.status, 'running'))
-      .get();
-    if (next?.at) await this.ctx.storage.setAlarm(next.at);
-  }
-
-  #event(jobId: string, type: string, data: Record<string, unknown>): void {
-    this.#db.insert(jobEvents).values({ jobId, type, data: JSON.stringify(data), createdAt: Date.now() }).run();
+  #eventsAfter(jobId: string, afterSeq: number): JobEvent[] {
+    return this.#db
+      .select()
+      .from(jobEvents)
+      .where(and(eq(jobEvents.jobId, jobId), gt(jobEvents.seq, afterSeq)))
+      .orderBy(asc(jobEvents.seq))
+      .all()
+      .map((event) => ({ seq: event.seq, type: event.type, data: JSON.parse(event.data) as EventData, createdAt: event.createdAt }));
   }
 
   #row(id: string): JobRow | undefined {
@@ -283,6 +462,26 @@ export class QueueShard extends DurableObject<Env> {
       )
       .get();
     return ahead?.n ?? 0;
+  }
+
+  /**
+   * Measured milliseconds per completed job in this shard. Workers sweep every
+   * shard alike, so a shard drains at 1/shards of the fleet's rate; until it has
+   * data it assumes the configured per-job time at that share.
+   */
+  #perJobMs(): number {
+    const fallback = numberVar(this.env.ADMISSION_DEFAULT_JOB_MS, 2_000) * numberVar(this.env.QUEUE_SHARDS, 4);
+    const now = Date.now();
+    const recent = this.#completions.filter((at) => now - at < 60_000);
+    if (recent.length < 3) return fallback;
+    const span = Math.max(1_000, now - recent[0]!);
+    return span / recent.length;
+  }
+
+  #estimateWaitMs(row: JobRow): number {
+    if (TERMINAL.includes(row.status)) return 0;
+    const ahead = row.status === 'queued' ? this.#queuePosition(row) : 0;
+    return Math.round((ahead + 1) * this.#perJobMs());
   }
 
   #viewOf(row: JobRow): JobView {

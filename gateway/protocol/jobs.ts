@@ -15,6 +15,8 @@ export interface GenerationParams {
   outputFormat: OutputFormat;
   outputCompression: number;
   seed: number;
+  /** Previews to stream before the final image (0–3), as OpenAI's `partial_images`. */
+  partialImages: number;
 }
 
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';

@@ -1,9 +1,12 @@
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
 import { encodeBase64 } from 'hono/utils/encode';
 import { z } from 'zod';
 import { numberVar, type AppEnv } from '../env.js';
 import {
+  ApiError,
+  ConflictError,
   GenerationFailedError,
   GenerationRejectedError,
   InvalidRequestError,
@@ -11,9 +14,12 @@ import {
   PayloadTooLargeError,
 } from '../errors.js';
 import { apiKeyAuth } from '../middleware/auth.js';
-import type { JobView } from '../objects/queue-shard.js';
-import type { GenerationParams } from '../protocol/jobs.js';
+import type { JobView, QueueShard } from '../objects/queue-shard.js';
+import type { GenerationParams, JobError } from '../protocol/jobs.js';
+import { sha256Hex } from '../protocol/signature.js';
 import { newJobId, shardCount, shardForJob } from '../queue.js';
+import { signImageUrl } from '../signed-urls.js';
+import { checkWebhookAddress } from '../webhooks.js';
 
 /** JSON bodies above this are refused before they are buffered. */
 export const MAX_JSON_BODY_BYTES = 64 * 1024;
@@ -36,12 +42,16 @@ const generationRequest = z
     quality: z.enum(['auto', 'low', 'medium', 'high']).default('auto'),
     output_format: z.enum(['png', 'jpeg', 'webp']).default('png'),
     output_compression: z.number().int().min(0).max(100).default(100),
-    response_format: z.enum(['b64_json']).default('b64_json'),
+    response_format: z.enum(['b64_json', 'url']).default('b64_json'),
     background: z.enum(['auto', 'opaque']).optional(),
     moderation: z.enum(['auto', 'low']).optional(),
     user: z.string().max(256).optional(),
-    /** Lumen extension: the same seed and parameters give the same bytes. */
+    stream: z.boolean().default(false),
+    partial_images: z.number().int().min(0).max(3).default(0),
+    /** Lumen extension: the same seed and parameters render the same picture. */
     seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
+    /** Lumen extension: POST the outcome here (Standard Webhooks). */
+    webhook_url: z.string().max(2048).optional(),
   })
   .strict();
 
@@ -58,16 +68,18 @@ function toParams(body: GenerationRequest): GenerationParams {
     outputFormat: body.output_format,
     outputCompression: body.output_compression,
     seed: body.seed ?? crypto.getRandomValues(new Uint32Array(1))[0]! >>> 1,
+    partialImages: body.stream ? body.partial_images : 0,
   };
 }
 
-async function readJson(c: Context<AppEnv>): Promise<unknown> {
+async function readJson(c: Context<AppEnv>): Promise<{ raw: unknown; text: string }> {
   const type = c.req.header('content-type') ?? '';
   if (!type.toLowerCase().includes('application/json')) {
     throw new InvalidRequestError('Send the request body as JSON with "Content-Type: application/json".');
   }
+  const text = await c.req.text();
   try {
-    return await c.req.json();
+    return { raw: JSON.parse(text) as unknown, text };
   } catch {
     throw new InvalidRequestError('The request body is not valid JSON.');
   }
@@ -87,18 +99,151 @@ function parseGeneration(raw: unknown): GenerationRequest {
   throw new InvalidRequestError(`Invalid '${param ?? 'body'}': ${issue.message}`, param, 'invalid_value');
 }
 
-function publicJob(job: JobView) {
+/** RFC 7240 `Prefer`: `respond-async` and `wait=<seconds>`, as Replicate uses them. */
+export function parsePrefer(header: string | undefined): { respondAsync: boolean; waitSeconds: number | null } {
+  let respondAsync = false;
+  let waitSeconds: number | null = null;
+  for (const token of (header ?? '').split(/[,;]/).map((part) => part.trim().toLowerCase())) {
+    if (token === 'respond-async') respondAsync = true;
+    const wait = /^wait\s*=\s*(\d{1,5})$/.exec(token);
+    if (wait?.[1]) waitSeconds = Number(wait[1]);
+  }
+  return { respondAsync, waitSeconds };
+}
+
+/** Canonical JSON (sorted keys) so the same body hashes the same whatever its key order or spacing. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1));
+    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+function shardOfKey(hashHex: string, shards: number): number {
+  return parseInt(hashHex.slice(0, 8), 16) % shards;
+}
+
+function errorOf(job: JobView): ApiError {
+  const error: JobError = job.error ?? { message: `The job ended as ${job.status}.`, code: job.status, clientError: false };
+  if (job.status === 'cancelled') return new ConflictError(error.message, 'job_cancelled');
+  return error.clientError ? new GenerationRejectedError(error.message, error.code) : new GenerationFailedError(error.message);
+}
+
+async function publicJob(c: Context<AppEnv>, job: JobView, estimatedWaitMs?: number) {
+  const origin = new URL(c.req.url).origin;
   return {
     id: job.id,
     object: 'image.generation.job',
     status: job.status,
     queue_position: job.queuePosition,
+    estimated_wait_seconds: estimatedWaitMs === undefined ? undefined : Math.ceil(estimatedWaitMs / 1000),
     passes_done: job.passesDone,
     attempt: job.attempt,
     created_at: Math.floor(job.createdAt / 1000),
     error: job.error && { message: job.error.message, code: job.error.code },
-    images: job.result?.images.map((image) => ({ url: `/v1/images/jobs/${job.id}/images/${image.index}` })) ?? null,
+    data: job.result ? await Promise.all(job.result.images.map(async (image) => ({ url: await signImageUrl(c.env, origin, image.key) }))) : null,
+    urls: {
+      get: `${origin}/v1/images/jobs/${job.id}`,
+      events: `${origin}/v1/images/jobs/${job.id}/events`,
+      cancel: `${origin}/v1/images/jobs/${job.id}/cancel`,
+    },
   };
+}
+
+function accepted(c: Context<AppEnv>, body: Awaited<ReturnType<typeof publicJob>>, estimatedWaitMs: number): Response {
+  c.header('Location', `/v1/images/jobs/${body.id}`);
+  c.header('Retry-After', String(Math.min(3600, Math.max(1, Math.ceil(estimatedWaitMs / 1000)))));
+  return c.json(body, 202);
+}
+
+async function finishedResponse(c: Context<AppEnv>, job: JobView, responseFormat: GenerationRequest['response_format']): Promise<Response> {
+  if (job.status !== 'succeeded' || !job.result) throw errorOf(job);
+  const origin = new URL(c.req.url).origin;
+  const data = await Promise.all(
+    job.result.images.map(async (image) => {
+      if (responseFormat === 'url') return { url: await signImageUrl(c.env, origin, image.key) };
+      const object = await c.env.IMAGES.get(image.key);
+      if (!object) throw new Error(`image ${image.key} of job ${job.id} is missing from R2`);
+      return { b64_json: encodeBase64(await object.arrayBuffer()) };
+    }),
+  );
+  const { params } = job;
+  return c.json({
+    created: Math.floor(job.updatedAt / 1000),
+    data,
+    background: 'opaque',
+    output_format: params.outputFormat,
+    quality: params.quality,
+    size: `${params.width}x${params.height}`,
+    usage: usageOf(job),
+  });
+}
+
+function usageOf(job: JobView) {
+  const { inputTokens, outputTokens } = job.result?.usage ?? { inputTokens: 0, outputTokens: 0 };
+  return {
+    input_tokens: inputTokens,
+    output_tokens: outputTokens,
+    total_tokens: inputTokens + outputTokens,
+    input_tokens_details: { text_tokens: inputTokens, image_tokens: 0 },
+  };
+}
+
+/** Streams a job in the event format of OpenAI's image streaming, which the official SDK parses. */
+async function streamGeneration(c: Context<AppEnv>, shard: DurableObjectStub<QueueShard>, job: JobView, stream: SSEStreamingApi): Promise<void> {
+  const { params } = job;
+  const common = { size: `${params.width}x${params.height}`, quality: params.quality, background: 'opaque', output_format: params.outputFormat };
+  const tenantId = c.get('tenant').id;
+  let after = 0;
+  for (;;) {
+    const batch = await shard.events(job.id, tenantId, after, 15_000);
+    if (!batch) return;
+    if (batch.events.length === 0) {
+      await stream.write(': keep-alive\n\n');
+      continue;
+    }
+    for (const event of batch.events) {
+      after = event.seq;
+      if (event.type === 'partial_image') {
+        const object = await c.env.IMAGES.get(String(event.data.key));
+        if (!object) continue;
+        await stream.writeSSE({
+          event: 'image_generation.partial_image',
+          data: JSON.stringify({
+            type: 'image_generation.partial_image',
+            b64_json: encodeBase64(await object.arrayBuffer()),
+            created_at: Math.floor(event.createdAt / 1000),
+            partial_image_index: Number(event.data.partialImageIndex),
+            ...common,
+            output_format: 'webp',
+          }),
+        });
+      } else if (event.type === 'completed' || event.type === 'failed' || event.type === 'cancelled') {
+        const finished = await shard.get(job.id, tenantId);
+        if (finished?.status === 'succeeded' && finished.result) {
+          for (const image of finished.result.images) {
+            const object = await c.env.IMAGES.get(image.key);
+            if (!object) continue;
+            await stream.writeSSE({
+              event: 'image_generation.completed',
+              data: JSON.stringify({
+                type: 'image_generation.completed',
+                b64_json: encodeBase64(await object.arrayBuffer()),
+                created_at: Math.floor(finished.updatedAt / 1000),
+                usage: usageOf(finished),
+                ...common,
+              }),
+            });
+          }
+        } else if (finished) {
+          await stream.writeSSE({ event: 'error', data: JSON.stringify({ type: 'error', ...errorOf(finished).toBody() }) });
+        }
+        return;
+      }
+    }
+  }
 }
 
 export const images = new Hono<AppEnv>();
@@ -114,56 +259,120 @@ images.post(
     },
   }),
   async (c) => {
-    const body = parseGeneration(await readJson(c));
+    const { raw } = await readJson(c);
+    const body = parseGeneration(raw);
     const tenant = c.get('tenant');
-    const params = toParams(body);
-    const id = newJobId(shardCount(c.env));
+    const prefer = parsePrefer(c.req.header('prefer'));
+    const env = c.env;
+
+    let webhookUrl: string | undefined;
+    if (body.webhook_url !== undefined) {
+      const allowed = (env.WEBHOOK_ALLOWED_HOSTS ?? '').split(',').map((host) => host.trim().toLowerCase()).filter(Boolean);
+      const verdict = checkWebhookAddress(body.webhook_url, allowed);
+      if (!verdict.ok) throw new InvalidRequestError(`Invalid 'webhook_url': it ${verdict.reason}.`, 'webhook_url', 'invalid_value');
+      webhookUrl = verdict.url.href;
+    }
+
+    const idempotencyKey = c.req.header('idempotency-key');
+    if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,255}$/.test(idempotencyKey)) {
+      throw new InvalidRequestError('Idempotency-Key must be 1–255 visible ASCII characters.', 'Idempotency-Key');
+    }
+    const shards = shardCount(env);
+    let idempotency: { key: string; bodyHash: string } | undefined;
+    let id = newJobId(shards);
+    if (idempotencyKey) {
+      // The key, not chance, picks the shard, so a retry lands where the first attempt is recorded.
+      const keyHash = await sha256Hex(`${tenant.id}\n${idempotencyKey}`);
+      id = `job_${shardOfKey(keyHash, shards).toString(36)}_${crypto.randomUUID().replaceAll('-', '')}`;
+      idempotency = { key: idempotencyKey, bodyHash: await sha256Hex(canonicalJson(raw)) };
+    }
     const shard = shardForJob(c, id)!;
-    await shard.enqueue({ id, tenantId: tenant.id, tier: tenant.tier, params });
+    const queueLimit = Math.floor(numberVar(tenant.tier === 'free' ? env.QUEUE_LIMIT_FREE : env.QUEUE_LIMIT_PAID, tenant.tier === 'free' ? 5_000 : 1_000));
+    const admitted = await shard.enqueue({ id, tenantId: tenant.id, tier: tenant.tier, params: toParams(body), queueLimit, idempotency, webhookUrl });
 
-    const job = await shard.waitForJob(id, numberVar(c.env.SYNC_WAIT_MS, 120_000));
-    if (!job) throw new Error(`job ${id} vanished from its shard`);
-    if (job.status === 'failed' && job.error) {
-      throw job.error.clientError
-        ? new GenerationRejectedError(job.error.message, job.error.code)
-        : new GenerationFailedError(job.error.message);
+    if (admitted.outcome === 'conflict') {
+      throw new ApiError(422, 'invalid_request_error', 'This Idempotency-Key was already used with a different request body.', 'idempotency_key_reused', 'Idempotency-Key');
     }
-    if (job.status !== 'succeeded' || !job.result) {
-      c.header('Location', `/v1/images/jobs/${id}`);
-      c.header('Retry-After', '5');
-      return c.json(publicJob(job), 202);
+    if (admitted.outcome === 'full') {
+      const retryAfter = Math.ceil((admitted.retryAfterMs * (0.8 + Math.random() * 0.4)) / 1000);
+      throw new ApiError(503, 'server_error', `The ${tenant.tier} tier's queue is full. Retry after ${retryAfter} s.`, 'queue_full', null, {
+        'Retry-After': String(retryAfter),
+      });
+    }
+    const { job, estimatedWaitMs } = admitted;
+    if (admitted.outcome === 'replayed') c.header('Idempotent-Replayed', 'true');
+
+    const freeDeferral = tenant.tier === 'free' && estimatedWaitMs > numberVar(env.FREE_SYNC_MAX_WAIT_MS, 10_000);
+    // Tells clients (and operators reading logs) which admission path the request took.
+    c.header('Lumen-Admission', prefer.respondAsync ? 'async' : freeDeferral && !body.stream ? 'deferred' : 'sync');
+    if ((prefer.respondAsync || freeDeferral) && !body.stream) {
+      if (prefer.respondAsync) c.header('Preference-Applied', 'respond-async');
+      return accepted(c, await publicJob(c, job, estimatedWaitMs), estimatedWaitMs);
+    }
+    if (body.stream) {
+      return streamSSE(c, (stream) => streamGeneration(c, shard, job, stream));
     }
 
-    const data = await Promise.all(
-      job.result.images.map(async (image) => {
-        const object = await c.env.IMAGES.get(image.key);
-        if (!object) throw new Error(`image ${image.key} of job ${id} is missing from R2`);
-        return { b64_json: encodeBase64(await object.arrayBuffer()) };
-      }),
-    );
-    const { inputTokens, outputTokens } = job.result.usage;
-    return c.json({
-      created: Math.floor(job.updatedAt / 1000),
-      data,
-      background: 'opaque',
-      output_format: params.outputFormat,
-      quality: params.quality,
-      size: `${params.width}x${params.height}`,
-      usage: {
-        input_tokens: inputTokens,
-        output_tokens: outputTokens,
-        total_tokens: inputTokens + outputTokens,
-        input_tokens_details: { text_tokens: inputTokens, image_tokens: 0 },
-      },
-    });
+    const maxWaitMs = numberVar(env.SYNC_WAIT_MS, 120_000);
+    const waitMs = prefer.waitSeconds === null ? maxWaitMs : Math.min(maxWaitMs, prefer.waitSeconds * 1000);
+    const finished = await shard.waitForJob(job.id, waitMs);
+    if (!finished) throw new Error(`job ${job.id} vanished from its shard`);
+    if (finished.status === 'queued' || finished.status === 'running') {
+      const remaining = (await shard.estimateWait(job.id)) ?? 5_000;
+      return accepted(c, await publicJob(c, finished, remaining), remaining);
+    }
+    return finishedResponse(c, finished, body.response_format);
   },
 );
 
 images.get('/jobs/:id', async (c) => {
   const id = c.req.param('id');
-  const job = await shardForJob(c, id)?.get(id, c.get('tenant').id);
-  if (!job) throw new NotFoundError(`No job with id '${id}'.`);
-  return c.json(publicJob(job));
+  const shard = shardForJob(c, id);
+  const job = await shard?.get(id, c.get('tenant').id);
+  if (!job || !shard) throw new NotFoundError(`No job with id '${id}'.`);
+  const estimate = job.status === 'queued' ? ((await shard.estimateWait(id)) ?? undefined) : undefined;
+  return c.json(await publicJob(c, job, estimate));
+});
+
+/** Server-sent events of one job, replayable from `Last-Event-ID`. */
+images.get('/jobs/:id/events', async (c) => {
+  const id = c.req.param('id');
+  const shard = shardForJob(c, id);
+  const tenantId = c.get('tenant').id;
+  const lastEventId = c.req.header('last-event-id') ?? c.req.query('after') ?? '0';
+  const after = /^\d{1,15}$/.test(lastEventId) ? Number(lastEventId) : 0;
+  const first = await shard?.events(id, tenantId, after, 0);
+  if (!first || !shard) throw new NotFoundError(`No job with id '${id}'.`);
+  const origin = new URL(c.req.url).origin;
+  return streamSSE(c, async (stream) => {
+    let batch = first;
+    let cursor = after;
+    for (;;) {
+      for (const event of batch.events) {
+        cursor = event.seq;
+        const data = event.type === 'partial_image' ? { ...event.data, url: await signImageUrl(c.env, origin, String(event.data.key)), key: undefined } : event.data;
+        await stream.writeSSE({ id: String(event.seq), event: event.type, data: JSON.stringify({ job_id: id, ...data, created_at: Math.floor(event.createdAt / 1000) }) });
+      }
+      if (batch.status === 'succeeded' || batch.status === 'failed' || batch.status === 'cancelled') {
+        const rest = await shard.events(id, tenantId, cursor, 0);
+        if (!rest || rest.events.length === 0) return;
+        batch = rest;
+        continue;
+      }
+      const next = await shard.events(id, tenantId, cursor, 15_000);
+      if (!next) return;
+      if (next.events.length === 0) await stream.write(': keep-alive\n\n');
+      batch = next;
+    }
+  });
+});
+
+images.post('/jobs/:id/cancel', async (c) => {
+  const id = c.req.param('id');
+  const result = await shardForJob(c, id)?.cancel(id, c.get('tenant').id);
+  if (!result || (!result.ok && result.reason === 'not_found')) throw new NotFoundError(`No job with id '${id}'.`);
+  if (!result.ok) throw new ConflictError(`The job has already ${result.status === 'succeeded' ? 'completed' : result.status}; there is nothing to cancel.`, 'job_finished');
+  return c.json(await publicJob(c, result.job));
 });
 
 images.get('/jobs/:id/images/:index', async (c) => {

@@ -11,6 +11,7 @@ import { shardCount, shardForJob, shardStub } from '../queue.js';
 const MAX_LEASE_WAIT_MS = 25_000;
 const IMAGE_TYPES = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp' } as const;
 const MAX_IMAGE_BYTES = 40 * 1024 * 1024;
+const MAX_PREVIEW_BYTES = 2 * 1024 * 1024;
 
 const leaseRequest = z.object({
   workerId: z.string().min(1).max(128),
@@ -110,6 +111,28 @@ internal.put('/jobs/:id/images/:index', async (c) => {
   const key = `images/${check.tenantId}/${id}/${leaseId}/${index}.${format}`;
   await c.env.IMAGES.put(key, bytes, { httpMetadata: { contentType: IMAGE_TYPES[format] } });
   return c.json({ index, key, contentType: IMAGE_TYPES[format], bytes: bytes.byteLength });
+});
+
+/** Stores one pass's preview (for `partial_image` stream events) under the lease's prefix. */
+internal.put('/jobs/:id/previews/:pass', async (c) => {
+  const id = c.req.param('id');
+  const pass = Number(c.req.param('pass'));
+  const imageIndex = Number(c.req.query('image') ?? '0');
+  const partialImageIndex = Number(c.req.query('partial') ?? '0');
+  const leaseId = c.req.query('lease') ?? '';
+  if (![pass, imageIndex, partialImageIndex].every((value) => Number.isInteger(value) && value >= 0)) {
+    throw new InvalidRequestError('Preview upload needs integer pass, image and partial indexes.');
+  }
+  const shard = shardForJob(c, id);
+  if (!shard) throw new NotFoundError(`No job with id '${id}'.`);
+  const check = await shard.checkLease(id, leaseId);
+  assertLease(check, id);
+  const bytes = await c.req.arrayBuffer();
+  if (bytes.byteLength === 0 || bytes.byteLength > MAX_PREVIEW_BYTES) throw new InvalidRequestError('Preview body is empty or too large.');
+  const key = `previews/${check.tenantId}/${id}/${leaseId}/${imageIndex}-${pass}.webp`;
+  await c.env.IMAGES.put(key, bytes, { httpMetadata: { contentType: 'image/webp' } });
+  assertLease(await shard.recordPreview(id, leaseId, { key, pass, imageIndex, partialImageIndex }), id);
+  return c.json({ key });
 });
 
 internal.post('/jobs/:id/complete', async (c) => {

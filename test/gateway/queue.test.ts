@@ -4,7 +4,7 @@ import type { LeaseResponse } from '../../gateway/protocol/jobs.js';
 import { shardStub } from '../../gateway/queue.js';
 import { call, createTenant, env, internal } from './helpers.js';
 
-const params = { prompt: 'a red circle', n: 1, width: 256, height: 256, quality: 'auto', outputFormat: 'png', outputCompression: 100, seed: 7 } as const;
+const params = { prompt: 'a red circle', n: 1, width: 256, height: 256, quality: 'auto', outputFormat: 'png', outputCompression: 100, seed: 7, partialImages: 0 } as const;
 
 describe('internal API signature', () => {
   it('should refuse an unsigned lease call', async () => {
@@ -27,15 +27,15 @@ describe('internal API signature', () => {
 describe('QueueShard', () => {
   it('should lease paid work ahead of older free work', async () => {
     const shard = shardStub(env, 900);
-    await shard.enqueue({ id: 'job_p0_free', tenantId: 't1', tier: 'free', params });
-    await shard.enqueue({ id: 'job_p0_pro', tenantId: 't2', tier: 'pro', params });
+    await shard.enqueue({ id: 'job_p0_free', tenantId: 't1', tier: 'free', params, queueLimit: 100 });
+    await shard.enqueue({ id: 'job_p0_pro', tenantId: 't2', tier: 'pro', params, queueLimit: 100 });
     const leased = await shard.lease('w1', 2);
     expect(leased.map((job) => job.id)).toEqual(['job_p0_pro', 'job_p0_free']);
   });
 
   it('should fence completions by lease id', async () => {
     const shard = shardStub(env, 901);
-    await shard.enqueue({ id: 'job_f_1', tenantId: 't', tier: 'pro', params });
+    await shard.enqueue({ id: 'job_f_1', tenantId: 't', tier: 'pro', params, queueLimit: 100 });
     const [lease] = await shard.lease('w1', 1);
     expect(lease).toBeDefined();
     const stale = await shard.complete('job_f_1', 'not-the-lease', [], { inputTokens: 1, outputTokens: 1 });
@@ -48,7 +48,7 @@ describe('QueueShard', () => {
 
   it('should requeue an expired lease with its checkpoint, and reject the old worker', async () => {
     const shard = shardStub(env, 902);
-    await shard.enqueue({ id: 'job_x_1', tenantId: 't', tier: 'pro', params });
+    await shard.enqueue({ id: 'job_x_1', tenantId: 't', tier: 'pro', params, queueLimit: 100 });
     const [first] = await shard.lease('w1', 1);
     const checkpoint = { passesDone: 2, grids: [{ rows: 2, cols: 2, codebookSize: 256, tokensBase64: 'AAAAAAAAAAAAAAAAAAAAAA==' }] };
     expect(await shard.heartbeat('job_x_1', first!.leaseId, 2, checkpoint)).toEqual({ keep: true });
@@ -68,7 +68,7 @@ describe('QueueShard', () => {
 
   it('should fail a job for good after the last allowed attempt', async () => {
     const shard = shardStub(env, 903);
-    await shard.enqueue({ id: 'job_r_1', tenantId: 't', tier: 'pro', params });
+    await shard.enqueue({ id: 'job_r_1', tenantId: 't', tier: 'pro', params, queueLimit: 100 });
     const error = { message: 'boom', code: 'generation_failed', clientError: false };
     for (let attempt = 1; attempt <= 3; attempt++) {
       const [lease] = await shard.lease('w', 1);
@@ -87,7 +87,7 @@ describe('tenant isolation', () => {
     const otherKey = await createTenant('other', 'pro');
     const shard = shardStub(env, 0);
     const id = `job_0_${'a'.repeat(32)}`;
-    await shard.enqueue({ id, tenantId: 'owner', tier: 'pro', params });
+    await shard.enqueue({ id, tenantId: 'owner', tier: 'pro', params, queueLimit: 100 });
     const mine = await call(`/v1/images/jobs/${id}`, { headers: { authorization: `Bearer ${ownerKey}` } });
     expect(mine.status).toBe(200);
     expect(((await mine.json()) as { status: string }).status).toBe('queued');
