@@ -186,7 +186,10 @@ export class OriginWorker {
       });
       await finish('succeeded');
       logger.info('job completed', { ...log, startedAtPass: result.startedAtPass, wallMs: Math.round(performance.now() - started) });
-    } catch (error) {
+    } catch (thrown) {
+      // An abort surfaces from inside a stage as a bare AbortError; the signal knows why it was pulled.
+      const reason: unknown = controller.signal.reason;
+      const error = controller.signal.aborted && reason instanceof JobStopped ? reason : thrown;
       await this.#report(leased, error, log);
       await finish(error instanceof JobStopped ? 'aborted' : 'failed', String(error)).catch(() => undefined);
     } finally {

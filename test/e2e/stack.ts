@@ -22,6 +22,8 @@ export interface TestStack {
   secrets: StackSecrets;
   gateway: ManagedProcess;
   origins: ManagedProcess[];
+  /** Stops the gateway and starts it again on the same port and state, as after a crash or deploy. */
+  restartGateway(): Promise<void>;
   logs: string[];
   addOrigin(workerId: string, env?: Record<string, string>): Promise<ManagedProcess>;
   key(tenant: string, tier: 'free' | 'plus' | 'pro' | 'enterprise'): Promise<string>;
@@ -33,13 +35,15 @@ export async function startTestStack(options: { vars?: Record<string, string>; o
   const secrets = { adminSecret: randomBytes(16).toString('hex'), originSecret: randomBytes(16).toString('hex') };
   const logs: string[] = [];
   const port = await freePort();
-  const { url, process: gateway } = await startGateway({
+  const gatewayOptions = {
     port,
     persistTo: join(dir, 'state'),
     secrets,
     vars: options.vars,
-    onLog: (line) => logs.push(`[gateway] ${line}`),
-  });
+    onLog: (line: string) => logs.push(`[gateway] ${line}`),
+  };
+  const { url, process: firstGateway } = await startGateway(gatewayOptions);
+  let gateway = firstGateway;
   const dbUrl = `file:${join(dir, 'origin.db')}`;
   const origins: ManagedProcess[] = [];
   const addOrigin = async (workerId: string, env?: Record<string, string>) => {
@@ -65,8 +69,14 @@ export async function startTestStack(options: { vars?: Record<string, string>; o
     dir,
     dbUrl,
     secrets,
-    gateway,
+    get gateway() {
+      return gateway;
+    },
     origins,
+    restartGateway: async () => {
+      await gateway.stop(5_000);
+      gateway = (await startGateway(gatewayOptions)).process;
+    },
     logs,
     addOrigin,
     key: async (tenant, tier) => (await seedTenant(url, secrets.adminSecret, tenant, tier, newSecretForTests())).key,

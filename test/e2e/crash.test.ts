@@ -1,0 +1,137 @@
+import { createClient } from '@libsql/client';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadPipeline } from '../../origin-gpu/pipeline/registry.js';
+import { disposePipeline, runJob, setupPipeline } from '../../origin-gpu/pipeline/runner.js';
+import { OnnxRuntime } from '../../origin-gpu/runtime/onnx-runtime.js';
+import { startTestStack, type TestStack } from './stack.js';
+
+const SLOW_PIPELINE = fileURLToPath(new URL('./fixtures/slow-pipeline.json', import.meta.url));
+const DEFAULT_PIPELINE = fileURLToPath(new URL('../../origin-gpu/pipeline.json', import.meta.url));
+const silent = { debug() {}, info() {}, warn() {}, error() {} };
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface PublicJob {
+  id: string;
+  status: string;
+  passes_done: number;
+  attempt: number;
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await sleep(100);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe('crash and restart, against the real processes', () => {
+  let stack: TestStack | undefined;
+  afterEach(async () => {
+    await stack?.stop();
+    stack = undefined;
+  });
+
+  async function submit(key: string, body: Record<string, unknown>): Promise<string> {
+    const response = await fetch(`${stack!.url}/v1/images/generations`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', prefer: 'respond-async' },
+      body: JSON.stringify(body),
+    });
+    expect(response.status).toBe(202);
+    return ((await response.json()) as PublicJob).id;
+  }
+
+  async function job(key: string, id: string): Promise<PublicJob> {
+    const response = await fetch(`${stack!.url}/v1/images/jobs/${id}`, { headers: { authorization: `Bearer ${key}` } });
+    return (await response.json()) as PublicJob;
+  }
+
+  it('should resume a SIGKILLed worker\'s job from its checkpoint, byte-identical to an uninterrupted run', { timeout: 120_000 }, async () => {
+    stack = await startTestStack({ origins: 0, vars: { LEASE_TTL_MS: '1500' } });
+    const key = await stack.key('crashpro', 'pro');
+    const first = await stack.addOrigin('doomed', { LUMEN_PIPELINE: SLOW_PIPELINE });
+    const request = { prompt: 'a red circle and a small yellow star on a blue background', size: '256x256', seed: 77 };
+    const id = await submit(key, request);
+
+    const before = await until('two passes', async () => {
+      const current = await job(key, id);
+      return current.passes_done >= 2 ? current : undefined;
+    });
+    await first.kill();
+    expect(before.status).toBe('running');
+
+    await stack.addOrigin('rescuer', { LUMEN_PIPELINE: SLOW_PIPELINE });
+    const done = await until('completion', async () => {
+      const current = await job(key, id);
+      return current.status === 'succeeded' ? current : undefined;
+    });
+    expect(done.attempt).toBe(2);
+
+    const db = createClient({ url: stack.dbUrl });
+    const runs = (await db.execute({ sql: 'select worker_id, resumed_from_pass, status from runs where job_id = ? order by attempt', args: [id] })).rows;
+    db.close();
+    expect(runs.map((run) => run.worker_id)).toEqual(['doomed', 'rescuer']);
+    const resumedFrom = Number(runs[1]!.resumed_from_pass);
+    expect(resumedFrom).toBeGreaterThanOrEqual(before.passes_done);
+    expect(resumedFrom).toBeLessThan(4);
+    expect(runs[1]!.status).toBe('succeeded');
+
+    const image = await fetch(`${stack.url}/v1/images/jobs/${id}/images/0`, { headers: { authorization: `Bearer ${key}` } });
+    const resumedBytes = Buffer.from(await image.arrayBuffer());
+
+    // The same job, uninterrupted, in this process with the default pipeline.
+    const runtime = new OnnxRuntime();
+    const pipeline = await loadPipeline(DEFAULT_PIPELINE);
+    try {
+      await setupPipeline(pipeline, { logger: silent, runtime });
+      const reference = await runJob(
+        pipeline,
+        { jobId: id, prompt: request.prompt, n: 1, width: 256, height: 256, quality: 'auto', outputFormat: 'png', outputCompression: 100, seed: 77 },
+        { signal: new AbortController().signal, logger: silent },
+      );
+      expect(Buffer.from(reference.images[0]!.bytes).equals(resumedBytes)).toBe(true);
+    } finally {
+      await disposePipeline(pipeline, silent);
+      await runtime.dispose();
+    }
+  });
+
+  it('should lose no queued job when the gateway restarts', { timeout: 120_000 }, async () => {
+    stack = await startTestStack({ origins: 0 });
+    const key = await stack.key('restartfree', 'free');
+    const ids = [];
+    for (let i = 0; i < 3; i++) ids.push(await submit(key, { prompt: `a green square number ${i}`, size: '256x256' }));
+    await stack.restartGateway();
+    for (const id of ids) expect((await job(key, id)).status).toBe('queued');
+    await stack.addOrigin('after-restart');
+    for (const id of ids) {
+      await until(`job ${id}`, async () => ((await job(key, id)).status === 'succeeded' ? true : undefined));
+    }
+  });
+
+  it('should reject a frozen worker\'s late work once its lease has passed to another', { timeout: 120_000 }, async () => {
+    stack = await startTestStack({ origins: 0, vars: { LEASE_TTL_MS: '1500' } });
+    const key = await stack.key('stalepro', 'pro');
+    const frozen = await stack.addOrigin('frozen', { LUMEN_PIPELINE: SLOW_PIPELINE });
+    const id = await submit(key, { prompt: 'a purple triangle', size: '256x256', seed: 5 });
+    await until('first pass', async () => ((await job(key, id)).passes_done >= 1 ? true : undefined));
+    process.kill(frozen.child.pid!, 'SIGSTOP');
+    try {
+      await stack.addOrigin('successor', { LUMEN_PIPELINE: SLOW_PIPELINE });
+      await until('completion by the successor', async () => ((await job(key, id)).status === 'succeeded' ? true : undefined));
+    } finally {
+      process.kill(frozen.child.pid!, 'SIGCONT');
+    }
+    // The thawed worker learns at its next heartbeat or checkpoint that the lease is gone, and stops.
+    await until('the stale worker to stand down', async () =>
+      stack!.logs.some((line) => line.startsWith('[frozen]') && /lease lost|taken over/.test(line)) ? true : undefined,
+    );
+    const events = await (await fetch(`${stack.url}/v1/images/jobs/${id}/events`, { headers: { authorization: `Bearer ${key}` } })).text();
+    expect(events.match(/event: completed/g)).toHaveLength(1);
+    expect((await job(key, id)).attempt).toBe(2);
+  });
+});
