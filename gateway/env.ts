@@ -1,11 +1,18 @@
 import type { QueueShard } from './objects/queue-shard.js';
-import type { Tenant } from './objects/tenant.js';
+import type { SignupShard } from './objects/signup-shard.js';
+import type { RateSnapshot, Tenant } from './objects/tenant.js';
+import type { TierConfig } from './objects/tier-config.js';
+import type { TierLimits } from './limits.js';
 import type { Tier } from './tiers.js';
 
 /** Bindings declared in wrangler.toml, plus secrets from `.dev.vars` or `wrangler secret put`. */
 export interface Env {
   TENANT: DurableObjectNamespace<Tenant>;
   QUEUE_SHARD: DurableObjectNamespace<QueueShard>;
+  /** The one object holding live tier limits, surge mode and the signup rate (read through an isolate cache). */
+  TIER_CONFIG: DurableObjectNamespace<TierConfig>;
+  /** Per-IP counters for signup and failed auth, sharded by a hash of the IP. */
+  SIGNUP_SHARD: DurableObjectNamespace<SignupShard>;
   IMAGES: R2Bucket;
   /** Bearer secret of the admin API. */
   ADMIN_SECRET: string;
@@ -19,6 +26,8 @@ export interface Env {
   LEASE_TTL_MS?: string;
   /** Attempts before a job fails for good. */
   MAX_ATTEMPTS?: string;
+  /** "off" makes every request synchronous (no deferral), for comparison benchmarks. */
+  ADMISSION?: string;
   /** Free requests run synchronously while their estimated wait is below this (ms); above it they are deferred (202). */
   FREE_SYNC_MAX_WAIT_MS?: string;
   /** Least share of leases free jobs get while any are queued (aging), 0–1. */
@@ -42,8 +51,16 @@ export type AppEnv = {
   Bindings: Env;
   Variables: {
     tenant: AuthenticatedTenant;
+    /** Set by the rateLimit() middleware: the tenant's buckets, written into the response's rate-limit headers. */
+    rateLimit?: RateLimitState;
   };
 };
+
+export interface RateLimitState {
+  rate: RateSnapshot;
+  /** The live tier limits this request was judged by. */
+  tiers: Record<Tier, TierLimits>;
+}
 
 export interface AuthenticatedTenant {
   id: string;

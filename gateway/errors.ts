@@ -68,6 +68,32 @@ export class GenerationFailedError extends ApiError {
   }
 }
 
+/** What ran out: the kinds a 429 names in its `type`. */
+export type RateLimitKind = 'requests' | 'images' | 'concurrent' | 'signups' | 'auth_failures';
+
+/**
+ * 429 in the OpenAI shape (`code: rate_limit_exceeded`, `type` names the limit)
+ * with a jittered Retry-After, so throttled clients do not all come back in the same second.
+ */
+export class RateLimitError extends ApiError {
+  constructor(
+    readonly kind: RateLimitKind,
+    message: string,
+    retryAfterMs: number,
+    headers: Record<string, string> = {},
+    code = 'rate_limit_exceeded',
+  ) {
+    super(429, kind, message, code, null, { ...headers, 'retry-after': String(jitteredRetryAfterSeconds(retryAfterMs)) });
+  }
+}
+
+/** Whole seconds, at least 1, with up to +25% (at least +1 s) of random spread. */
+export function jitteredRetryAfterSeconds(waitMs: number): number {
+  const base = Math.max(0, waitMs) / 1000;
+  const spread = Math.max(1, base * 0.25);
+  return Math.max(1, Math.ceil(base + Math.random() * spread));
+}
+
 export function toErrorResponse(error: ApiError): Response {
   return Response.json(error.toBody(), { status: error.status, headers: error.headers });
 }

@@ -5,16 +5,22 @@ import { admin } from './routes/admin.js';
 import { files } from './routes/files.js';
 import { images } from './routes/images.js';
 import { internal } from './routes/internal.js';
+import { webhooks } from './routes/webhooks.js';
+import { signup } from './routes/signup.js';
 
 export { QueueShard } from './objects/queue-shard.js';
+export { SignupShard } from './objects/signup-shard.js';
 export { Tenant } from './objects/tenant.js';
+export { TierConfig } from './objects/tier-config.js';
 
 export const app = new Hono<AppEnv>();
 
 app.get('/healthz', (c) => c.json({ ok: true }));
 app.route('/v1/images', images);
 app.route('/v1/admin', admin);
+app.route('/v1/signup', signup);
 app.route('/v1/files', files);
+app.route('/v1/webhooks', webhooks);
 app.route('/internal', internal);
 
 app.notFound((c) => toErrorResponse(new NotFoundError(`Unknown endpoint: ${c.req.method} ${new URL(c.req.url).pathname}`)));

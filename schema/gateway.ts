@@ -1,13 +1,20 @@
 // Tables of the gateway's Durable Objects (SQLite-backed). Each object class
 // applies the same migrations and uses the tables it owns: a Tenant object
-// holds `tenant` and `api_keys`; a QueueShard holds `jobs` and `job_events`.
-import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+// holds `tenant`, `api_keys`, `rate_buckets`, `tenant_usage` and `job_slots`; a
+// QueueShard holds `jobs` and `job_events`; TierConfig holds `config_entries`;
+// a SignupShard holds `rate_buckets`.
+import { index, integer, primaryKey, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
 export const tenant = sqliteTable('tenant', {
   id: text('id').primaryKey(),
   tier: text('tier', { enum: ['free', 'plus', 'pro', 'enterprise'] }).notNull(),
   createdAt: integer('created_at').notNull(),
   updatedAt: integer('updated_at').notNull(),
+  /** JSON of a partial TierLimits an admin set for this tenant alone; it wins over the tier's. */
+  limitsOverride: text('limits_override'),
+  /** Given at self-serve signup, if at all. */
+  email: text('email'),
+  name: text('name'),
 });
 
 export const apiKeys = sqliteTable('api_keys', {
@@ -94,6 +101,42 @@ export const webhookDeliveries = sqliteTable(
   },
   (table) => [index('webhooks_due').on(table.status, table.nextAttemptAt)],
 );
+
+/**
+ * Token buckets of one object (a Tenant's `requests` and `images`, a
+ * SignupShard's `global` and `ip:<address>`). A missing row is a full bucket.
+ */
+export const rateBuckets = sqliteTable(
+  'rate_buckets',
+  {
+    name: text('name').primaryKey(),
+    tokens: real('tokens').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (table) => [index('rate_buckets_by_age').on(table.updatedAt)],
+);
+
+/** A Tenant's counts per minute (`m:<epoch minute>`) and per day (`d:<epoch day>`). */
+export const tenantUsage = sqliteTable('tenant_usage', {
+  window: text('window').primaryKey(),
+  requests: integer('requests').notNull().default(0),
+  images: integer('images').notNull().default(0),
+  /** Requests answered 429 in this window. */
+  throttled: integer('throttled').notNull().default(0),
+});
+
+/** A Tenant's generation jobs holding a concurrency slot, until the job ends. */
+export const jobSlots = sqliteTable('job_slots', {
+  jobId: text('job_id').primaryKey(),
+  acquiredAt: integer('acquired_at').notNull(),
+});
+
+/** The TierConfig object's settings: JSON values by key (`tier:<tier>`, `surge`, `signup`). */
+export const configEntries = sqliteTable('config_entries', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+  updatedAt: integer('updated_at').notNull(),
+});
 
 export type JobRow = typeof jobs.$inferSelect;
 export type ApiKeyRow = typeof apiKeys.$inferSelect;

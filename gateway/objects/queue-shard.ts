@@ -1,5 +1,5 @@
 import { DurableObject } from 'cloudflare:workers';
-import { and, asc, count, desc, eq, gt, isNotNull, lt, lte, min, or, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, isNotNull, lt, lte, min, ne, or, sql } from 'drizzle-orm';
 import { idempotencyKeys, jobEvents, jobs, webhookDeliveries, type JobRow } from '../../schema/gateway.js';
 import { numberVar, type Env } from '../env.js';
 import type {
@@ -11,6 +11,7 @@ import type {
   LeasedJob,
   StoredImage,
 } from '../protocol/jobs.js';
+import { releaseJobSlot } from '../middleware/rate-limit.js';
 import { TIER_PRIORITY, type Tier } from '../tiers.js';
 import { signWebhook, tenantWebhookSecret, WEBHOOK_MAX_ATTEMPTS, webhookBackoffMs, checkWebhookAddress } from '../webhooks.js';
 import { MigratedDatabase, type GatewayDatabase } from './migrate.js';
@@ -203,20 +204,20 @@ export class QueueShard extends DurableObject<Env> {
    * when free jobs wait and got less than their share of recent leases, the
    * oldest free job goes next. Writes without an await in between commit atomically.
    */
-  async lease(workerId: string, slots: number): Promise<LeasedJob[]> {
+  async lease(workerId: string, slots: number, maxFree = slots): Promise<LeasedJob[]> {
     const now = Date.now();
     const ttl = this.#leaseTtlMs;
     const freeShare = Number(this.env.FREE_MIN_SHARE ?? '0.1');
     const leased: LeasedJob[] = [];
+    let freeLeft = maxFree;
     for (let slot = 0; slot < slots; slot++) {
       const freeLeases = this.#recentLeases.filter((tier) => tier === 'free').length;
-      const starving = this.#recentLeases.length > 0 && freeLeases / this.#recentLeases.length < freeShare;
+      const starving = freeLeft > 0 && this.#recentLeases.length > 0 && freeLeases / this.#recentLeases.length < freeShare;
       const oldestFree = starving
         ? this.#db.select().from(jobs).where(and(eq(jobs.status, 'queued'), eq(jobs.tier, 'free'))).orderBy(asc(jobs.createdAt)).limit(1).get()
         : undefined;
-      const row =
-        oldestFree ??
-        this.#db.select().from(jobs).where(eq(jobs.status, 'queued')).orderBy(desc(jobs.priority), asc(jobs.createdAt)).limit(1).get();
+      const eligible = freeLeft > 0 ? eq(jobs.status, 'queued') : and(eq(jobs.status, 'queued'), ne(jobs.tier, 'free'));
+      const row = oldestFree ?? this.#db.select().from(jobs).where(eligible).orderBy(desc(jobs.priority), asc(jobs.createdAt)).limit(1).get();
       if (!row) break;
       const leaseId = crypto.randomUUID();
       const attempt = row.attempt + 1;
@@ -226,6 +227,7 @@ export class QueueShard extends DurableObject<Env> {
         .where(eq(jobs.id, row.id))
         .run();
       this.#event(row.id, 'leased', { attempt, resumeAfterPass: row.passesDone });
+      if (row.tier === 'free') freeLeft--;
       this.#recentLeases.push(row.tier);
       if (this.#recentLeases.length > SHARE_WINDOW) this.#recentLeases.shift();
       leased.push({
@@ -400,6 +402,8 @@ export class QueueShard extends DurableObject<Env> {
       .run();
     this.#event(id, eventType, eventData);
     const row = this.#row(id);
+    // The tenant's concurrency slot is freed whatever the ending; releasing twice is harmless.
+    if (row) this.ctx.waitUntil(releaseJobSlot(this.env, row.tenantId, id).catch((error: unknown) => console.error(JSON.stringify({ level: 'error', message: 'slot release failed', jobId: id, error: String(error) }))));
     if (row?.webhookUrl) {
       const payload = JSON.stringify({
         type: `image.generation.${status}`,

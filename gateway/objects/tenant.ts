@@ -1,10 +1,12 @@
 import { DurableObject } from 'cloudflare:workers';
-import { and, eq, isNull } from 'drizzle-orm';
-import { apiKeys, tenant } from '../../schema/gateway.js';
+import { and, eq, gte, isNull, like, lt, sql } from 'drizzle-orm';
+import { apiKeys, jobSlots, tenant, tenantUsage } from '../../schema/gateway.js';
 import type { Env } from '../env.js';
+import { JOB_SLOT_TTL_MS, type ImageQuality, type ImageSize, type TierLimits } from '../limits.js';
 import { constantTimeEqual } from '../protocol/signature.js';
 import type { Tier } from '../tiers.js';
 import { MigratedDatabase, type GatewayDatabase } from './migrate.js';
+import { peekBucket, perMinute, sqlBuckets, takeBucket, type BucketReading, type BucketState, type BucketStore } from './token-bucket.js';
 
 export interface VerifiedKey {
   tenantId: string;
@@ -15,11 +17,71 @@ export interface VerifiedKey {
 export interface TenantSummary {
   id: string;
   tier: Tier;
+  /** Limits an admin set for this tenant alone, over its tier's. */
+  limitsOverride: Partial<TierLimits> | null;
   keys: { id: string; name: string; createdAt: number; lastUsedAt: number | null; revokedAt: number | null }[];
 }
 
 /** Writing last-used on every request would make auth a write path; once a minute is enough. */
 const LAST_USED_RESOLUTION_MS = 60_000;
+const MINUTE_MS = 60_000;
+const DAY_MS = 86_400_000;
+/** Per-minute usage rows are kept this long, per-day rows for 90 days. */
+const MINUTE_USAGE_KEPT_MS = DAY_MS;
+const DAY_USAGE_KEPT_MS = 90 * DAY_MS;
+/**
+ * Bucket levels and usage counts are kept in memory and written at most this
+ * often: the hot path then never waits on a storage commit. If the object is
+ * evicted or crashes in between, at most this much is forgotten (a bucket
+ * errs towards the tokens it had at the last write).
+ */
+const FLUSH_MS = 1_000;
+/** What a 429 for a full set of concurrency slots suggests waiting: jobs end at unknown times. */
+const CONCURRENCY_RETRY_MS = 2_000;
+
+/** Both buckets of a tenant after a call, for the x-ratelimit-* and RateLimit headers. */
+export interface RateSnapshot {
+  requests: BucketReading;
+  images: BucketReading;
+}
+
+export type RequestDecision = { ok: true; rate: RateSnapshot } | { ok: false; kind: 'requests'; message: string; retryAfterMs: number; rate: RateSnapshot };
+
+export interface GenerationAsk {
+  n: number;
+  /** `auto` is checked as 1024x1024, which is what it renders at. */
+  size: ImageSize | 'auto';
+  quality: ImageQuality;
+  /** The concurrency slot's key: the job id, so the queue can free it when the job ends. */
+  jobId: string;
+}
+
+export type GenerationDecision =
+  | { ok: true; rate: RateSnapshot; limits: TierLimits }
+  | { ok: false; kind: 'invalid'; message: string; param: 'n' | 'size' | 'quality'; rate: RateSnapshot }
+  | { ok: false; kind: 'images' | 'concurrent'; message: string; retryAfterMs: number; rate: RateSnapshot };
+
+export interface UsageWindow {
+  /** Start of the window, epoch ms. */
+  start: number;
+  requests: number;
+  images: number;
+  throttled: number;
+}
+
+export interface TenantUsageReport {
+  tenantId: string;
+  tier: Tier;
+  limits: TierLimits;
+  rate: RateSnapshot;
+  concurrentJobs: number;
+  /** The last 60 minutes that saw traffic, oldest first. */
+  perMinute: UsageWindow[];
+  /** The last 30 days that saw traffic, oldest first. */
+  perDay: UsageWindow[];
+}
+
+type TenantRow = typeof tenant.$inferSelect;
 
 /** One object per tenant (named by tenant id): its tier and its API key hashes. */
 export class Tenant extends DurableObject<Env> {
@@ -37,12 +99,149 @@ export class Tenant extends DurableObject<Env> {
   /** Creates the tenant or changes its tier. */
   async configure(tenantId: string, tier: Tier): Promise<TenantSummary> {
     const now = Date.now();
+    this.#row = undefined;
     this.#db
       .insert(tenant)
       .values({ id: tenantId, tier, createdAt: now, updatedAt: now })
       .onConflictDoUpdate({ target: tenant.id, set: { tier, updatedAt: now } })
       .run();
     return this.describe();
+  }
+
+  /** Creates the tenant only if this object holds none yet (self-serve signup must never take over a tenant). */
+  async create(tenantId: string, tier: Tier, profile: { email?: string; name?: string }): Promise<boolean> {
+    if (this.#tenantRow()) return false;
+    const now = Date.now();
+    this.#db
+      .insert(tenant)
+      .values({ id: tenantId, tier, createdAt: now, updatedAt: now, email: profile.email ?? null, name: profile.name ?? null })
+      .run();
+    this.#row = undefined;
+    return true;
+  }
+
+  /** Sets (or with null clears) limits for this tenant alone, over its tier's. */
+  async setLimitsOverride(override: Partial<TierLimits> | null): Promise<TenantSummary | null> {
+    if (!this.#tenantRow()) return null;
+    const value = override && Object.keys(override).length > 0 ? JSON.stringify(override) : null;
+    this.#db.update(tenant).set({ limitsOverride: value, updatedAt: Date.now() }).run();
+    this.#row = undefined;
+    return this.describe();
+  }
+
+  /**
+   * Takes one token from the request bucket. Everything from reading the
+   * bucket to writing it back is synchronous, so concurrent calls cannot
+   * interleave and admissions never exceed the bucket.
+   */
+  async takeRequest(tiers: Record<Tier, TierLimits>): Promise<RequestDecision> {
+    const now = Date.now();
+    const limits = this.#limits(tiers);
+    const taken = takeBucket(this.#buckets, 'requests', perMinute(limits.requestsPerMinute), 1, now);
+    const rate = { requests: taken, images: peekBucket(this.#buckets, 'images', perMinute(limits.imagesPerMinute), now) };
+    this.#count(now, taken.ok ? { requests: 1 } : { throttled: 1 });
+    if (taken.ok) return { ok: true, rate };
+    return {
+      ok: false,
+      kind: 'requests',
+      message: `Rate limit reached: ${limits.requestsPerMinute} requests per minute on this key's plan. Retry after the time in Retry-After, or ask for a higher limit.`,
+      retryAfterMs: taken.waitMs,
+      rate,
+    };
+  }
+
+  /**
+   * Admits one generation: checks what the tier allows (n, size, quality),
+   * then takes a concurrency slot and `n` image tokens together, or neither.
+   */
+  async admitGeneration(tiers: Record<Tier, TierLimits>, ask: GenerationAsk): Promise<GenerationDecision> {
+    const now = Date.now();
+    const row = this.#requireRow();
+    const limits = this.#limits(tiers);
+    const imageSpec = perMinute(limits.imagesPerMinute);
+    const snapshot = (): RateSnapshot => ({
+      requests: peekBucket(this.#buckets, 'requests', perMinute(limits.requestsPerMinute), now),
+      images: peekBucket(this.#buckets, 'images', imageSpec, now, ask.n),
+    });
+    const size = ask.size === 'auto' ? '1024x1024' : ask.size;
+    const invalid = (param: 'n' | 'size' | 'quality', message: string): GenerationDecision => ({ ok: false, kind: 'invalid', param, message, rate: snapshot() });
+    const maxN = Math.min(limits.maxN, limits.imagesPerMinute);
+    if (ask.n > maxN) return invalid('n', `The ${row.tier} plan allows at most ${maxN} image${maxN === 1 ? '' : 's'} per request; send n ≤ ${maxN}.`);
+    if (!limits.sizes.includes(size)) {
+      return invalid('size', `Size ${ask.size} is not available on the ${row.tier} plan right now. Use one of: ${limits.sizes.join(', ')}.`);
+    }
+    if (!limits.qualities.includes(ask.quality)) {
+      return invalid('quality', `Quality '${ask.quality}' is not available on the ${row.tier} plan right now. Use one of: ${limits.qualities.join(', ')}.`);
+    }
+
+    this.#db.delete(jobSlots).where(lt(jobSlots.acquiredAt, now - JOB_SLOT_TTL_MS)).run();
+    if (this.#db.select({ jobId: jobSlots.jobId }).from(jobSlots).where(eq(jobSlots.jobId, ask.jobId)).get()) {
+      // The same job asking twice (a retried call) holds its slot already.
+      return { ok: true, rate: snapshot(), limits };
+    }
+    const active = this.#activeSlots();
+    if (active >= limits.concurrentJobs) {
+      this.#count(now, { throttled: 1 });
+      return {
+        ok: false,
+        kind: 'concurrent',
+        message: `Too many generations in progress: the ${row.tier} plan runs ${limits.concurrentJobs} at a time. Wait for one to finish, then retry.`,
+        retryAfterMs: CONCURRENCY_RETRY_MS,
+        rate: snapshot(),
+      };
+    }
+    const taken = takeBucket(this.#buckets, 'images', imageSpec, ask.n, now);
+    if (!taken.ok) {
+      this.#count(now, { throttled: 1 });
+      return {
+        ok: false,
+        kind: 'images',
+        message: `Rate limit reached: ${limits.imagesPerMinute} images per minute on the ${row.tier} plan, and this request asks for ${ask.n}. Retry after the time in Retry-After.`,
+        retryAfterMs: taken.waitMs,
+        rate: snapshot(),
+      };
+    }
+    this.#db.insert(jobSlots).values({ jobId: ask.jobId, acquiredAt: now }).run();
+    this.#count(now, { images: ask.n });
+    return { ok: true, rate: snapshot(), limits };
+  }
+
+  /** Frees a job's concurrency slot. Idempotent: the request path and the queue may both call it. */
+  async releaseSlot(jobId: string): Promise<boolean> {
+    return this.#db.delete(jobSlots).where(eq(jobSlots.jobId, jobId)).returning({ jobId: jobSlots.jobId }).all().length > 0;
+  }
+
+  /** Null when this object holds no tenant. */
+  async usage(tiers: Record<Tier, TierLimits>): Promise<TenantUsageReport | null> {
+    const now = Date.now();
+    const row = this.#tenantRow();
+    if (!row) return null;
+    this.#flush();
+    const limits = this.#limits(tiers);
+    const windows = (prefix: 'm' | 'd', size: number, count: number): UsageWindow[] => {
+      const from = Math.floor(now / size) - count + 1;
+      return this.#db
+        .select()
+        .from(tenantUsage)
+        .where(like(tenantUsage.window, `${prefix}:%`))
+        .all()
+        .map((usage) => ({ index: Number(usage.window.slice(2)), usage }))
+        .filter(({ index }) => index >= from)
+        .sort((a, b) => a.index - b.index)
+        .map(({ index, usage }) => ({ start: index * size, requests: usage.requests, images: usage.images, throttled: usage.throttled }));
+    };
+    return {
+      tenantId: row.id,
+      tier: row.tier,
+      limits,
+      rate: {
+        requests: peekBucket(this.#buckets, 'requests', perMinute(limits.requestsPerMinute), now),
+        images: peekBucket(this.#buckets, 'images', perMinute(limits.imagesPerMinute), now),
+      },
+      concurrentJobs: this.#activeSlots(),
+      perMinute: windows('m', MINUTE_MS, 60),
+      perDay: windows('d', DAY_MS, 30),
+    };
   }
 
   /** Stores a key by the hash of its secret. Re-adding the same hash is a no-op, which makes seeding idempotent. */
@@ -87,10 +286,111 @@ export class Tenant extends DurableObject<Env> {
       .select({ id: apiKeys.id, name: apiKeys.name, createdAt: apiKeys.createdAt, lastUsedAt: apiKeys.lastUsedAt, revokedAt: apiKeys.revokedAt })
       .from(apiKeys)
       .all();
-    return { id: row.id, tier: row.tier, keys };
+    return { id: row.id, tier: row.tier, limitsOverride: row.limitsOverride ? (JSON.parse(row.limitsOverride) as Partial<TierLimits>) : null, keys };
   }
 
-  #tenantRow() {
-    return this.#db.select().from(tenant).get();
+  /** Memoized: this object is the row's only writer, and every write clears the memo. */
+  #row: TenantRow | undefined;
+  #lastPrunedMinute = 0;
+
+  #tenantRow(): TenantRow | undefined {
+    this.#row ??= this.#db.select().from(tenant).get();
+    return this.#row;
+  }
+
+  #requireRow(): TenantRow {
+    const row = this.#tenantRow();
+    if (!row) throw new Error('tenant does not exist');
+    return row;
+  }
+
+  /** The tier's live limits with this tenant's override on top. */
+  #limits(tiers: Record<Tier, TierLimits>): TierLimits {
+    const row = this.#requireRow();
+    const override = row.limitsOverride ? (JSON.parse(row.limitsOverride) as Partial<TierLimits>) : {};
+    return { ...tiers[row.tier], ...override };
+  }
+
+  #activeSlots(): number {
+    return this.#db.select({ n: sql<number>`count(*)` }).from(jobSlots).where(gte(jobSlots.acquiredAt, Date.now() - JOB_SLOT_TTL_MS)).get()?.n ?? 0;
+  }
+
+  readonly #bucketStates = new Map<string, BucketState | null>();
+  readonly #dirtyBuckets = new Set<string>();
+  readonly #usageDeltas = new Map<string, { requests: number; images: number; throttled: number }>();
+  #flushTimer: ReturnType<typeof setTimeout> | undefined;
+
+  /** The request and image buckets: read from SQLite once, then kept in memory and written behind. */
+  readonly #buckets: BucketStore = {
+    read: (name) => {
+      if (!this.#bucketStates.has(name)) this.#bucketStates.set(name, sqlBuckets(this.#db).read(name) ?? null);
+      return this.#bucketStates.get(name) ?? undefined;
+    },
+    write: (name, state) => {
+      this.#bucketStates.set(name, state);
+      this.#dirtyBuckets.add(name);
+      this.#scheduleFlush();
+    },
+  };
+
+  /** Adds to this minute's and this day's counters (in memory until the next flush). */
+  #count(now: number, delta: { requests?: number; images?: number; throttled?: number }): void {
+    for (const window of [`m:${Math.floor(now / MINUTE_MS)}`, `d:${Math.floor(now / DAY_MS)}`]) {
+      const sum = this.#usageDeltas.get(window) ?? { requests: 0, images: 0, throttled: 0 };
+      sum.requests += delta.requests ?? 0;
+      sum.images += delta.images ?? 0;
+      sum.throttled += delta.throttled ?? 0;
+      this.#usageDeltas.set(window, sum);
+    }
+    this.#scheduleFlush();
+  }
+
+  #scheduleFlush(): void {
+    this.#flushTimer ??= setTimeout(() => {
+      this.#flushTimer = undefined;
+      try {
+        this.#flush();
+      } catch (error) {
+        console.error(JSON.stringify({ level: 'error', message: 'tenant flush failed', error: String(error) }));
+      }
+    }, FLUSH_MS);
+  }
+
+  /** Writes dirty buckets and usage counts in one go (no await in between, so they commit together); prunes old windows once a minute. */
+  #flush(): void {
+    const store = sqlBuckets(this.#db);
+    for (const name of this.#dirtyBuckets) {
+      const state = this.#bucketStates.get(name);
+      if (state) store.write(name, state);
+    }
+    this.#dirtyBuckets.clear();
+    for (const [window, add] of this.#usageDeltas) {
+      this.#db
+        .insert(tenantUsage)
+        .values({ window, ...add })
+        .onConflictDoUpdate({
+          target: tenantUsage.window,
+          set: {
+            requests: sql`${tenantUsage.requests} + ${add.requests}`,
+            images: sql`${tenantUsage.images} + ${add.images}`,
+            throttled: sql`${tenantUsage.throttled} + ${add.throttled}`,
+          },
+        })
+        .run();
+    }
+    this.#usageDeltas.clear();
+    const now = Date.now();
+    const minute = Math.floor(now / MINUTE_MS);
+    if (minute !== this.#lastPrunedMinute) {
+      this.#lastPrunedMinute = minute;
+      const oldMinute = Math.floor((now - MINUTE_USAGE_KEPT_MS) / MINUTE_MS);
+      const oldDay = Math.floor((now - DAY_USAGE_KEPT_MS) / DAY_MS);
+      for (const usage of this.#db.select({ window: tenantUsage.window }).from(tenantUsage).all()) {
+        const index = Number(usage.window.slice(2));
+        if (usage.window.startsWith('m:') ? index < oldMinute : index < oldDay) {
+          this.#db.delete(tenantUsage).where(eq(tenantUsage.window, usage.window)).run();
+        }
+      }
+    }
   }
 }

@@ -73,6 +73,8 @@ export interface LeaseRequest {
   slots: number;
   /** How long to hold the call open when no work is queued (ms). */
   waitMs: number;
+  /** Of those slots, the most that may take free-tier jobs; the rest wait for paid work. Default: all. */
+  maxFree?: number;
 }
 
 export interface LeaseResponse {

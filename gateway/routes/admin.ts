@@ -3,9 +3,12 @@ import { z } from 'zod';
 import type { AppEnv } from '../env.js';
 import { InvalidRequestError, NotFoundError } from '../errors.js';
 import { formatKey, newSecret, TENANT_ID } from '../keys.js';
+import { IMAGE_QUALITIES, IMAGE_SIZES, type TierLimits } from '../limits.js';
 import { adminAuth } from '../middleware/admin-auth.js';
+import { liveTierConfig, rememberTierConfig } from '../middleware/rate-limit.js';
+import { tierConfigStub, type TierConfigSnapshot } from '../objects/tier-config.js';
 import { sha256Hex } from '../protocol/signature.js';
-import { TIERS } from '../tiers.js';
+import { TIERS, type Tier } from '../tiers.js';
 
 const tenantBody = z.object({ tier: z.enum(TIERS) }).strict();
 const keyBody = z
@@ -15,6 +18,22 @@ const keyBody = z
     secret: z.string().regex(/^[A-Za-z0-9]{32}$/, 'secret must be 32 letters or digits').optional(),
   })
   .strict();
+
+const count = z.number().int().min(0).max(1_000_000_000);
+/** Every field optional: a PUT changes what it names and keeps the rest. */
+const limitsPatch = z
+  .object({
+    requestsPerMinute: count,
+    imagesPerMinute: count,
+    concurrentJobs: count,
+    maxN: z.number().int().min(1).max(10),
+    sizes: z.array(z.enum(IMAGE_SIZES)).min(1),
+    qualities: z.array(z.enum(IMAGE_QUALITIES)).min(1),
+  })
+  .partial()
+  .strict();
+const surgeBody = z.object({ enabled: z.boolean() }).strict();
+const signupPatch = z.object({ perIpPerHour: count, globalPerMinute: count }).partial().strict();
 
 function parse<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, raw: unknown): T {
   const parsed = schema.safeParse(raw);
@@ -29,6 +48,15 @@ async function jsonBody(raw: Request): Promise<unknown> {
   } catch {
     throw new InvalidRequestError('The request body is not valid JSON.');
   }
+}
+
+function tier(raw: string): Tier {
+  if (!(TIERS as readonly string[]).includes(raw)) throw new NotFoundError(`No tier '${raw}'. Tiers: ${TIERS.join(', ')}.`);
+  return raw as Tier;
+}
+
+function tierView(snapshot: TierConfigSnapshot, name: Tier) {
+  return { tier: name, surge: snapshot.surge, limits: snapshot.tiers[name], base: snapshot.base[name], surgeProfile: snapshot.surgeProfile[name] ?? null };
 }
 
 function tenantId(raw: string): string {
@@ -77,4 +105,82 @@ admin.delete('/tenants/:tenantId/keys/:keyId', async (c) => {
   const stub = c.env.TENANT.get(c.env.TENANT.idFromName(id));
   if (!(await stub.revokeKey(c.req.param('keyId')))) throw new NotFoundError(`No live key '${c.req.param('keyId')}'.`);
   return c.json({ id: c.req.param('keyId'), revoked: true });
+});
+
+/** Sets (PUT, a partial TierLimits) or clears (DELETE) limits for one tenant alone, e.g. an enterprise contract. */
+admin.put('/tenants/:tenantId/limits', async (c) => {
+  const id = tenantId(c.req.param('tenantId'));
+  const patch = parse(limitsPatch, await jsonBody(c.req.raw)) as Partial<TierLimits>;
+  const summary = await c.env.TENANT.get(c.env.TENANT.idFromName(id)).setLimitsOverride(patch);
+  if (!summary) throw new NotFoundError(`No tenant '${id}'. Create it first with PUT /v1/admin/tenants/${id}.`);
+  return c.json(summary);
+});
+
+admin.delete('/tenants/:tenantId/limits', async (c) => {
+  const id = tenantId(c.req.param('tenantId'));
+  const summary = await c.env.TENANT.get(c.env.TENANT.idFromName(id)).setLimitsOverride(null);
+  if (!summary) throw new NotFoundError(`No tenant '${id}'.`);
+  return c.json(summary);
+});
+
+/** Requests, images and 429s per minute (last hour) and per day (last 30 days), with the buckets as they stand. */
+admin.get('/tenants/:tenantId/usage', async (c) => {
+  const id = tenantId(c.req.param('tenantId'));
+  const { tiers } = await liveTierConfig(c.env);
+  const usage = await c.env.TENANT.get(c.env.TENANT.idFromName(id)).usage(tiers);
+  if (!usage) throw new NotFoundError(`No tenant '${id}'.`);
+  return c.json(usage);
+});
+
+// Live limits. Writes go to the TierConfig object; every isolate picks them up
+// within TIER_CONFIG_CACHE_MS (this one at once).
+
+admin.get('/tiers', async (c) => {
+  const snapshot = await tierConfigStub(c.env).snapshot();
+  rememberTierConfig(snapshot);
+  return c.json({ surge: snapshot.surge, tiers: TIERS.map((name) => tierView(snapshot, name)) });
+});
+
+admin.get('/tiers/:tier', async (c) => {
+  const name = tier(c.req.param('tier'));
+  const snapshot = await tierConfigStub(c.env).snapshot();
+  rememberTierConfig(snapshot);
+  return c.json(tierView(snapshot, name));
+});
+
+admin.put('/tiers/:tier', async (c) => {
+  const name = tier(c.req.param('tier'));
+  const patch = parse(limitsPatch, await jsonBody(c.req.raw)) as Partial<TierLimits>;
+  const snapshot = await tierConfigStub(c.env).setTier(name, patch);
+  rememberTierConfig(snapshot);
+  return c.json(tierView(snapshot, name));
+});
+
+/** Back to the defaults in gateway/limits.ts. */
+admin.delete('/tiers/:tier', async (c) => {
+  const name = tier(c.req.param('tier'));
+  const snapshot = await tierConfigStub(c.env).resetTier(name);
+  rememberTierConfig(snapshot);
+  return c.json(tierView(snapshot, name));
+});
+
+/** Surge mode lowers tiers to the surge profile of gateway/limits.ts (only ever lowers); `false` restores the live limits. */
+admin.post('/surge', async (c) => {
+  const { enabled } = parse(surgeBody, await jsonBody(c.req.raw));
+  const snapshot = await tierConfigStub(c.env).setSurge(enabled);
+  rememberTierConfig(snapshot);
+  return c.json({ surge: snapshot.surge, tiers: TIERS.map((name) => tierView(snapshot, name)) });
+});
+
+admin.get('/signup', async (c) => {
+  const snapshot = await tierConfigStub(c.env).snapshot();
+  rememberTierConfig(snapshot);
+  return c.json(snapshot.signup);
+});
+
+admin.put('/signup', async (c) => {
+  const patch = parse(signupPatch, await jsonBody(c.req.raw));
+  const snapshot = await tierConfigStub(c.env).setSignup(patch);
+  rememberTierConfig(snapshot);
+  return c.json(snapshot.signup);
 });

@@ -14,6 +14,7 @@ import {
   PayloadTooLargeError,
 } from '../errors.js';
 import { apiKeyAuth } from '../middleware/auth.js';
+import { admitGeneration, rateLimit } from '../middleware/rate-limit.js';
 import type { JobView, QueueShard } from '../objects/queue-shard.js';
 import type { GenerationParams, JobError } from '../protocol/jobs.js';
 import { sha256Hex } from '../protocol/signature.js';
@@ -249,6 +250,7 @@ async function streamGeneration(c: Context<AppEnv>, shard: DurableObjectStub<Que
 export const images = new Hono<AppEnv>();
 
 images.use('*', apiKeyAuth());
+images.use('*', rateLimit());
 
 images.post(
   '/generations',
@@ -288,7 +290,17 @@ images.post(
     }
     const shard = shardForJob(c, id)!;
     const queueLimit = Math.floor(numberVar(tenant.tier === 'free' ? env.QUEUE_LIMIT_FREE : env.QUEUE_LIMIT_PAID, tenant.tier === 'free' ? 5_000 : 1_000));
-    const admitted = await shard.enqueue({ id, tenantId: tenant.id, tier: tenant.tier, params: toParams(body), queueLimit, idempotency, webhookUrl });
+    // Plan limits (n, size, quality), the image bucket and a concurrency slot, held until the job ends.
+    const slot = await admitGeneration(c, body.n, body.size, body.quality, id);
+    let admitted;
+    try {
+      admitted = await shard.enqueue({ id, tenantId: tenant.id, tier: tenant.tier, params: toParams(body), queueLimit, idempotency, webhookUrl });
+    } catch (error) {
+      await slot.release();
+      throw error;
+    }
+    // A replay, a conflict or a full queue created no job, so nothing will free the slot later.
+    if (admitted.outcome !== 'created') await slot.release();
 
     if (admitted.outcome === 'conflict') {
       throw new ApiError(422, 'invalid_request_error', 'This Idempotency-Key was already used with a different request body.', 'idempotency_key_reused', 'Idempotency-Key');
@@ -302,7 +314,8 @@ images.post(
     const { job, estimatedWaitMs } = admitted;
     if (admitted.outcome === 'replayed') c.header('Idempotent-Replayed', 'true');
 
-    const freeDeferral = tenant.tier === 'free' && estimatedWaitMs > numberVar(env.FREE_SYNC_MAX_WAIT_MS, 10_000);
+    const admissionOn = env.ADMISSION !== 'off';
+    const freeDeferral = admissionOn && tenant.tier === 'free' && estimatedWaitMs > numberVar(env.FREE_SYNC_MAX_WAIT_MS, 10_000);
     // Tells clients (and operators reading logs) which admission path the request took.
     c.header('Lumen-Admission', prefer.respondAsync ? 'async' : freeDeferral && !body.stream ? 'deferred' : 'sync');
     if ((prefer.respondAsync || freeDeferral) && !body.stream) {

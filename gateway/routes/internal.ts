@@ -17,6 +17,7 @@ const leaseRequest = z.object({
   workerId: z.string().min(1).max(128),
   slots: z.number().int().min(1).max(64),
   waitMs: z.number().int().min(0).max(MAX_LEASE_WAIT_MS).default(0),
+  maxFree: z.number().int().min(0).max(64).optional(),
 });
 const checkpoint = z.object({
   passesDone: z.number().int().min(0),
@@ -66,14 +67,15 @@ internal.use('*', originSignature());
  * new work, then sweep again.
  */
 internal.post('/lease', async (c) => {
-  const { workerId, slots, waitMs } = parse(leaseRequest, await c.req.json());
+  const { workerId, slots, waitMs, maxFree = slots } = parse(leaseRequest, await c.req.json());
   const deadline = Date.now() + waitMs;
   const shards = Array.from({ length: shardCount(c.env) }, (_, shard) => shardStub(c.env, shard));
   const start = Math.floor(Math.random() * shards.length);
   for (;;) {
     const leased: LeasedJob[] = [];
     for (let i = 0; i < shards.length && leased.length < slots; i++) {
-      leased.push(...(await shards[(start + i) % shards.length]!.lease(workerId, slots - leased.length)));
+      const freeSoFar = leased.filter((job) => job.tier === 'free').length;
+      leased.push(...(await shards[(start + i) % shards.length]!.lease(workerId, slots - leased.length, Math.max(0, maxFree - freeSoFar))));
     }
     const remaining = deadline - Date.now();
     if (leased.length > 0 || remaining <= 0) return c.json({ jobs: leased } satisfies LeaseResponse);

@@ -102,7 +102,7 @@ describe('crash and restart, against the real processes', () => {
 
   it('should lose no queued job when the gateway restarts', { timeout: 120_000 }, async () => {
     stack = await startTestStack({ origins: 0 });
-    const key = await stack.key('restartfree', 'free');
+    const key = await stack.key('restartfree', 'free', { concurrentJobs: 10, imagesPerMinute: 100 });
     const ids = [];
     for (let i = 0; i < 3; i++) ids.push(await submit(key, { prompt: `a green square number ${i}`, size: '256x256' }));
     await stack.restartGateway();

@@ -26,7 +26,8 @@ export interface TestStack {
   restartGateway(): Promise<void>;
   logs: string[];
   addOrigin(workerId: string, env?: Record<string, string>): Promise<ManagedProcess>;
-  key(tenant: string, tier: 'free' | 'plus' | 'pro' | 'enterprise'): Promise<string>;
+  /** A tenant with one key; `limits` overrides its plan for tests about something else. */
+  key(tenant: string, tier: 'free' | 'plus' | 'pro' | 'enterprise', limits?: Record<string, number>): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -79,7 +80,18 @@ export async function startTestStack(options: { vars?: Record<string, string>; o
     },
     logs,
     addOrigin,
-    key: async (tenant, tier) => (await seedTenant(url, secrets.adminSecret, tenant, tier, newSecretForTests())).key,
+    key: async (tenant, tier, limits) => {
+      const { key } = await seedTenant(url, secrets.adminSecret, tenant, tier, newSecretForTests());
+      if (limits) {
+        const response = await fetch(`${url}/v1/admin/tenants/${tenant}/limits`, {
+          method: 'PUT',
+          headers: { authorization: `Bearer ${secrets.adminSecret}`, 'content-type': 'application/json' },
+          body: JSON.stringify(limits),
+        });
+        if (!response.ok) throw new Error(`limits override failed: ${response.status}`);
+      }
+      return key;
+    },
     stop: async () => {
       await Promise.all(origins.map((origin) => origin.stop(5_000)));
       await gateway.stop(5_000);

@@ -14,10 +14,19 @@ export function call(path: string, init: RequestInit = {}): Promise<Response> {
   return worker.fetch(new Request(`${BASE}${path}`, init));
 }
 
-export async function createTenant(tenant: string, tier: 'free' | 'plus' | 'pro' | 'enterprise'): Promise<string> {
+/** Creates a tenant with one key; `limits` overrides its plan (e.g. to queue many jobs in a test of the queue, not of the limits). */
+export async function createTenant(
+  tenant: string,
+  tier: 'free' | 'plus' | 'pro' | 'enterprise',
+  limits?: { requestsPerMinute?: number; imagesPerMinute?: number; concurrentJobs?: number },
+): Promise<string> {
   const headers = { authorization: `Bearer ${ADMIN_SECRET}`, 'content-type': 'application/json' };
   const put = await call(`/v1/admin/tenants/${tenant}`, { method: 'PUT', headers, body: JSON.stringify({ tier }) });
   if (!put.ok) throw new Error(`tenant setup failed: ${put.status}`);
+  if (limits) {
+    const override = await call(`/v1/admin/tenants/${tenant}/limits`, { method: 'PUT', headers, body: JSON.stringify(limits) });
+    if (!override.ok) throw new Error(`limits override failed: ${override.status}`);
+  }
   const post = await call(`/v1/admin/tenants/${tenant}/keys`, { method: 'POST', headers, body: JSON.stringify({ name: 'test' }) });
   const { key } = (await post.json()) as { key: string };
   return key;

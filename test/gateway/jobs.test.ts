@@ -5,6 +5,8 @@ import { signImageUrl } from '../../gateway/signed-urls.js';
 import { call, createTenant, env, internal } from './helpers.js';
 
 const json = { 'content-type': 'application/json' };
+/** These tests are about the queue, not the plan limits, so their tenants get room. */
+const LIFTED = { requestsPerMinute: 10_000, imagesPerMinute: 10_000, concurrentJobs: 10_000 };
 const params = { prompt: 'p', n: 1, width: 256, height: 256, quality: 'auto', outputFormat: 'png', outputCompression: 100, seed: 1, partialImages: 0 } as const;
 
 function generate(key: string, body: Record<string, unknown>, headers: Record<string, string> = {}) {
@@ -26,7 +28,7 @@ async function drain() {
 
 describe('admission', () => {
   it('should keep a pro request synchronous however long the queue', async () => {
-    const key = await createTenant('syncpro', 'pro');
+    const key = await createTenant('syncpro', 'pro', LIFTED);
     for (let i = 0; i < 12; i++) await generate(key, { prompt: `filler ${i}` }, { prefer: 'respond-async' });
     const response = await generate(key, { prompt: 'paid' }, { prefer: 'wait=0' });
     expect(response.headers.get('lumen-admission')).toBe('sync');
@@ -47,7 +49,7 @@ describe('admission', () => {
   });
 
   it('should run a free request synchronously while the queue is short, and defer it once the wait passes the threshold', async () => {
-    const key = await createTenant('freeadmit', 'free');
+    const key = await createTenant('freeadmit', 'free', LIFTED);
     await drain();
     // Prefer: wait=0 keeps the test from blocking; the admission header tells sync from deferred.
     const short = await generate(key, { prompt: 'one' }, { prefer: 'wait=0' });
@@ -158,5 +160,44 @@ describe('signed image URLs', () => {
     const response = await call(expired.pathname + expired.search);
     expect(response.status).toBe(403);
     expect(((await response.json()) as { error: { code: string } }).error.code).toBe('url_expired');
+  });
+});
+
+describe('paid-reserved slots', () => {
+  it('should not lease free jobs beyond maxFree, leaving the slot for paid work', async () => {
+    const shard = shardStub(env, 953);
+    await shard.enqueue({ id: 'job_res_free1', tenantId: 't', tier: 'free', params, queueLimit: 10 });
+    await shard.enqueue({ id: 'job_res_free2', tenantId: 't', tier: 'free', params, queueLimit: 10 });
+    expect(await shard.lease('w', 2, 0)).toEqual([]);
+    await shard.enqueue({ id: 'job_res_pro', tenantId: 't', tier: 'pro', params, queueLimit: 10 });
+    const leased = await shard.lease('w', 3, 1);
+    expect(leased.map((job) => job.id)).toEqual(['job_res_pro', 'job_res_free1']);
+  });
+});
+
+describe('plan limits on the real generation route', () => {
+  it('should carry rate-limit headers, refuse a second concurrent free job with 429, and free the slot when the job ends', async () => {
+    const key = await createTenant('freelimits', 'free');
+    const first = await generate(key, { prompt: 'one', size: '256x256' }, { prefer: 'respond-async' });
+    expect(first.status).toBe(202);
+    expect(first.headers.get('x-ratelimit-limit-requests')).toBe('20');
+    expect(first.headers.get('x-ratelimit-limit-images')).toBe('5');
+    expect(first.headers.get('ratelimit-policy')).toMatch(/"requests";q=20;w=60/);
+    const second = await generate(key, { prompt: 'two', size: '256x256' }, { prefer: 'respond-async' });
+    expect(second.status).toBe(429);
+    expect(Number(second.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    const error = ((await second.json()) as { error: { code: string; type: string } }).error;
+    expect(error).toMatchObject({ code: 'rate_limit_exceeded', type: 'concurrent' });
+    const tooBig = await generate(key, { prompt: 'big', size: '1536x1024' }, { prefer: 'respond-async' });
+    expect(tooBig.status).toBe(400);
+    // Cancelling the first job ends it, which frees the slot for the next.
+    const { id } = (await first.json()) as { id: string };
+    await call(`/v1/images/jobs/${id}/cancel`, { method: 'POST', headers: { authorization: `Bearer ${key}` } });
+    let third = await generate(key, { prompt: 'three', size: '256x256' }, { prefer: 'respond-async' });
+    for (let i = 0; i < 20 && third.status === 429; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      third = await generate(key, { prompt: 'three', size: '256x256' }, { prefer: 'respond-async' });
+    }
+    expect(third.status).toBe(202);
   });
 });

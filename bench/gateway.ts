@@ -1,0 +1,323 @@
+// Gateway benchmark: requests/s and p50/p99 of the auth + rate-limit path,
+// beside a hello-world worker on the same runtime (the ceiling), under
+// `wrangler dev` and under Miniflare directly; then signups/s.
+//
+//   node --import tsx bench/gateway.ts [--requests 3000] [--concurrency 4] [--signups 1000]
+//
+// Loopback only, bounded request counts. Writes nothing outside temp dirs;
+// paste the printed Markdown into docs/BENCHMARKS.md.
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { Agent, request as httpRequest } from 'node:http';
+import { cpus, freemem, tmpdir, totalmem } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Miniflare } from 'miniflare';
+import { freePort, ManagedProcess, ROOT, startGateway } from '../scripts/local-stack.js';
+
+const { values: args } = parseArgs({
+  options: {
+    requests: { type: 'string', default: '3000' },
+    concurrency: { type: 'string', default: '4' },
+    signups: { type: 'string', default: '1000' },
+  },
+});
+const REQUESTS = Math.min(20_000, Number(args.requests));
+const CONCURRENCY = Math.min(64, Number(args.concurrency));
+const SIGNUPS = Math.min(10_000, Number(args.signups));
+const WARMUP = 300;
+const ADMIN_SECRET = `bench-admin-${crypto.randomUUID()}`;
+const ORIGIN_SECRET = `bench-origin-${crypto.randomUUID()}`;
+const UNKNOWN_JOB = `job_0_${'0'.repeat(32)}`;
+const WRANGLER = resolve(ROOT, 'node_modules/wrangler/bin/wrangler.js');
+const quietEnv = { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', NO_COLOR: '1', CI: 'true' };
+
+// --- HTTP client: node:http with keep-alive, cheaper per request than fetch, so the client steals less CPU.
+
+interface Reply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+
+function send(url: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Reply> {
+  return new Promise((resolveReply, reject) => {
+    const req = httpRequest(url, { method: init.method ?? 'GET', headers: init.headers, agent }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolveReply({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(init.body);
+  });
+}
+
+interface LoadResult {
+  label: string;
+  requests: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  statuses: Record<number, number>;
+}
+
+/** Closed loop: `concurrency` connections each send the next request as soon as the last one is answered. */
+async function load(label: string, total: number, concurrency: number, one: (i: number) => Promise<Reply>): Promise<LoadResult> {
+  const latencies: number[] = [];
+  const statuses: Record<number, number> = {};
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (let i = next++; i < total; i = next++) {
+        const t0 = performance.now();
+        const reply = await one(i);
+        latencies.push(performance.now() - t0);
+        statuses[reply.status] = (statuses[reply.status] ?? 0) + 1;
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const at = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]!;
+  return { label, requests: total, rps: total / seconds, p50: at(0.5), p99: at(0.99), statuses };
+}
+
+const ROUNDS = 3;
+
+/**
+ * Measures every path in ROUNDS interleaved rounds (hello, then each gateway
+ * path, again and again) and keeps each path's median round, so a burst of
+ * noise on this small machine does not land on one path only.
+ */
+async function measureAll(paths: Record<string, (i: number) => Promise<Reply>>): Promise<Record<string, LoadResult>> {
+  const rounds: Record<string, LoadResult[]> = {};
+  for (const [label, one] of Object.entries(paths)) await load(`${label} (warm-up)`, WARMUP, CONCURRENCY, one);
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [label, one] of Object.entries(paths)) (rounds[label] ??= []).push(await load(label, REQUESTS, CONCURRENCY, one));
+  }
+  const result: Record<string, LoadResult> = {};
+  for (const [label, results] of Object.entries(rounds)) {
+    const middle = [...results].sort((a, b) => a.rps - b.rps)[Math.floor(results.length / 2)]!;
+    result[label] = middle;
+    console.error(`  ${label}: ${middle.rps.toFixed(0)} req/s, p50 ${middle.p50.toFixed(2)} ms, p99 ${middle.p99.toFixed(2)} ms, ${JSON.stringify(middle.statuses)} (rounds: ${results.map((r) => r.rps.toFixed(0)).join(', ')} req/s)`);
+  }
+  return result;
+}
+
+// --- Builds
+
+/**
+ * The gateway as deployed, plus one route that runs exactly apiKeyAuth() +
+ * rateLimit() and answers 404, so the rate-limit path is measured whether or
+ * not gateway/routes/images.ts wires rateLimit() yet.
+ */
+async function buildGateway(dir: string): Promise<string> {
+  const src = (path: string) => JSON.stringify(resolve(ROOT, path));
+  const entry = join(dir, 'bench-entry.ts');
+  await writeFile(
+    entry,
+    [
+      `import gateway, { app } from ${src('gateway/index.ts')};`,
+      `import { NotFoundError } from ${src('gateway/errors.ts')};`,
+      `import { apiKeyAuth } from ${src('gateway/middleware/auth.ts')};`,
+      `import { rateLimit } from ${src('gateway/middleware/rate-limit.ts')};`,
+      `export * from ${src('gateway/index.ts')};`,
+      `app.get('/bench/jobs/:id', apiKeyAuth(), rateLimit(), (c) => { throw new NotFoundError(\`No job with id '\${c.req.param('id')}'.\`); });`,
+      `export default gateway;`,
+      '',
+    ].join('\n'),
+  );
+  const out = join(dir, 'gateway');
+  await run(process.execPath, [WRANGLER, 'deploy', entry, '--dry-run', '--outdir', out, '--config', resolve(ROOT, 'wrangler.toml')], ROOT);
+  const main = (await readdir(out)).find((file) => file.endsWith('.js'));
+  if (!main) throw new Error('wrangler produced no bundle');
+  return join(out, main);
+}
+
+/** A config of its own, so wrangler does not pick up the project's wrangler.toml (and its Durable Objects). */
+async function helloConfig(dir: string): Promise<string> {
+  const config = join(dir, 'hello.toml');
+  await writeFile(config, `name = "hello"\nmain = ${JSON.stringify(resolve(ROOT, 'bench/hello-worker.ts'))}\ncompatibility_date = "2026-04-01"\n`);
+  return config;
+}
+
+async function buildHello(dir: string): Promise<string> {
+  const out = join(dir, 'hello');
+  await mkdir(out, { recursive: true });
+  await run(process.execPath, [WRANGLER, 'deploy', '--config', await helloConfig(dir), '--dry-run', '--outdir', out], dir);
+  const main = (await readdir(out)).find((file) => file.endsWith('.js'));
+  if (!main) throw new Error('wrangler produced no hello bundle');
+  return join(out, main);
+}
+
+function run(command: string, argv: string[], cwd: string): Promise<void> {
+  return new Promise((resolveRun, reject) => {
+    const child = spawn(command, argv, { cwd, env: quietEnv, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('exit', (code) => (code === 0 ? resolveRun() : reject(new Error(`${argv.slice(0, 3).join(' ')} failed (${code}): ${stderr}`))));
+  });
+}
+
+// --- Scenario
+
+interface Target {
+  name: string;
+  gateway: string;
+  hello: string;
+}
+
+interface TargetResults {
+  name: string;
+  hello: LoadResult;
+  healthz: LoadResult;
+  realPath: LoadResult;
+  realPathRateLimited: boolean;
+  wired: LoadResult | null;
+  signups: LoadResult;
+}
+
+async function admin(base: string, method: string, path: string, body?: unknown): Promise<Reply> {
+  const reply = await send(`${base}/v1/admin${path}`, {
+    method,
+    headers: { authorization: `Bearer ${ADMIN_SECRET}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  if (reply.status >= 300) throw new Error(`${method} ${path}: ${reply.status} ${reply.body}`);
+  return reply;
+}
+
+async function runTarget(target: Target, withWiredRoute: boolean): Promise<TargetResults> {
+  console.error(`${target.name}:`);
+  const base = target.gateway;
+  // A pro tenant whose limits an admin raised out of the way: every request is admitted and does the full work.
+  await admin(base, 'PUT', '/tenants/benchpro', { tier: 'pro' });
+  const { key } = JSON.parse((await admin(base, 'POST', '/tenants/benchpro/keys', { name: 'bench' })).body) as { key: string };
+  await admin(base, 'PUT', '/tenants/benchpro/limits', { requestsPerMinute: 1_000_000_000, imagesPerMinute: 1_000_000_000 });
+  const auth = { authorization: `Bearer ${key}` };
+
+  const probe = await send(`${base}/v1/images/jobs/${UNKNOWN_JOB}`, { headers: auth });
+  const realPathRateLimited = probe.headers['x-ratelimit-limit-requests'] !== undefined;
+  const measured = await measureAll({
+    hello: () => send(`${target.hello}/`),
+    healthz: () => send(`${base}/healthz`),
+    real: () => send(`${base}/v1/images/jobs/${UNKNOWN_JOB}`, { headers: auth }),
+    ...(withWiredRoute && { wired: () => send(`${base}/bench/jobs/${UNKNOWN_JOB}`, { headers: auth }) }),
+  });
+  const hello = measured.hello!;
+  const healthz = measured.healthz!;
+  const realPath = measured.real!;
+  const wired = measured.wired ?? null;
+
+  await admin(base, 'PUT', '/signup', { perIpPerHour: 1_000_000_000, globalPerMinute: 1_000_000_000 });
+  const signups = await load('signups', SIGNUPS, CONCURRENCY, (i) =>
+    send(`${base}/v1/signup`, { method: 'POST', headers: { 'content-type': 'application/json', 'cf-connecting-ip': `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}` }, body: '{}' }),
+  );
+  console.error(`  signups: ${signups.rps.toFixed(0)} /s, p50 ${signups.p50.toFixed(2)} ms, p99 ${signups.p99.toFixed(2)} ms, ${JSON.stringify(signups.statuses)}`);
+  await admin(base, 'PUT', '/signup', { perIpPerHour: 5, globalPerMinute: 300 });
+  return { name: target.name, hello, healthz, realPath, realPathRateLimited, wired, signups };
+}
+
+async function underMiniflare(gatewayScript: string, helloScript: string): Promise<TargetResults> {
+  const [gatewayPort, helloPort] = [await freePort(), await freePort()];
+  const gateway = new Miniflare({
+    host: '127.0.0.1',
+    port: gatewayPort,
+    modules: true,
+    scriptPath: gatewayScript,
+    modulesRoot: dirname(gatewayScript),
+    modulesRules: [{ type: 'Text', include: ['**/*.sql'], fallthrough: true }],
+    compatibilityDate: '2026-04-01',
+    compatibilityFlags: ['nodejs_compat'],
+    durableObjects: {
+      TENANT: { className: 'Tenant', useSQLite: true },
+      QUEUE_SHARD: { className: 'QueueShard', useSQLite: true },
+      TIER_CONFIG: { className: 'TierConfig', useSQLite: true },
+      SIGNUP_SHARD: { className: 'SignupShard', useSQLite: true },
+    },
+    r2Buckets: ['IMAGES'],
+    bindings: { ADMIN_SECRET, ORIGIN_SECRET, QUEUE_SHARDS: '4', SYNC_WAIT_MS: '120000', LEASE_TTL_MS: '10000', MAX_ATTEMPTS: '3' },
+  });
+  const hello = new Miniflare({ host: '127.0.0.1', port: helloPort, modules: true, scriptPath: helloScript, modulesRoot: dirname(helloScript), compatibilityDate: '2026-04-01' });
+  try {
+    await Promise.all([gateway.ready, hello.ready]);
+    return await runTarget({ name: 'Miniflare (workerd, no wrangler dev proxy)', gateway: `http://127.0.0.1:${gatewayPort}`, hello: `http://127.0.0.1:${helloPort}` }, true);
+  } finally {
+    await Promise.all([gateway.dispose(), hello.dispose()]);
+  }
+}
+
+async function underWranglerDev(dir: string): Promise<TargetResults> {
+  const gateway = await startGateway({ port: await freePort(), persistTo: join(dir, 'state'), secrets: { adminSecret: ADMIN_SECRET, originSecret: ORIGIN_SECRET } });
+  const helloPort = await freePort();
+  const helloDir = join(dir, 'hello-dev');
+  await mkdir(helloDir, { recursive: true });
+  const child = spawn(
+    process.execPath,
+    [WRANGLER, 'dev', '--config', await helloConfig(helloDir), '--ip', '127.0.0.1', '--port', String(helloPort), '--inspector-port', String(await freePort()), '--show-interactive-dev-session=false', '--log-level', 'warn'],
+    { cwd: helloDir, detached: true, stdio: 'ignore', env: quietEnv },
+  );
+  const hello = new ManagedProcess('hello', child);
+  try {
+    const helloUrl = `http://127.0.0.1:${helloPort}`;
+    for (let attempt = 0; ; attempt++) {
+      if (attempt > 240) throw new Error('hello worker did not start under wrangler dev');
+      if (await send(`${helloUrl}/`).then((reply) => reply.status === 200, () => false)) break;
+      await new Promise((wait) => setTimeout(wait, 250));
+    }
+    return await runTarget({ name: 'wrangler dev (wrangler 4.86 proxy in front of workerd)', gateway: gateway.url, hello: helloUrl }, false);
+  } finally {
+    await Promise.all([gateway.process.stop(5_000), hello.stop(5_000)]);
+  }
+}
+
+// --- Report
+
+const ms = (value: number) => value.toFixed(2);
+
+function report(results: TargetResults[], command: string): string {
+  const lines = [
+    `Command: \`${command}\` (per row: the median of ${ROUNDS} interleaved rounds of ${REQUESTS} requests after ${WARMUP} warm-up, ${CONCURRENCY} keep-alive connections, loopback; then ${SIGNUPS} signups)`,
+    `Machine: ${cpus().length} CPUs (\`nproc\` ${cpus().length}, ${cpus()[0]?.model ?? 'unknown'}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM (${(freemem() / 2 ** 30).toFixed(1)} GiB free), Node ${process.version}, ${new Date().toISOString()}`,
+    '',
+  ];
+  for (const result of results) {
+    lines.push(`### ${result.name}`, '', '| path | req/s | p50 ms | p99 ms | statuses |', '|---|---:|---:|---:|---|');
+    const row = (label: string, r: LoadResult) => lines.push(`| ${label} | ${r.rps.toFixed(0)} | ${ms(r.p50)} | ${ms(r.p99)} | ${Object.entries(r.statuses).map(([s, n]) => `${n}× ${s}`).join(', ')} |`);
+    row('hello-world worker (ceiling)', result.hello);
+    row('gateway `GET /healthz` (no auth)', result.healthz);
+    row(`gateway \`GET /v1/images/jobs/<unknown>\` (auth${result.realPathRateLimited ? ' + rate limit' : ' only: images.ts does not wire rateLimit() yet'})`, result.realPath);
+    if (result.wired) row('gateway `apiKeyAuth()` + `rateLimit()` → 404', result.wired);
+    row('`POST /v1/signup`', result.signups);
+    const limited = result.wired ?? (result.realPathRateLimited ? result.realPath : null);
+    lines.push('');
+    if (limited) {
+      const share = limited.rps / result.hello.rps;
+      const added = limited.p99 - result.healthz.p99;
+      lines.push(
+        `- auth + rate limit: ${(share * 100).toFixed(0)}% of the ceiling's requests/s (target ≥ 50%: ${share >= 0.5 ? 'met' : 'not met'}); ` +
+          `p99 added over the gateway's own \`/healthz\`: ${ms(added)} ms, over hello-world: ${ms(limited.p99 - result.hello.p99)} ms (target ≤ 5 ms: ${added <= 5 ? 'met' : 'not met'}).`,
+      );
+    } else {
+      lines.push(`- auth only: ${((result.realPath.rps / result.hello.rps) * 100).toFixed(0)}% of the ceiling's requests/s; p99 added over \`/healthz\`: ${ms(result.realPath.p99 - result.healthz.p99)} ms.`);
+    }
+    const failed = result.signups.requests - (result.signups.statuses[201] ?? 0);
+    lines.push(`- signups: ${result.signups.rps.toFixed(0)}/s sustained, ${failed} errors.`, '');
+  }
+  return lines.join('\n');
+}
+
+const dir = await mkdtemp(join(tmpdir(), 'lumen-bench-gateway-'));
+try {
+  console.error('building the gateway and the hello-world worker with wrangler…');
+  const [gatewayScript, helloScript] = await Promise.all([buildGateway(dir), buildHello(dir)]);
+  const results = [await underMiniflare(gatewayScript, helloScript), await underWranglerDev(dir)];
+  console.log(report(results, `node --import tsx bench/gateway.ts${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}`));
+} finally {
+  agent.destroy();
+  await rm(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,85 @@
+// Every default limit of the gateway, in one place. Admins change tier
+// limits, surge mode and the signup rate live through /v1/admin; what is here
+// is what a fresh deployment (or a reset) starts from.
+import type { Tier } from './tiers.js';
+
+/** Sizes the images API accepts; `auto` renders at 1024x1024 and is checked as that. */
+export const IMAGE_SIZES = ['256x256', '512x512', '1024x1024', '1536x1024', '1024x1536'] as const;
+export type ImageSize = (typeof IMAGE_SIZES)[number];
+export const IMAGE_QUALITIES = ['auto', 'low', 'medium', 'high'] as const;
+export type ImageQuality = (typeof IMAGE_QUALITIES)[number];
+
+export interface TierLimits {
+  /** Token bucket of requests: holds this many, refills this many per minute. */
+  requestsPerMinute: number;
+  /** Token bucket of images (`n` counts): holds this many, refills this many per minute. */
+  imagesPerMinute: number;
+  /** Generation jobs a tenant may have queued or running at once. */
+  concurrentJobs: number;
+  /** The largest `n` one request may ask for. */
+  maxN: number;
+  sizes: readonly ImageSize[];
+  qualities: readonly ImageQuality[];
+}
+
+const ALL_SIZES = IMAGE_SIZES;
+const ALL_QUALITIES = IMAGE_QUALITIES;
+
+export const DEFAULT_TIER_LIMITS: Readonly<Record<Tier, TierLimits>> = {
+  free: { requestsPerMinute: 20, imagesPerMinute: 5, concurrentJobs: 1, maxN: 1, sizes: ['256x256', '512x512', '1024x1024'], qualities: ALL_QUALITIES },
+  plus: { requestsPerMinute: 60, imagesPerMinute: 30, concurrentJobs: 2, maxN: 4, sizes: ALL_SIZES, qualities: ALL_QUALITIES },
+  pro: { requestsPerMinute: 300, imagesPerMinute: 120, concurrentJobs: 8, maxN: 10, sizes: ALL_SIZES, qualities: ALL_QUALITIES },
+  // Enterprise contracts differ per tenant: these are the floor, and admins set
+  // the rest with PUT /v1/admin/tenants/:id/limits.
+  enterprise: { requestsPerMinute: 600, imagesPerMinute: 300, concurrentJobs: 20, maxN: 10, sizes: ALL_SIZES, qualities: ALL_QUALITIES },
+};
+
+/**
+ * What surge mode (POST /v1/admin/surge) applies to each tier. Surge only ever
+ * lowers: each number is the minimum of this and the tier's live limit, each
+ * list the intersection.
+ */
+export const SURGE_PROFILE: Readonly<Partial<Record<Tier, Partial<TierLimits>>>> = {
+  free: { requestsPerMinute: 6, imagesPerMinute: 2, concurrentJobs: 1, maxN: 1, sizes: ['256x256', '512x512'], qualities: ['auto', 'low'] },
+};
+
+export interface SignupLimits {
+  /** Signups one IP may make per hour (a bucket that refills continuously); exact, since one IP maps to one shard. */
+  perIpPerHour: number;
+  /** Signups per minute across the whole deployment, split evenly over the shards. 0 closes signup. */
+  globalPerMinute: number;
+}
+
+export const DEFAULT_SIGNUP_LIMITS: Readonly<SignupLimits> = { perIpPerHour: 5, globalPerMinute: 300 };
+
+/**
+ * SignupShard objects that signups spread over, by hash of the client IP.
+ * Changing it moves IPs between shards (their per-IP counts start afresh), so
+ * raise it rarely; each shard takes about globalPerMinute / SIGNUP_SHARDS.
+ */
+export const SIGNUP_SHARDS = 8;
+
+/** Failed authentications one IP may make per minute before it gets 429 `auth_throttled`. */
+export const AUTH_FAILURES_PER_MINUTE = 20;
+
+/** How long an isolate trusts its copy of the live tier limits: the propagation delay of an admin change. */
+export const TIER_CONFIG_CACHE_MS = 5_000;
+
+/**
+ * A concurrency slot whose job never reported a terminal state (a lost
+ * release) is reclaimed after this long, so a tenant cannot be locked out for good.
+ */
+export const JOB_SLOT_TTL_MS = 30 * 60_000;
+
+/** Applies surge (lowering only) to one tier's limits. */
+export function applySurge(limits: TierLimits, surge: Partial<TierLimits> | undefined): TierLimits {
+  if (!surge) return limits;
+  return {
+    requestsPerMinute: Math.min(limits.requestsPerMinute, surge.requestsPerMinute ?? Infinity),
+    imagesPerMinute: Math.min(limits.imagesPerMinute, surge.imagesPerMinute ?? Infinity),
+    concurrentJobs: Math.min(limits.concurrentJobs, surge.concurrentJobs ?? Infinity),
+    maxN: Math.min(limits.maxN, surge.maxN ?? Infinity),
+    sizes: surge.sizes ? limits.sizes.filter((size) => surge.sizes!.includes(size)) : limits.sizes,
+    qualities: surge.qualities ? limits.qualities.filter((quality) => surge.qualities!.includes(quality)) : limits.qualities,
+  };
+}

@@ -1,0 +1,253 @@
+import { Hono } from 'hono';
+import { describe, expect, it } from 'vitest';
+import type { AppEnv } from '../../gateway/env.js';
+import { ApiError, NotFoundError, toErrorResponse } from '../../gateway/errors.js';
+import { apiKeyAuth } from '../../gateway/middleware/auth.js';
+import { admitGeneration, rateLimit, releaseJobSlot } from '../../gateway/middleware/rate-limit.js';
+import { ADMIN_SECRET, call, createTenant, env } from './helpers.js';
+
+type Body = { n?: number; size?: 'auto' | '256x256' | '512x512' | '1024x1024' | '1536x1024' | '1024x1536'; quality?: 'auto' | 'low' | 'medium' | 'high'; jobId?: string };
+
+// The images route wires these in itself; this app wires them the same way
+// (apiKeyAuth, then rateLimit, then admitGeneration after validation) so the
+// limits are tested on their own. configTtlMs 0: every request reads the live limits.
+function limitedApp(options: { shareFailureCounts?: boolean } = {}) {
+  const app = new Hono<AppEnv>();
+  app.onError((error) => {
+    if (error instanceof ApiError) return toErrorResponse(error);
+    throw error;
+  });
+  app.use('/v1/images/*', apiKeyAuth(options), rateLimit({ configTtlMs: 0 }));
+  app.get('/v1/images/jobs/:id', (c) => {
+    throw new NotFoundError(`No job with id '${c.req.param('id')}'.`);
+  });
+  app.post('/v1/images/generations', async (c) => {
+    const body = (await c.req.json()) as Body;
+    const admission = await admitGeneration(c, body.n ?? 1, body.size ?? 'auto', body.quality ?? 'auto', body.jobId);
+    return c.json({ jobId: admission.jobId }, 201);
+  });
+  return (path: string, init: RequestInit = {}) => app.request(path, init, env);
+}
+
+const admin = { authorization: `Bearer ${ADMIN_SECRET}`, 'content-type': 'application/json' };
+
+async function override(tenant: string, limits: Record<string, unknown>) {
+  const response = await call(`/v1/admin/tenants/${tenant}/limits`, { method: 'PUT', headers: admin, body: JSON.stringify(limits) });
+  expect(response.status).toBe(200);
+}
+
+const poll = (key: string, ip = '198.51.100.1') => ({ headers: { authorization: `Bearer ${key}`, 'cf-connecting-ip': ip } });
+const generation = (key: string, body: Body) => ({
+  method: 'POST',
+  headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+  body: JSON.stringify(body),
+});
+
+async function errorOf(response: Response) {
+  return ((await response.json()) as { error: { message: string; type: string; param: string | null; code: string | null } }).error;
+}
+
+describe('request bucket', () => {
+  it('should never admit more than the bucket holds under 1,000 concurrent requests on one key', { timeout: 60_000 }, async () => {
+    const request = limitedApp();
+    const key = await createTenant('burst', 'pro');
+    await override('burst', { requestsPerMinute: 200 });
+    const started = Date.now();
+    const responses = await Promise.all(Array.from({ length: 1_000 }, () => request('/v1/images/jobs/job_0_unknown', poll(key))));
+    const elapsedMs = Date.now() - started;
+    const admitted = responses.filter((response) => response.status === 404).length;
+    const limited = responses.filter((response) => response.status === 429).length;
+    expect(admitted + limited).toBe(1_000);
+    // The bucket starts full (200) and refills 200/min: over `elapsedMs` at most this many more tokens appear.
+    const refill = Math.floor((elapsedMs * 200) / 60_000);
+    expect(admitted).toBeGreaterThanOrEqual(200);
+    expect(admitted).toBeLessThanOrEqual(200 + refill);
+    // The Tenant object counted every decision exactly once.
+    const usage = (await (await call('/v1/admin/tenants/burst/usage', { headers: admin })).json()) as { perDay: { requests: number; throttled: number }[] };
+    expect(usage.perDay.at(-1)).toMatchObject({ requests: admitted, throttled: limited });
+  });
+
+  it('should carry OpenAI and IETF rate-limit headers on admitted and refused responses', async () => {
+    const request = limitedApp();
+    const key = await createTenant('headers', 'pro');
+    const first = await request('/v1/images/jobs/job_0_unknown', poll(key));
+    expect(first.status).toBe(404);
+    expect(first.headers.get('x-ratelimit-limit-requests')).toBe('300');
+    expect(first.headers.get('x-ratelimit-remaining-requests')).toBe('299');
+    expect(first.headers.get('x-ratelimit-reset-requests')).toMatch(/^\d+(ms|(\.\d)?s)$/);
+    expect(first.headers.get('x-ratelimit-limit-images')).toBe('120');
+    expect(first.headers.get('x-ratelimit-remaining-images')).toBe('120');
+    expect(first.headers.get('x-ratelimit-reset-images')).toBe('0ms');
+    expect(first.headers.get('ratelimit-policy')).toBe('"requests";q=300;w=60, "images";q=120;w=60');
+    expect(first.headers.get('ratelimit')).toBe('"requests";r=299;t=0, "images";r=120;t=0');
+
+    // Lowering the limit caps what is left at the new size: one more passes, then none.
+    await override('headers', { requestsPerMinute: 1 });
+    expect((await request('/v1/images/jobs/job_0_unknown', poll(key))).status).toBe(404);
+    const refused = await request('/v1/images/jobs/job_0_unknown', poll(key));
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(refused.headers.get('x-ratelimit-remaining-requests')).toBe('0');
+    expect(refused.headers.get('ratelimit')).toMatch(/^"requests";r=0;t=[1-9]\d*, "images";r=120;t=0$/);
+    const error = await errorOf(refused);
+    expect(error).toMatchObject({ code: 'rate_limit_exceeded', type: 'requests', param: null });
+    expect(error.message).toMatch(/1 requests per minute/);
+  });
+
+  it('should jitter Retry-After so throttled clients do not return in lockstep', async () => {
+    const request = limitedApp();
+    const key = await createTenant('jitter', 'pro');
+    await override('jitter', { requestsPerMinute: 1 });
+    await request('/v1/images/jobs/job_0_unknown', poll(key));
+    const waits = new Set<string | null>();
+    for (let i = 0; i < 20; i++) waits.add((await request('/v1/images/jobs/job_0_unknown', poll(key))).headers.get('retry-after'));
+    expect(waits.size).toBeGreaterThan(1);
+  });
+});
+
+describe('isolation', () => {
+  it('should keep admitting tenant B at once while tenant A is being refused', { timeout: 60_000 }, async () => {
+    const request = limitedApp();
+    const keyA = await createTenant('noisya', 'pro');
+    const keyB = await createTenant('quietb', 'pro');
+    await override('noisya', { requestsPerMinute: 5 });
+    // Warm both keys into the auth cache, so what follows is the rate-limit path alone.
+    for (const key of [keyA, keyB]) await request('/v1/images/jobs/job_0_unknown', poll(key));
+    const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+    const timeB = async () => {
+      const start = performance.now();
+      const response = await request('/v1/images/jobs/job_0_unknown', poll(keyB));
+      return { status: response.status, ms: performance.now() - start };
+    };
+    const baseline: number[] = [];
+    for (let i = 0; i < 10; i++) baseline.push((await timeB()).ms);
+
+    // A hammers its key from 16 connections (a closed loop, as real clients do) and is refused throughout.
+    let stop = false;
+    const statusesA: number[] = [];
+    const flood = Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (!stop) statusesA.push((await request('/v1/images/jobs/job_0_unknown', poll(keyA))).status);
+      }),
+    );
+    const during: Awaited<ReturnType<typeof timeB>>[] = [];
+    for (let i = 0; i < 20; i++) during.push(await timeB());
+    stop = true;
+    await flood;
+
+    expect(statusesA.length).toBeGreaterThan(100);
+    expect(statusesA.filter((status) => status === 429).length).toBeGreaterThanOrEqual(statusesA.length - 5);
+    // B was admitted every time, and only B's own requests came out of B's bucket.
+    expect(during.every((result) => result.status === 404)).toBe(true);
+    const usageB = (await (await call('/v1/admin/tenants/quietb/usage', { headers: admin })).json()) as { perDay: { requests: number; throttled: number }[] };
+    expect(usageB.perDay.at(-1)).toMatchObject({ requests: 31, throttled: 0 });
+    // Everything here shares one workerd thread, so B pays for A's CPU, never for A's queue:
+    // B's median stays within a few A-requests of its quiet median.
+    expect(median(during.map((result) => result.ms))).toBeLessThan(Math.max(50, median(baseline) * 20));
+  });
+});
+
+describe('admitGeneration', () => {
+  it('should refuse n, sizes and qualities the plan does not allow with a 400 naming the parameter', async () => {
+    const request = limitedApp();
+    const key = await createTenant('freeshape', 'free');
+    const tooMany = await request('/v1/images/generations', generation(key, { n: 2 }));
+    expect(tooMany.status).toBe(400);
+    expect(await errorOf(tooMany)).toMatchObject({ param: 'n', code: 'not_allowed_on_plan', type: 'invalid_request_error' });
+    const wide = await request('/v1/images/generations', generation(key, { size: '1536x1024' }));
+    expect(wide.status).toBe(400);
+    const error = await errorOf(wide);
+    expect(error.param).toBe('size');
+    expect(error.message).toMatch(/256x256/);
+
+    await override('freeshape', { qualities: ['low'] });
+    const high = await request('/v1/images/generations', generation(key, { quality: 'high' }));
+    expect(high.status).toBe(400);
+    expect((await errorOf(high)).param).toBe('quality');
+  });
+
+  it('should hold one concurrency slot per job until the job is released', async () => {
+    const request = limitedApp();
+    const key = await createTenant('freeslot', 'free');
+    const first = await request('/v1/images/generations', generation(key, { size: '256x256', jobId: 'job_slot_1' }));
+    expect(first.status).toBe(201);
+    const second = await request('/v1/images/generations', generation(key, { size: '256x256', jobId: 'job_slot_2' }));
+    expect(second.status).toBe(429);
+    expect(Number(second.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(await errorOf(second)).toMatchObject({ code: 'rate_limit_exceeded', type: 'concurrent' });
+    // The queue frees the slot when the job ends; releasing twice is harmless.
+    await releaseJobSlot(env, 'freeslot', 'job_slot_1');
+    await releaseJobSlot(env, 'freeslot', 'job_slot_1');
+    const third = await request('/v1/images/generations', generation(key, { size: '256x256', jobId: 'job_slot_3' }));
+    expect(third.status).toBe(201);
+  });
+
+  it('should count n against the image bucket and take nothing from a refused request', async () => {
+    const request = limitedApp();
+    const key = await createTenant('imgbucket', 'pro');
+    await override('imgbucket', { imagesPerMinute: 10, concurrentJobs: 10 });
+    const six = await request('/v1/images/generations', generation(key, { n: 6 }));
+    expect(six.status).toBe(201);
+    expect(six.headers.get('x-ratelimit-remaining-images')).toBe('4');
+    const again = await request('/v1/images/generations', generation(key, { n: 6 }));
+    expect(again.status).toBe(429);
+    expect(await errorOf(again)).toMatchObject({ code: 'rate_limit_exceeded', type: 'images' });
+    expect(again.headers.get('x-ratelimit-remaining-images')).toBe('4');
+    const four = await request('/v1/images/generations', generation(key, { n: 4 }));
+    expect(four.status).toBe(201);
+    expect(four.headers.get('x-ratelimit-remaining-images')).toBe('0');
+  });
+
+  it('should free its slot through release() when the job is never enqueued', async () => {
+    const key = await createTenant('relslot', 'free');
+    const app = new Hono<AppEnv>();
+    app.onError((error) => (error instanceof ApiError ? toErrorResponse(error) : Promise.reject(error)));
+    app.use('*', apiKeyAuth(), rateLimit({ configTtlMs: 0 }));
+    app.post('/gen', async (c) => {
+      const admission = await admitGeneration(c, 1, '256x256', 'auto');
+      await admission.release();
+      await admission.release();
+      return c.json({ ok: true });
+    });
+    for (let i = 0; i < 3; i++) {
+      expect((await app.request('/gen', { method: 'POST', headers: { authorization: `Bearer ${key}` } }, env)).status).toBe(200);
+    }
+  });
+});
+
+describe('auth throttle', () => {
+  const bad = `lk_nobodyhere_${'a'.repeat(32)}`;
+
+  it('should answer 429 auth_throttled after 20 failures a minute from one IP, and only to that IP', async () => {
+    const ip = '203.0.113.7';
+    const good = await createTenant('throttleok', 'pro');
+    const cachedGood = await createTenant('throttlecached', 'pro');
+    const get = (key: string, from: string) => call('/v1/images/jobs/job_0_x', { headers: { authorization: `Bearer ${key}`, 'cf-connecting-ip': from } });
+    expect((await get(cachedGood, ip)).status).toBe(404);
+    for (let i = 0; i < 20; i++) expect((await get(bad, ip)).status).toBe(401);
+    const throttled = await get(bad, ip);
+    expect(throttled.status).toBe(429);
+    expect(Number(throttled.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(await errorOf(throttled)).toMatchObject({ code: 'auth_throttled', type: 'auth_failures' });
+    // Junk is refused the same way, and so is a real key this isolate has not verified yet.
+    expect((await call('/v1/images/jobs/job_0_x', { headers: { authorization: 'Basic abc', 'cf-connecting-ip': ip } })).status).toBe(429);
+    expect((await get(good, ip)).status).toBe(429);
+    // A key already verified in this isolate keeps working; other IPs are untouched.
+    expect((await get(cachedGood, ip)).status).toBe(404);
+    expect((await get(bad, '203.0.113.8')).status).toBe(401);
+    expect((await get(good, '203.0.113.8')).status).toBe(404);
+  });
+
+  it('should add up failures across isolates through the IP\'s shard', async () => {
+    const ip = '203.0.113.99';
+    // Two auth instances stand for two isolates: each has its own local count.
+    const first = limitedApp({ shareFailureCounts: true });
+    const second = limitedApp({ shareFailureCounts: true });
+    for (let i = 0; i < 10; i++) expect((await first('/v1/images/jobs/x', poll(bad, ip))).status).toBe(401);
+    for (let i = 0; i < 9; i++) expect((await second('/v1/images/jobs/x', poll(bad, ip))).status).toBe(401);
+    // The 20th failure overall (the 10th in this isolate) crosses the shared limit...
+    expect((await second('/v1/images/jobs/x', poll(bad, ip))).status).toBe(401);
+    // ...so the next attempt is throttled even though neither isolate saw 20 on its own.
+    expect((await second('/v1/images/jobs/x', poll(bad, ip))).status).toBe(429);
+  });
+});

@@ -1,0 +1,122 @@
+import { Hono } from 'hono';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { AppEnv } from '../../gateway/env.js';
+import { ApiError, toErrorResponse } from '../../gateway/errors.js';
+import { TENANT_ID } from '../../gateway/keys.js';
+import { SIGNUP_SHARDS } from '../../gateway/limits.js';
+import { signupShardIndex } from '../../gateway/objects/signup-shard.js';
+import { signupRoutes } from '../../gateway/routes/signup.js';
+import { ADMIN_SECRET, call, env } from './helpers.js';
+
+const admin = { authorization: `Bearer ${ADMIN_SECRET}`, 'content-type': 'application/json' };
+
+/** The signup route with no config cache, so a limit an admin changes applies to the very next call. */
+function liveSignup() {
+  const app = new Hono<AppEnv>();
+  app.onError((error) => (error instanceof ApiError ? toErrorResponse(error) : Promise.reject(error)));
+  app.route('/v1/signup', signupRoutes({ configTtlMs: 0 }));
+  return (ip: string, body?: unknown) =>
+    app.request('/v1/signup', { method: 'POST', headers: { 'cf-connecting-ip': ip, 'content-type': 'application/json' }, body: body === undefined ? null : JSON.stringify(body) }, env);
+}
+
+const signupAt = (ip: string, body?: string) =>
+  call('/v1/signup', { method: 'POST', headers: { 'cf-connecting-ip': ip, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body }) });
+
+async function errorOf(response: Response) {
+  return ((await response.json()) as { error: { message: string; type: string; param: string | null; code: string | null } }).error;
+}
+
+afterEach(async () => {
+  // Back to the defaults of gateway/limits.ts for the next test.
+  await call('/v1/admin/signup', { method: 'PUT', headers: admin, body: JSON.stringify({ perIpPerHour: 5, globalPerMinute: 300 }) });
+});
+
+describe('POST /v1/signup', () => {
+  it('should create a free tenant with one working key, shown once', async () => {
+    const response = await signupAt('192.0.2.1', JSON.stringify({ email: 'ada@example.com', name: 'Ada' }));
+    expect(response.status).toBe(201);
+    const body = (await response.json()) as { tenant: string; key: string; tier: string };
+    expect(Object.keys(body).sort()).toEqual(['key', 'tenant', 'tier']);
+    expect(body.tier).toBe('free');
+    expect(body.tenant).toMatch(TENANT_ID);
+    expect(body.key).toMatch(new RegExp(`^lk_${body.tenant}_[A-Za-z0-9]{32}$`));
+    const job = await call('/v1/images/jobs/job_0_nothing', { headers: { authorization: `Bearer ${body.key}` } });
+    expect(job.status).toBe(404);
+    const described = (await (await call(`/v1/admin/tenants/${body.tenant}`, { headers: admin })).json()) as { tier: string; keys: { name: string }[] };
+    expect(described.tier).toBe('free');
+    expect(described.keys).toHaveLength(1);
+    // Only the hash is kept: nothing the admin API returns contains the secret.
+    expect(JSON.stringify(described)).not.toContain(body.key.slice(-32));
+  });
+
+  it('should accept an empty body and give every signup a fresh tenant', async () => {
+    const first = (await (await signupAt('192.0.2.2')).json()) as { tenant: string };
+    const second = (await (await signupAt('192.0.2.2', '{}')).json()) as { tenant: string };
+    expect(first.tenant).not.toBe(second.tenant);
+  });
+
+  it('should refuse a bad email, unknown fields and broken JSON with a 400', async () => {
+    const badEmail = await signupAt('192.0.2.3', JSON.stringify({ email: 'not-an-email' }));
+    expect(badEmail.status).toBe(400);
+    expect((await errorOf(badEmail)).param).toBe('email');
+    expect((await signupAt('192.0.2.3', JSON.stringify({ tier: 'pro' }))).status).toBe(400);
+    expect((await signupAt('192.0.2.3', '{"email":')).status).toBe(400);
+    expect((await signupAt('192.0.2.3', JSON.stringify({ name: 'x'.repeat(5000) }))).status).toBe(413);
+  });
+
+  it('should limit signups per IP exactly, with a jittered Retry-After, and leave other IPs alone', async () => {
+    for (let i = 0; i < 5; i++) expect((await signupAt('192.0.2.50')).status).toBe(201);
+    const refused = await signupAt('192.0.2.50');
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(await errorOf(refused)).toMatchObject({ code: 'rate_limit_exceeded', type: 'signups' });
+    expect((await signupAt('192.0.2.51')).status).toBe(201);
+  });
+
+  it('should treat requests without cf-connecting-ip as one client', async () => {
+    const signup = liveSignup();
+    await call('/v1/admin/signup', { method: 'PUT', headers: admin, body: JSON.stringify({ perIpPerHour: 1 }) });
+    const noIp = () => call('/v1/signup', { method: 'POST' });
+    const first = await noIp();
+    const second = await noIp();
+    // Another test file may have signed up as 'unknown' already; either way the second is over the limit.
+    expect([first.status, second.status]).toContain(429);
+    expect((await signup('192.0.2.60')).status).toBe(201);
+  });
+});
+
+describe('signup rate', () => {
+  it('should split the global rate over the shards and let admins change it live', async () => {
+    const signup = liveSignup();
+    // 16 a minute over 8 shards: each shard admits 2, whatever the per-IP limit.
+    const put = await call('/v1/admin/signup', { method: 'PUT', headers: admin, body: JSON.stringify({ globalPerMinute: 2 * SIGNUP_SHARDS, perIpPerHour: 1000 }) });
+    expect(await put.json()).toEqual({ globalPerMinute: 16, perIpPerHour: 1000 });
+    const ips = Array.from({ length: 400 }, (_, i) => `10.9.${i >> 8}.${i & 255}`);
+    const sameShard = ips.filter((ip) => signupShardIndex(ip) === signupShardIndex(ips[0]!)).slice(0, 3);
+    const otherShard = ips.find((ip) => signupShardIndex(ip) !== signupShardIndex(ips[0]!))!;
+    expect((await signup(sameShard[0]!)).status).toBe(201);
+    expect((await signup(sameShard[1]!)).status).toBe(201);
+    const busy = await signup(sameShard[2]!);
+    expect(busy.status).toBe(429);
+    expect((await errorOf(busy)).message).toMatch(/busy/);
+    // Another shard still has its share.
+    expect((await signup(otherShard)).status).toBe(201);
+
+    // Closing signup applies to the next call.
+    await call('/v1/admin/signup', { method: 'PUT', headers: admin, body: JSON.stringify({ globalPerMinute: 0 }) });
+    const closed = await signup(otherShard);
+    expect(closed.status).toBe(429);
+    expect((await errorOf(closed)).message).toMatch(/closed/);
+  });
+
+  it('should spread IPs over every shard', () => {
+    const used = new Set(Array.from({ length: 200 }, (_, i) => signupShardIndex(`172.16.${i}.1`)));
+    expect(used.size).toBe(SIGNUP_SHARDS);
+  });
+
+  it('should refuse a negative or unknown signup setting', async () => {
+    expect((await call('/v1/admin/signup', { method: 'PUT', headers: admin, body: '{"globalPerMinute":-1}' })).status).toBe(400);
+    expect((await call('/v1/admin/signup', { method: 'PUT', headers: admin, body: '{"perDay":3}' })).status).toBe(400);
+    expect((await call('/v1/admin/signup', { method: 'PUT', body: '{"globalPerMinute":1}' })).status).toBe(401);
+  });
+});
