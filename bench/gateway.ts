@@ -8,12 +8,12 @@
 // paste the printed Markdown into docs/BENCHMARKS.md.
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { Agent, request as httpRequest } from 'node:http';
 import { cpus, freemem, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Miniflare } from 'miniflare';
 import { freePort, ManagedProcess, ROOT, startGateway } from '../scripts/local-stack.js';
+import { closeConnections, closedLoop as load, send, type LoadResult, type Reply } from './harness.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -31,60 +31,6 @@ const ORIGIN_SECRET = `bench-origin-${crypto.randomUUID()}`;
 const UNKNOWN_JOB = `job_0_${'0'.repeat(32)}`;
 const WRANGLER = resolve(ROOT, 'node_modules/wrangler/bin/wrangler.js');
 const quietEnv = { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', NO_COLOR: '1', CI: 'true' };
-
-// --- HTTP client: node:http with keep-alive, cheaper per request than fetch, so the client steals less CPU.
-
-interface Reply {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-const agent = new Agent({ keepAlive: true, maxSockets: 256 });
-
-function send(url: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Reply> {
-  return new Promise((resolveReply, reject) => {
-    const req = httpRequest(url, { method: init.method ?? 'GET', headers: init.headers, agent }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolveReply({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(init.body);
-  });
-}
-
-interface LoadResult {
-  label: string;
-  requests: number;
-  rps: number;
-  p50: number;
-  p99: number;
-  statuses: Record<number, number>;
-}
-
-/** Closed loop: `concurrency` connections each send the next request as soon as the last one is answered. */
-async function load(label: string, total: number, concurrency: number, one: (i: number) => Promise<Reply>): Promise<LoadResult> {
-  const latencies: number[] = [];
-  const statuses: Record<number, number> = {};
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      for (let i = next++; i < total; i = next++) {
-        const t0 = performance.now();
-        const reply = await one(i);
-        latencies.push(performance.now() - t0);
-        statuses[reply.status] = (statuses[reply.status] ?? 0) + 1;
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  const at = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]!;
-  return { label, requests: total, rps: total / seconds, p50: at(0.5), p99: at(0.99), statuses };
-}
 
 const ROUNDS = 3;
 
@@ -318,6 +264,6 @@ try {
   const results = [await underMiniflare(gatewayScript, helloScript), await underWranglerDev(dir)];
   console.log(report(results, `node --import tsx bench/gateway.ts${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}`));
 } finally {
-  agent.destroy();
+  closeConnections();
   await rm(dir, { recursive: true, force: true });
 }

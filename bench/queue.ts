@@ -12,7 +12,7 @@ import { newSecret } from '../gateway/keys.js';
 import type { LeaseResponse } from '../gateway/protocol/jobs.js';
 import { GatewayClient } from '../origin-gpu/gateway-client.js';
 import { freePort, seedTenant, startGateway } from '../scripts/local-stack.js';
-import { closedLoop, machine, round, startHelloWorker } from './harness.js';
+import { closeConnections, closedLoop, machine, round, send, startHelloWorker } from './harness.js';
 
 const { values } = parseArgs({ options: { jobs: { type: 'string', default: '2000' }, concurrency: { type: 'string', default: '16' } } });
 const JOBS = Number(values.jobs);
@@ -39,12 +39,12 @@ try {
 
   const body = JSON.stringify({ prompt: 'a red circle', size: '256x256' });
   const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json', prefer: 'respond-async' };
-  const submitOnce = () => fetch(`${gateway.url}/v1/images/generations`, { method: 'POST', headers, body });
-  await closedLoop(100, CONCURRENCY, submitOnce); // warm-up
-  await closedLoop(500, CONCURRENCY, () => fetch(hello.url));
+  const submitOnce = () => send(`${gateway.url}/v1/images/generations`, { method: 'POST', headers, body });
+  await closedLoop('warm-up', 100, CONCURRENCY, submitOnce);
+  await closedLoop('warm-up', 500, CONCURRENCY, () => send(hello.url));
 
-  const ceiling = await closedLoop(JOBS, CONCURRENCY, () => fetch(hello.url));
-  const submissions = await closedLoop(JOBS, CONCURRENCY, submitOnce);
+  const ceiling = await closedLoop('hello', JOBS, CONCURRENCY, () => send(hello.url));
+  const submissions = await closedLoop('submissions', JOBS, CONCURRENCY, submitOnce);
 
   // Lease -> upload -> complete, as origin workers do it, against the one shard.
   const client = new GatewayClient(gateway.url, secrets.originSecret);
@@ -71,13 +71,13 @@ try {
   console.log(
     JSON.stringify(
       {
-        helloWorld: { rps: round(ceiling.requestsPerSecond), p50Ms: round(ceiling.p50Ms, 2), p99Ms: round(ceiling.p99Ms, 2) },
+        helloWorld: { rps: round(ceiling.rps), p50Ms: round(ceiling.p50, 2), p99Ms: round(ceiling.p99, 2) },
         submissions: {
-          rps: round(submissions.requestsPerSecond),
-          p50Ms: round(submissions.p50Ms, 2),
-          p99Ms: round(submissions.p99Ms, 2),
+          rps: round(submissions.rps),
+          p50Ms: round(submissions.p50, 2),
+          p99Ms: round(submissions.p99, 2),
           statuses: submissions.statuses,
-          ofCeilingPercent: round((100 * submissions.requestsPerSecond) / ceiling.requestsPerSecond),
+          ofCeilingPercent: round((100 * submissions.rps) / ceiling.rps),
         },
         leaseUploadCompletePerShard: { roundTrips: done, perSecond: round(done / roundTripSeconds), workers: 8 },
       },
@@ -86,6 +86,7 @@ try {
     ),
   );
 } finally {
+  closeConnections();
   await hello.process.stop();
   await gateway.process.stop();
   await rm(dir, { recursive: true, force: true });

@@ -44,6 +44,11 @@ export class GatewayClient {
     return this.#send('PUT', path, bytes, 'application/octet-stream');
   }
 
+  uploadPreview(jobId: string, leaseId: string, pass: number, imageIndex: number, partialImageIndex: number, bytes: Uint8Array): Promise<{ key: string }> {
+    const query = `lease=${encodeURIComponent(leaseId)}&image=${imageIndex}&partial=${partialImageIndex}`;
+    return this.#send('PUT', `/internal/jobs/${jobId}/previews/${pass}?${query}`, bytes, 'image/webp');
+  }
+
   complete(jobId: string, request: CompleteRequest): Promise<{ ok: true }> {
     return this.#json('POST', `/internal/jobs/${jobId}/complete`, request);
   }

@@ -30,7 +30,12 @@ async function main(): Promise<void> {
   const dbUrl = process.env.LUMEN_DB_URL ?? 'file:.lumen/origin.db';
 
   const { db, client } = await openOriginDatabase(dbUrl, process.env.LUMEN_DB_AUTH_TOKEN);
-  const runtime = new OnnxRuntime({ intraOpThreads: positiveInt('LUMEN_ONNX_THREADS', 1) });
+  const runtime = new OnnxRuntime({
+    intraOpThreads: positiveInt('LUMEN_ONNX_THREADS', 1),
+    maxBatchSize: positiveInt('LUMEN_MAX_BATCH', 8),
+    // The bound: a call never waits more than 5 ms for company.
+    maxBatchWaitMs: Math.min(5, Math.max(0, Number(process.env.LUMEN_BATCH_WAIT_MS ?? '2') || 0)),
+  });
   const pipeline = await loadPipeline(process.env.LUMEN_PIPELINE ?? DEFAULT_PIPELINE);
   await setupPipeline(pipeline, { logger, runtime });
   logger.info('pipeline ready', { stages: pipeline.stages.map((stage) => stage.name), passes: pipeline.passes, db: dbUrl.split('?')[0] });
@@ -43,6 +48,7 @@ async function main(): Promise<void> {
     db,
     logger,
     slots: positiveInt('LUMEN_SLOTS', 1),
+    paidReservedSlots: Number(process.env.LUMEN_PAID_RESERVED_SLOTS ?? '0'),
   });
   worker.start();
   logger.info('leasing jobs', { gateway: gatewayUrl });

@@ -6,6 +6,7 @@ import { runs } from '../schema/origin.js';
 import type { OriginDatabase } from './db.js';
 import { GatewayCallError, type GatewayClient } from './gateway-client.js';
 import type { Pipeline } from './pipeline/registry.js';
+import { MAX_PARTIAL_IMAGES, previewPasses } from './pipeline/previews.js';
 import { JobStopped, runJob, SafetyBlock, StageFailure, type ResumePoint } from './pipeline/runner.js';
 import type { OnnxRuntime } from './runtime/onnx-runtime.js';
 
@@ -20,6 +21,8 @@ export interface OriginWorkerOptions {
   slots?: number;
   /** How long one lease call may wait for work (ms). */
   leaseWaitMs?: number;
+  /** Slots kept for paid tiers: free jobs never fill them, so paid work never queues behind free work here. */
+  paidReservedSlots?: number;
 }
 
 export function encodeCheckpoint(passesDone: number, grids: readonly TokenGrid[]): Checkpoint {
@@ -54,13 +57,16 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 export class OriginWorker {
   readonly #options: Required<OriginWorkerOptions>;
-  readonly #inFlight = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  readonly #inFlight = new Map<string, { controller: AbortController; done: Promise<void>; free: boolean }>();
   readonly #stopLeasing = new AbortController();
   #loop: Promise<void> | undefined;
   #slotFreed: (() => void) | undefined;
 
   constructor(options: OriginWorkerOptions) {
-    this.#options = { slots: 1, leaseWaitMs: 20_000, ...options };
+    this.#options = { slots: 1, leaseWaitMs: 20_000, paidReservedSlots: 0, ...options };
+    if (this.#options.paidReservedSlots >= this.#options.slots && this.#options.slots > 0 && this.#options.paidReservedSlots > 0) {
+      throw new Error(`paidReservedSlots (${this.#options.paidReservedSlots}) must leave at least one of the ${this.#options.slots} slots for free work`);
+    }
   }
 
   get inFlight(): number {
@@ -86,7 +92,7 @@ export class OriginWorker {
   }
 
   async #leaseLoop(): Promise<void> {
-    const { gateway, workerId, slots, leaseWaitMs, logger } = this.#options;
+    const { gateway, workerId, slots, leaseWaitMs, logger, paidReservedSlots } = this.#options;
     let backoffMs = 250;
     while (!this.#stopLeasing.signal.aborted) {
       const free = slots - this.#inFlight.size;
@@ -95,7 +101,9 @@ export class OriginWorker {
         continue;
       }
       try {
-        const { jobs } = await gateway.lease({ workerId, slots: free, waitMs: leaseWaitMs }, this.#stopLeasing.signal);
+        const freeRunning = [...this.#inFlight.values()].filter((job) => job.free).length;
+        const maxFree = Math.max(0, Math.min(free, slots - paidReservedSlots - freeRunning));
+        const { jobs } = await gateway.lease({ workerId, slots: free, waitMs: leaseWaitMs, maxFree }, this.#stopLeasing.signal);
         backoffMs = 250;
         for (const job of jobs) this.#track(job);
       } catch (error) {
@@ -113,7 +121,7 @@ export class OriginWorker {
       this.#inFlight.delete(job.id);
       this.#slotFreed?.();
     });
-    this.#inFlight.set(job.id, { controller, done });
+    this.#inFlight.set(job.id, { controller, done, free: job.tier === 'free' });
   }
 
   async #execute(leased: LeasedJob, controller: AbortController): Promise<void> {
@@ -160,10 +168,17 @@ export class OriginWorker {
         .where(eq(runs.id, runId));
 
     try {
+      // The gateway validates partial_images; clamping here keeps a bad row from ever reaching previewPasses' RangeError.
+      const partialImages = Math.max(0, Math.min(MAX_PARTIAL_IMAGES, Math.floor(Number(leased.params.partialImages) || 0)));
+      const previewOrder = previewPasses(pipeline.passes, partialImages);
       const result = await runJob(pipeline, spec, {
         signal: controller.signal,
         logger: this.#childLogger(log),
         resumeFrom,
+        partialImages,
+        onPreview: async (pass, imageIndex, preview) => {
+          await gateway.uploadPreview(leased.id, leased.leaseId, pass, imageIndex, previewOrder.indexOf(pass), preview.bytes);
+        },
         onPassComplete: async (pass, grids) => {
           passesDone = pass;
           const { keep } = await gateway.heartbeat(leased.id, {
@@ -171,7 +186,8 @@ export class OriginWorker {
             passesDone: pass,
             checkpoint: encodeCheckpoint(pass, grids),
           });
-          return keep && !controller.signal.aborted;
+          if (!keep) controller.abort(new JobStopped('lease lost'));
+          return !controller.signal.aborted;
         },
       });
       const stored = [];

@@ -1,7 +1,9 @@
+import { DurableObject } from 'cloudflare:workers';
 import { drizzle, type DrizzleSqliteDODatabase } from 'drizzle-orm/durable-sqlite';
 import { migrate } from 'drizzle-orm/durable-sqlite/migrator';
 import migrations from '../../schema/migrations/gateway/migrations.js';
 import * as schema from '../../schema/gateway.js';
+import type { Env } from '../env.js';
 
 export type GatewayDatabase = DrizzleSqliteDODatabase<typeof schema>;
 
@@ -28,5 +30,19 @@ export class MigratedDatabase {
   get db(): GatewayDatabase {
     if (this.#failure) throw this.#failure;
     return this.#db;
+  }
+}
+
+/** Base of the gateway's Durable Objects: each keeps its state in its own SQLite, through drizzle. */
+export abstract class SqliteObject extends DurableObject<Env> {
+  readonly #storage: MigratedDatabase;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.#storage = new MigratedDatabase(ctx);
+  }
+
+  protected get db(): GatewayDatabase {
+    return this.#storage.db;
   }
 }

@@ -1,7 +1,6 @@
-import { DurableObject } from 'cloudflare:workers';
 import { and, asc, count, desc, eq, gt, isNotNull, lt, lte, min, ne, or, sql } from 'drizzle-orm';
 import { idempotencyKeys, jobEvents, jobs, webhookDeliveries, type JobRow } from '../../schema/gateway.js';
-import { numberVar, type Env } from '../env.js';
+import { numberVar } from '../env.js';
 import type {
   Checkpoint,
   GenerationParams,
@@ -14,7 +13,7 @@ import type {
 import { releaseJobSlot } from '../middleware/rate-limit.js';
 import { TIER_PRIORITY, type Tier } from '../tiers.js';
 import { signWebhook, tenantWebhookSecret, WEBHOOK_MAX_ATTEMPTS, webhookBackoffMs, checkWebhookAddress } from '../webhooks.js';
-import { MigratedDatabase, type GatewayDatabase } from './migrate.js';
+import { SqliteObject } from './migrate.js';
 
 /** What the public API may show of a job. */
 export interface JobView {
@@ -76,8 +75,7 @@ const SHARE_WINDOW = 50;
  * jobs are guaranteed a share of leases (aging). Leases expire through the
  * alarm when heartbeats stop; the same alarm delivers webhooks.
  */
-export class QueueShard extends DurableObject<Env> {
-  readonly #storage: MigratedDatabase;
+export class QueueShard extends SqliteObject {
   /** Callers waiting on a job's next event (sync requests, SSE streams), by job id. */
   readonly #jobWaiters = new Map<string, Set<() => void>>();
   /** Long-polling lease calls waiting for any queued work. */
@@ -87,14 +85,7 @@ export class QueueShard extends DurableObject<Env> {
   /** Tiers of recent leases, for the free tier's guaranteed share. */
   readonly #recentLeases: Tier[] = [];
 
-  constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
-    this.#storage = new MigratedDatabase(ctx);
-  }
 
-  get #db(): GatewayDatabase {
-    return this.#storage.db;
-  }
 
   get #leaseTtlMs(): number {
     return numberVar(this.env.LEASE_TTL_MS, 10_000);
@@ -108,8 +99,8 @@ export class QueueShard extends DurableObject<Env> {
   async enqueue(input: EnqueueInput): Promise<EnqueueResult> {
     const now = Date.now();
     if (input.idempotency) {
-      this.#db.delete(idempotencyKeys).where(lt(idempotencyKeys.createdAt, now - IDEMPOTENCY_TTL_MS)).run();
-      const existing = this.#db
+      this.db.delete(idempotencyKeys).where(lt(idempotencyKeys.createdAt, now - IDEMPOTENCY_TTL_MS)).run();
+      const existing = this.db
         .select()
         .from(idempotencyKeys)
         .where(and(eq(idempotencyKeys.tenantId, input.tenantId), eq(idempotencyKeys.key, input.idempotency.key)))
@@ -120,7 +111,7 @@ export class QueueShard extends DurableObject<Env> {
         if (row) return { outcome: 'replayed', job: this.#viewOf(row), estimatedWaitMs: this.#estimateWaitMs(row) };
       }
     }
-    const queuedOfTier = this.#db
+    const queuedOfTier = this.db
       .select({ n: count() })
       .from(jobs)
       .where(and(eq(jobs.status, 'queued'), eq(jobs.tier, input.tier)))
@@ -128,7 +119,7 @@ export class QueueShard extends DurableObject<Env> {
     if (queuedOfTier >= input.queueLimit) {
       return { outcome: 'full', retryAfterMs: Math.max(1_000, this.#perJobMs() * Math.max(1, queuedOfTier / 10)) };
     }
-    this.#db
+    this.db
       .insert(jobs)
       .values({
         id: input.id,
@@ -143,7 +134,7 @@ export class QueueShard extends DurableObject<Env> {
       })
       .run();
     if (input.idempotency) {
-      this.#db
+      this.db
         .insert(idempotencyKeys)
         .values({ tenantId: input.tenantId, key: input.idempotency.key, bodyHash: input.idempotency.bodyHash, jobId: input.id, createdAt: now })
         .run();
@@ -214,14 +205,14 @@ export class QueueShard extends DurableObject<Env> {
       const freeLeases = this.#recentLeases.filter((tier) => tier === 'free').length;
       const starving = freeLeft > 0 && this.#recentLeases.length > 0 && freeLeases / this.#recentLeases.length < freeShare;
       const oldestFree = starving
-        ? this.#db.select().from(jobs).where(and(eq(jobs.status, 'queued'), eq(jobs.tier, 'free'))).orderBy(asc(jobs.createdAt)).limit(1).get()
+        ? this.db.select().from(jobs).where(and(eq(jobs.status, 'queued'), eq(jobs.tier, 'free'))).orderBy(asc(jobs.createdAt)).limit(1).get()
         : undefined;
       const eligible = freeLeft > 0 ? eq(jobs.status, 'queued') : and(eq(jobs.status, 'queued'), ne(jobs.tier, 'free'));
-      const row = oldestFree ?? this.#db.select().from(jobs).where(eligible).orderBy(desc(jobs.priority), asc(jobs.createdAt)).limit(1).get();
+      const row = oldestFree ?? this.db.select().from(jobs).where(eligible).orderBy(desc(jobs.priority), asc(jobs.createdAt)).limit(1).get();
       if (!row) break;
       const leaseId = crypto.randomUUID();
       const attempt = row.attempt + 1;
-      this.#db
+      this.db
         .update(jobs)
         .set({ status: 'running', attempt, leaseId, leaseWorker: workerId, leaseExpiresAt: now + ttl, updatedAt: now })
         .where(eq(jobs.id, row.id))
@@ -252,7 +243,7 @@ export class QueueShard extends DurableObject<Env> {
     if (!row || row.status !== 'running' || row.leaseId !== leaseId) return { keep: false };
     const now = Date.now();
     const progressed = passesDone > row.passesDone;
-    this.#db
+    this.db
       .update(jobs)
       .set({
         leaseExpiresAt: now + this.#leaseTtlMs,
@@ -321,7 +312,7 @@ export class QueueShard extends DurableObject<Env> {
   /** Expires leases whose heartbeats stopped and delivers due webhooks. Safe to run twice: it acts only on what is past due. */
   override async alarm(): Promise<void> {
     const now = Date.now();
-    const expired = this.#db
+    const expired = this.db
       .select()
       .from(jobs)
       .where(and(eq(jobs.status, 'running'), isNotNull(jobs.leaseExpiresAt), lte(jobs.leaseExpiresAt, now)))
@@ -343,7 +334,7 @@ export class QueueShard extends DurableObject<Env> {
   }
 
   async #deliverWebhooks(now: number): Promise<void> {
-    const due = this.#db
+    const due = this.db
       .select()
       .from(webhookDeliveries)
       .where(and(eq(webhookDeliveries.status, 'pending'), lte(webhookDeliveries.nextAttemptAt, now)))
@@ -369,7 +360,7 @@ export class QueueShard extends DurableObject<Env> {
           }
         }
         const finalFailure = error !== null && (attempts >= WEBHOOK_MAX_ATTEMPTS || error.startsWith('address refused'));
-        this.#db
+        this.db
           .update(webhookDeliveries)
           .set({
             attempts,
@@ -384,7 +375,7 @@ export class QueueShard extends DurableObject<Env> {
   }
 
   #requeue(row: JobRow, reason: string): void {
-    this.#db
+    this.db
       .update(jobs)
       .set({ status: 'queued', leaseId: null, leaseWorker: null, leaseExpiresAt: null, updatedAt: Date.now() })
       .where(eq(jobs.id, row.id))
@@ -395,7 +386,7 @@ export class QueueShard extends DurableObject<Env> {
 
   #finish(id: string, status: JobStatus, fields: Partial<Pick<JobRow, 'result' | 'error'>>, eventType: string, eventData: EventData): void {
     const now = Date.now();
-    this.#db
+    this.db
       .update(jobs)
       .set({ status, leaseId: null, leaseWorker: null, leaseExpiresAt: null, updatedAt: now, ...fields })
       .where(eq(jobs.id, id))
@@ -410,7 +401,7 @@ export class QueueShard extends DurableObject<Env> {
         timestamp: new Date(now).toISOString(),
         data: { id, status, error: row.error ? JSON.parse(row.error) : null, images: row.result ? (JSON.parse(row.result) as JobResult).images.length : 0 },
       });
-      this.#db
+      this.db
         .insert(webhookDeliveries)
         .values({ id: `msg_${crypto.randomUUID().replaceAll('-', '')}`, jobId: id, url: row.webhookUrl, payload, nextAttemptAt: now, status: 'pending' })
         .run();
@@ -419,8 +410,8 @@ export class QueueShard extends DurableObject<Env> {
 
   /** One alarm serves lease expiry and webhook retries: set it to whichever is due first. */
   async #scheduleAlarm(): Promise<void> {
-    const lease = this.#db.select({ at: min(jobs.leaseExpiresAt) }).from(jobs).where(eq(jobs.status, 'running')).get()?.at;
-    const webhook = this.#db
+    const lease = this.db.select({ at: min(jobs.leaseExpiresAt) }).from(jobs).where(eq(jobs.status, 'running')).get()?.at;
+    const webhook = this.db
       .select({ at: min(webhookDeliveries.nextAttemptAt) })
       .from(webhookDeliveries)
       .where(eq(webhookDeliveries.status, 'pending'))
@@ -430,14 +421,14 @@ export class QueueShard extends DurableObject<Env> {
   }
 
   #event(jobId: string, type: string, data: EventData): void {
-    this.#db.insert(jobEvents).values({ jobId, type, data: JSON.stringify(data), createdAt: Date.now() }).run();
+    this.db.insert(jobEvents).values({ jobId, type, data: JSON.stringify(data), createdAt: Date.now() }).run();
     const waiters = this.#jobWaiters.get(jobId);
     this.#jobWaiters.delete(jobId);
     for (const wake of waiters ?? []) wake();
   }
 
   #eventsAfter(jobId: string, afterSeq: number): JobEvent[] {
-    return this.#db
+    return this.db
       .select()
       .from(jobEvents)
       .where(and(eq(jobEvents.jobId, jobId), gt(jobEvents.seq, afterSeq)))
@@ -447,15 +438,15 @@ export class QueueShard extends DurableObject<Env> {
   }
 
   #row(id: string): JobRow | undefined {
-    return this.#db.select().from(jobs).where(eq(jobs.id, id)).get();
+    return this.db.select().from(jobs).where(eq(jobs.id, id)).get();
   }
 
   #queuedCount(): number {
-    return this.#db.select({ n: count() }).from(jobs).where(eq(jobs.status, 'queued')).get()?.n ?? 0;
+    return this.db.select({ n: count() }).from(jobs).where(eq(jobs.status, 'queued')).get()?.n ?? 0;
   }
 
   #queuePosition(row: JobRow): number {
-    const ahead = this.#db
+    const ahead = this.db
       .select({ n: count() })
       .from(jobs)
       .where(

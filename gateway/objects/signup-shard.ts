@@ -1,9 +1,8 @@
-import { DurableObject } from 'cloudflare:workers';
 import { and, like, lt } from 'drizzle-orm';
 import { rateBuckets } from '../../schema/gateway.js';
 import type { Env } from '../env.js';
 import { SIGNUP_SHARDS, type SignupLimits } from '../limits.js';
-import { MigratedDatabase, type GatewayDatabase } from './migrate.js';
+import { SqliteObject } from './migrate.js';
 import { canTake, peekBucket, perHour, sqlBuckets, takeBucket, type BucketSpec } from './token-bucket.js';
 
 export type SignupDecision = { ok: true } | { ok: false; scope: 'ip' | 'global' | 'closed'; retryAfterMs: number };
@@ -25,22 +24,14 @@ const MINUTE_MS = 60_000;
  * 1/SIGNUP_SHARDS of the global signup rate, and counts failed
  * authentications per IP for the auth throttle.
  */
-export class SignupShard extends DurableObject<Env> {
-  readonly #storage: MigratedDatabase;
+export class SignupShard extends SqliteObject {
   /**
    * Failed-auth counts live in memory only: they matter for one minute, and
    * losing them when the object is evicted merely restarts that minute.
    */
   readonly #authFailures = new Map<string, { windowStart: number; failures: number }>();
 
-  constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
-    this.#storage = new MigratedDatabase(ctx);
-  }
 
-  get #db(): GatewayDatabase {
-    return this.#storage.db;
-  }
 
   /** Takes one signup from the IP's bucket and this shard's share of the global rate, or neither. */
   async trySignup(ip: string, limits: SignupLimits, shards: number = SIGNUP_SHARDS): Promise<SignupDecision> {
@@ -51,9 +42,9 @@ export class SignupShard extends DurableObject<Env> {
     const perIp = perHour(limits.perIpPerHour);
     const ipBucket = `ip:${ip}`;
     // A bucket untouched for an hour has refilled completely, which is what a missing row means.
-    this.#db.delete(rateBuckets).where(and(like(rateBuckets.name, 'ip:%'), lt(rateBuckets.updatedAt, now - HOUR_MS))).run();
+    this.db.delete(rateBuckets).where(and(like(rateBuckets.name, 'ip:%'), lt(rateBuckets.updatedAt, now - HOUR_MS))).run();
     // Signups are rare enough to write every take straight to SQLite: a restart forgets nothing.
-    const buckets = sqlBuckets(this.#db);
+    const buckets = sqlBuckets(this.db);
     if (!canTake(buckets, ipBucket, perIp, 1, now)) {
       return { ok: false, scope: 'ip', retryAfterMs: Math.min(HOUR_MS, peekBucket(buckets, ipBucket, perIp, now).waitMs) };
     }

@@ -1,11 +1,9 @@
-import { DurableObject } from 'cloudflare:workers';
 import { and, eq, gte, isNull, like, lt, sql } from 'drizzle-orm';
 import { apiKeys, jobSlots, tenant, tenantUsage } from '../../schema/gateway.js';
-import type { Env } from '../env.js';
 import { JOB_SLOT_TTL_MS, type ImageQuality, type ImageSize, type TierLimits } from '../limits.js';
 import { constantTimeEqual } from '../protocol/signature.js';
 import type { Tier } from '../tiers.js';
-import { MigratedDatabase, type GatewayDatabase } from './migrate.js';
+import { SqliteObject } from './migrate.js';
 import { peekBucket, perMinute, sqlBuckets, takeBucket, type BucketReading, type BucketState, type BucketStore } from './token-bucket.js';
 
 export interface VerifiedKey {
@@ -84,23 +82,15 @@ export interface TenantUsageReport {
 type TenantRow = typeof tenant.$inferSelect;
 
 /** One object per tenant (named by tenant id): its tier and its API key hashes. */
-export class Tenant extends DurableObject<Env> {
-  readonly #storage: MigratedDatabase;
+export class Tenant extends SqliteObject {
 
-  constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
-    this.#storage = new MigratedDatabase(ctx);
-  }
 
-  get #db(): GatewayDatabase {
-    return this.#storage.db;
-  }
 
   /** Creates the tenant or changes its tier. */
   async configure(tenantId: string, tier: Tier): Promise<TenantSummary> {
     const now = Date.now();
     this.#row = undefined;
-    this.#db
+    this.db
       .insert(tenant)
       .values({ id: tenantId, tier, createdAt: now, updatedAt: now })
       .onConflictDoUpdate({ target: tenant.id, set: { tier, updatedAt: now } })
@@ -112,7 +102,7 @@ export class Tenant extends DurableObject<Env> {
   async create(tenantId: string, tier: Tier, profile: { email?: string; name?: string }): Promise<boolean> {
     if (this.#tenantRow()) return false;
     const now = Date.now();
-    this.#db
+    this.db
       .insert(tenant)
       .values({ id: tenantId, tier, createdAt: now, updatedAt: now, email: profile.email ?? null, name: profile.name ?? null })
       .run();
@@ -124,7 +114,7 @@ export class Tenant extends DurableObject<Env> {
   async setLimitsOverride(override: Partial<TierLimits> | null): Promise<TenantSummary | null> {
     if (!this.#tenantRow()) return null;
     const value = override && Object.keys(override).length > 0 ? JSON.stringify(override) : null;
-    this.#db.update(tenant).set({ limitsOverride: value, updatedAt: Date.now() }).run();
+    this.db.update(tenant).set({ limitsOverride: value, updatedAt: Date.now() }).run();
     this.#row = undefined;
     return this.describe();
   }
@@ -174,8 +164,8 @@ export class Tenant extends DurableObject<Env> {
       return invalid('quality', `Quality '${ask.quality}' is not available on the ${row.tier} plan right now. Use one of: ${limits.qualities.join(', ')}.`);
     }
 
-    this.#db.delete(jobSlots).where(lt(jobSlots.acquiredAt, now - JOB_SLOT_TTL_MS)).run();
-    if (this.#db.select({ jobId: jobSlots.jobId }).from(jobSlots).where(eq(jobSlots.jobId, ask.jobId)).get()) {
+    this.db.delete(jobSlots).where(lt(jobSlots.acquiredAt, now - JOB_SLOT_TTL_MS)).run();
+    if (this.db.select({ jobId: jobSlots.jobId }).from(jobSlots).where(eq(jobSlots.jobId, ask.jobId)).get()) {
       // The same job asking twice (a retried call) holds its slot already.
       return { ok: true, rate: snapshot(), limits };
     }
@@ -201,14 +191,14 @@ export class Tenant extends DurableObject<Env> {
         rate: snapshot(),
       };
     }
-    this.#db.insert(jobSlots).values({ jobId: ask.jobId, acquiredAt: now }).run();
+    this.db.insert(jobSlots).values({ jobId: ask.jobId, acquiredAt: now }).run();
     this.#count(now, { images: ask.n });
     return { ok: true, rate: snapshot(), limits };
   }
 
   /** Frees a job's concurrency slot. Idempotent: the request path and the queue may both call it. */
   async releaseSlot(jobId: string): Promise<boolean> {
-    return this.#db.delete(jobSlots).where(eq(jobSlots.jobId, jobId)).returning({ jobId: jobSlots.jobId }).all().length > 0;
+    return this.db.delete(jobSlots).where(eq(jobSlots.jobId, jobId)).returning({ jobId: jobSlots.jobId }).all().length > 0;
   }
 
   /** Null when this object holds no tenant. */
@@ -220,7 +210,7 @@ export class Tenant extends DurableObject<Env> {
     const limits = this.#limits(tiers);
     const windows = (prefix: 'm' | 'd', size: number, count: number): UsageWindow[] => {
       const from = Math.floor(now / size) - count + 1;
-      return this.#db
+      return this.db
         .select()
         .from(tenantUsage)
         .where(like(tenantUsage.window, `${prefix}:%`))
@@ -247,7 +237,7 @@ export class Tenant extends DurableObject<Env> {
   /** Stores a key by the hash of its secret. Re-adding the same hash is a no-op, which makes seeding idempotent. */
   async addKey(keyId: string, name: string, secretHash: string): Promise<void> {
     if (!this.#tenantRow()) throw new Error('tenant does not exist');
-    this.#db
+    this.db
       .insert(apiKeys)
       .values({ id: keyId, name, secretHash, createdAt: Date.now() })
       .onConflictDoNothing()
@@ -255,7 +245,7 @@ export class Tenant extends DurableObject<Env> {
   }
 
   async revokeKey(keyId: string): Promise<boolean> {
-    const revoked = this.#db
+    const revoked = this.db
       .update(apiKeys)
       .set({ revokedAt: Date.now() })
       .where(and(eq(apiKeys.id, keyId), isNull(apiKeys.revokedAt)))
@@ -268,13 +258,13 @@ export class Tenant extends DurableObject<Env> {
   async verify(secretHash: string): Promise<VerifiedKey | null> {
     const row = this.#tenantRow();
     if (!row) return null;
-    const live = this.#db.select().from(apiKeys).where(isNull(apiKeys.revokedAt)).all();
+    const live = this.db.select().from(apiKeys).where(isNull(apiKeys.revokedAt)).all();
     let match: (typeof live)[number] | undefined;
     for (const key of live) if (constantTimeEqual(key.secretHash, secretHash)) match = key;
     if (!match) return null;
     const now = Date.now();
     if (!match.lastUsedAt || now - match.lastUsedAt > LAST_USED_RESOLUTION_MS) {
-      this.#db.update(apiKeys).set({ lastUsedAt: now }).where(eq(apiKeys.id, match.id)).run();
+      this.db.update(apiKeys).set({ lastUsedAt: now }).where(eq(apiKeys.id, match.id)).run();
     }
     return { tenantId: row.id, tier: row.tier, keyId: match.id };
   }
@@ -282,7 +272,7 @@ export class Tenant extends DurableObject<Env> {
   async describe(): Promise<TenantSummary> {
     const row = this.#tenantRow();
     if (!row) throw new Error('tenant does not exist');
-    const keys = this.#db
+    const keys = this.db
       .select({ id: apiKeys.id, name: apiKeys.name, createdAt: apiKeys.createdAt, lastUsedAt: apiKeys.lastUsedAt, revokedAt: apiKeys.revokedAt })
       .from(apiKeys)
       .all();
@@ -294,7 +284,7 @@ export class Tenant extends DurableObject<Env> {
   #lastPrunedMinute = 0;
 
   #tenantRow(): TenantRow | undefined {
-    this.#row ??= this.#db.select().from(tenant).get();
+    this.#row ??= this.db.select().from(tenant).get();
     return this.#row;
   }
 
@@ -312,7 +302,7 @@ export class Tenant extends DurableObject<Env> {
   }
 
   #activeSlots(): number {
-    return this.#db.select({ n: sql<number>`count(*)` }).from(jobSlots).where(gte(jobSlots.acquiredAt, Date.now() - JOB_SLOT_TTL_MS)).get()?.n ?? 0;
+    return this.db.select({ n: sql<number>`count(*)` }).from(jobSlots).where(gte(jobSlots.acquiredAt, Date.now() - JOB_SLOT_TTL_MS)).get()?.n ?? 0;
   }
 
   readonly #bucketStates = new Map<string, BucketState | null>();
@@ -323,7 +313,7 @@ export class Tenant extends DurableObject<Env> {
   /** The request and image buckets: read from SQLite once, then kept in memory and written behind. */
   readonly #buckets: BucketStore = {
     read: (name) => {
-      if (!this.#bucketStates.has(name)) this.#bucketStates.set(name, sqlBuckets(this.#db).read(name) ?? null);
+      if (!this.#bucketStates.has(name)) this.#bucketStates.set(name, sqlBuckets(this.db).read(name) ?? null);
       return this.#bucketStates.get(name) ?? undefined;
     },
     write: (name, state) => {
@@ -358,14 +348,14 @@ export class Tenant extends DurableObject<Env> {
 
   /** Writes dirty buckets and usage counts in one go (no await in between, so they commit together); prunes old windows once a minute. */
   #flush(): void {
-    const store = sqlBuckets(this.#db);
+    const store = sqlBuckets(this.db);
     for (const name of this.#dirtyBuckets) {
       const state = this.#bucketStates.get(name);
       if (state) store.write(name, state);
     }
     this.#dirtyBuckets.clear();
     for (const [window, add] of this.#usageDeltas) {
-      this.#db
+      this.db
         .insert(tenantUsage)
         .values({ window, ...add })
         .onConflictDoUpdate({
@@ -385,10 +375,10 @@ export class Tenant extends DurableObject<Env> {
       this.#lastPrunedMinute = minute;
       const oldMinute = Math.floor((now - MINUTE_USAGE_KEPT_MS) / MINUTE_MS);
       const oldDay = Math.floor((now - DAY_USAGE_KEPT_MS) / DAY_MS);
-      for (const usage of this.#db.select({ window: tenantUsage.window }).from(tenantUsage).all()) {
+      for (const usage of this.db.select({ window: tenantUsage.window }).from(tenantUsage).all()) {
         const index = Number(usage.window.slice(2));
         if (usage.window.startsWith('m:') ? index < oldMinute : index < oldDay) {
-          this.#db.delete(tenantUsage).where(eq(tenantUsage.window, usage.window)).run();
+          this.db.delete(tenantUsage).where(eq(tenantUsage.window, usage.window)).run();
         }
       }
     }

@@ -1,9 +1,8 @@
-import { DurableObject } from 'cloudflare:workers';
 import { configEntries } from '../../schema/gateway.js';
 import type { Env } from '../env.js';
 import { applySurge, DEFAULT_SIGNUP_LIMITS, DEFAULT_TIER_LIMITS, SURGE_PROFILE, type SignupLimits, type TierLimits } from '../limits.js';
 import { TIERS, type Tier } from '../tiers.js';
-import { MigratedDatabase, type GatewayDatabase } from './migrate.js';
+import { SqliteObject } from './migrate.js';
 
 export interface TierConfigSnapshot {
   /** Changes on every admin write; lets caches tell a new snapshot from an old one. */
@@ -23,20 +22,12 @@ export interface TierConfigSnapshot {
  * see `liveTierConfig`), never once per request, so being a single object does
  * not make it hot.
  */
-export class TierConfig extends DurableObject<Env> {
-  readonly #storage: MigratedDatabase;
+export class TierConfig extends SqliteObject {
 
-  constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
-    this.#storage = new MigratedDatabase(ctx);
-  }
 
-  get #db(): GatewayDatabase {
-    return this.#storage.db;
-  }
 
   async snapshot(): Promise<TierConfigSnapshot> {
-    const entries = new Map(this.#db.select().from(configEntries).all().map((row) => [row.key, row]));
+    const entries = new Map(this.db.select().from(configEntries).all().map((row) => [row.key, row]));
     const read = <T>(key: string): Partial<T> => {
       const raw = entries.get(key)?.value;
       return raw ? (JSON.parse(raw) as Partial<T>) : {};
@@ -75,10 +66,10 @@ export class TierConfig extends DurableObject<Env> {
 
   #put(key: string, value: object): void {
     // Strictly increasing, so two writes in one millisecond still read as two versions.
-    const previous = this.#db.select().from(configEntries).all().reduce((max, row) => Math.max(max, row.updatedAt), 0);
+    const previous = this.db.select().from(configEntries).all().reduce((max, row) => Math.max(max, row.updatedAt), 0);
     const updatedAt = Math.max(Date.now(), previous + 1);
     const json = JSON.stringify(value);
-    this.#db
+    this.db
       .insert(configEntries)
       .values({ key, value: json, updatedAt })
       .onConflictDoUpdate({ target: configEntries.key, set: { value: json, updatedAt } })

@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
-import { API_VERSION, STAGE_KINDS, type Stage, type StageKind } from '../../plugins/sdk/index.js';
+import { API_VERSION, STAGE_KINDS, STAGE_NAME_PATTERN, type Stage, type StageKind } from '../../plugins/sdk/index.js';
 
 /** A pipeline that cannot load: the message names the plugin at fault. */
 export class PipelineConfigError extends Error {
@@ -36,7 +37,6 @@ export interface Pipeline {
   byKind<K extends StageKind>(kind: K): readonly Stage<K>[];
 }
 
-const NAME = /^[a-z0-9][a-z0-9-]*\/[a-z0-9][a-z0-9-]*$/;
 const BANDS = { pre: 0, normal: 1, post: 2 } as const;
 const REQUIRED_HOOKS: Record<StageKind, readonly string[]> = {
   tokenize: ['tokenize'],
@@ -50,9 +50,27 @@ function isStage(value: unknown): value is Stage {
   return typeof value === 'object' && value !== null && 'kind' in value && 'name' in value;
 }
 
+/**
+ * Where to import a plugin from. A path is relative to the config file. A
+ * package name is looked up first from the config file's directory (so a
+ * deployment can keep its plugins in a node_modules next to its config), with
+ * Node's own resolver, then among the packages installed with Lumen.
+ */
+function specifierFor(use: string, baseDir: string): string {
+  if (use.startsWith('.') || isAbsolute(use)) return pathToFileURL(resolve(baseDir, use)).href;
+  try {
+    // createRequire resolves with the require/node/default conditions; a
+    // package that only exports an "import" condition is found by the
+    // fallback, from Lumen's own node_modules.
+    return pathToFileURL(createRequire(join(baseDir, 'pipeline.json')).resolve(use)).href;
+  } catch {
+    return use;
+  }
+}
+
 /** Imports one plugin module and builds its stage from `options`. */
 async function instantiate(use: string, options: Record<string, unknown> | undefined, baseDir: string): Promise<Stage> {
-  const specifier = use.startsWith('.') || isAbsolute(use) ? pathToFileURL(resolve(baseDir, use)).href : use;
+  const specifier = specifierFor(use, baseDir);
   let module: { default?: unknown };
   try {
     module = (await import(specifier)) as { default?: unknown };
@@ -60,7 +78,12 @@ async function instantiate(use: string, options: Record<string, unknown> | undef
     throw new PipelineConfigError(`Plugin "${use}" could not be imported: ${(error as Error).message}`);
   }
   const exported = module.default;
-  const stage = typeof exported === 'function' ? (exported as (options: unknown) => unknown)(options ?? {}) : exported;
+  let stage: unknown;
+  try {
+    stage = typeof exported === 'function' ? (exported as (options: unknown) => unknown)(options ?? {}) : exported;
+  } catch (error) {
+    throw new PipelineConfigError(`Plugin "${use}" rejected its options ${JSON.stringify(options ?? {})}: ${(error as Error).message}`);
+  }
   if (!isStage(stage)) {
     throw new PipelineConfigError(`Plugin "${use}" must default-export a stage or a stage factory made with defineStage().`);
   }
@@ -69,12 +92,18 @@ async function instantiate(use: string, options: Record<string, unknown> | undef
 
 function validate(stage: Stage, use: string): void {
   const label = `Plugin "${stage.name}" (${use})`;
-  if (typeof stage.name !== 'string' || !NAME.test(stage.name)) {
+  if (typeof stage.name !== 'string' || !STAGE_NAME_PATTERN.test(stage.name)) {
     throw new PipelineConfigError(`Plugin ${use} has name ${JSON.stringify(stage.name)}; names are namespaced, like "acme/upscale".`);
   }
   if (!STAGE_KINDS.includes(stage.kind)) throw new PipelineConfigError(`${label} has unknown kind "${String(stage.kind)}".`);
   if (Math.floor(stage.apiVersion) !== API_VERSION) {
     throw new PipelineConfigError(`${label} targets plugin API ${stage.apiVersion}; this host runs API ${API_VERSION}.`);
+  }
+  if (stage.order !== undefined && stage.order !== 'pre' && stage.order !== 'post') {
+    throw new PipelineConfigError(`${label} has order ${JSON.stringify(stage.order)}; use "pre", "post" or leave it out.`);
+  }
+  if (stage.after !== undefined && (!Array.isArray(stage.after) || !stage.after.every((name) => typeof name === 'string'))) {
+    throw new PipelineConfigError(`${label} has an "after" that is not a list of stage names.`);
   }
   for (const hook of REQUIRED_HOOKS[stage.kind]) {
     if (typeof (stage as unknown as Record<string, unknown>)[hook] !== 'function') {
@@ -87,13 +116,24 @@ function validate(stage: Stage, use: string): void {
 }
 
 /** Orders the stages of one kind: by band, then a topological sort on `after` that keeps config order among equals. */
-function orderKind(stages: Stage[]): Stage[] {
+function orderKind(stages: Stage[], allStages: readonly Stage[]): Stage[] {
   const byName = new Map(stages.map((stage) => [stage.name, stage]));
   for (const stage of stages) {
     for (const dependency of stage.after ?? []) {
-      if (!byName.has(dependency)) {
+      const target = byName.get(dependency);
+      if (!target) {
+        const other = allStages.find((candidate) => candidate.name === dependency);
         throw new PipelineConfigError(
-          `Plugin "${stage.name}" runs after "${dependency}", but no ${stage.kind} stage of that name is loaded.`,
+          other
+            ? `Plugin "${stage.name}" runs after "${dependency}", but that is a ${other.kind} stage; "after" only orders stages of the same kind (${stage.kind}).`
+            : `Plugin "${stage.name}" runs after "${dependency}", but no ${stage.kind} stage of that name is loaded. Add it to the pipeline config or drop it from "after".`,
+        );
+      }
+      // A band says where a stage sits; an "after" that pulls it behind a later band contradicts it.
+      if (BANDS[target.order ?? 'normal'] > BANDS[stage.order ?? 'normal']) {
+        throw new PipelineConfigError(
+          `Plugin "${stage.name}" (order "${stage.order ?? 'normal'}") runs after "${dependency}" (order "${target.order ?? 'normal'}"), ` +
+            `which belongs to a later band. Move "${stage.name}" to a later band or drop the dependency.`,
         );
       }
     }
@@ -128,7 +168,7 @@ export function assemblePipeline(stages: readonly Stage[], passes: number, sourc
     if (previous !== undefined) throw new PipelineConfigError(`Plugin "${stage.name}" is loaded twice (${previous} and ${use}).`);
     seen.set(stage.name, use);
   });
-  const ordered = STAGE_KINDS.flatMap((kind) => orderKind(stages.filter((stage) => stage.kind === kind)));
+  const ordered = STAGE_KINDS.flatMap((kind) => orderKind(stages.filter((stage) => stage.kind === kind), stages));
   for (const kind of ['tokenize', 'decode', 'encode'] as const) {
     if (!ordered.some((stage) => stage.kind === kind)) throw new PipelineConfigError(`The pipeline has no ${kind} stage.`);
   }

@@ -9,6 +9,7 @@ import {
   type Stage,
   type TokenGrid,
 } from '../../plugins/sdk/index.js';
+import { encodePreview, previewPasses } from './previews.js';
 import type { Pipeline } from './registry.js';
 
 /** A stage threw: the job fails with this, naming the plugin; the worker keeps serving. */
@@ -49,6 +50,21 @@ export interface RunOptions {
   resumeFrom?: ResumePoint | null;
   /** Called after every finished pass with the state to checkpoint; resolve false to stop the job. */
   onPassComplete?: (pass: number, grids: readonly TokenGrid[]) => Promise<boolean>;
+  /**
+   * How many partial images (0–3, default 0) to send through `onPreview`
+   * before the final one: the latest passes before the final pass, spread
+   * evenly (see `previewPasses`). A resumed job skips previews of passes it
+   * does not run again.
+   */
+  partialImages?: number;
+  /**
+   * Receives a small WebP (longest side at most 256 px) of every image at each
+   * pass picked by `partialImages`, once that pass has passed every safety
+   * check. Awaited before the job goes on. Previews are best effort: a preview
+   * that fails to encode or deliver is logged and the job continues, unless
+   * the callback throws `JobStopped`.
+   */
+  onPreview?: (pass: number, imageIndex: number, preview: EncodedImage) => Promise<void> | void;
 }
 
 export interface RunResult {
@@ -63,7 +79,41 @@ export class JobStopped extends Error {
   override name = 'JobStopped';
 }
 
+/**
+ * Hooks are mostly synchronous CPU work, and a worker runs several jobs at
+ * once. Awaiting a resolved promise does not yield to the event loop, and
+ * immediates queued together run back to back, so without care the hooks of
+ * every job in flight run in one go and hold the loop (heartbeats, lease
+ * calls, timers) for the sum of them. Hooks therefore start one per turn of
+ * the event loop, first come first served: the loop is held for at most one
+ * hook's synchronous part at a time.
+ */
+const waitingForTurn: (() => void)[] = [];
+let turnScheduled = false;
+
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => {
+    waitingForTurn.push(resolve);
+    if (!turnScheduled) {
+      turnScheduled = true;
+      setImmediate(giveTurn);
+    }
+  });
+}
+
+function giveTurn(): void {
+  const next = waitingForTurn.shift();
+  if (!next) {
+    turnScheduled = false;
+    return;
+  }
+  next();
+  // Scheduled from inside the check phase, so it runs on the next turn of the loop, after timers and I/O.
+  setImmediate(giveTurn);
+}
+
 async function call<T>(stage: Stage, fn: () => Promise<T> | T): Promise<T> {
+  await nextTurn();
   try {
     return await fn();
   } catch (error) {
@@ -86,6 +136,16 @@ export async function runJob(pipeline: Pipeline, job: GenerationSpec, options: R
     signal,
     logger,
   }));
+  const picked = previewPasses(pipeline.passes, options.partialImages ?? 0); // validates partialImages
+  const previewAt = new Set(options.onPreview ? picked : []);
+  const sendPreview = async (pass: number, imageIndex: number, image: RawImage) => {
+    try {
+      await options.onPreview?.(pass, imageIndex, await encodePreview(image));
+    } catch (error) {
+      if (error instanceof JobStopped) throw error;
+      logger.warn('preview failed; the job continues', { pass, imageIndex, error: String(error) });
+    }
+  };
   const checkStopped = () => {
     if (signal.aborted) throw new JobStopped(String(signal.reason ?? 'job aborted'));
   };
@@ -126,6 +186,7 @@ export async function runJob(pipeline: Pipeline, job: GenerationSpec, options: R
         const verdict = await call(stage, () => stage.checkPass!(passCtx, image));
         if (!verdict.allowed) throw new SafetyBlock(stage.name, verdict.category, pass, verdict.reason);
       }
+      if (previewAt.has(pass)) await sendPreview(pass, index, image);
       images.push(image);
     }
     if (options.onPassComplete && !(await options.onPassComplete(pass, grids))) {

@@ -73,6 +73,22 @@ export interface Model {
   run(feeds: Readonly<Record<string, Tensor>>, signal?: AbortSignal): Promise<Record<string, Tensor>>;
 }
 
+/** How the host may run a model; every field is optional. */
+export interface ModelLoadOptions {
+  /**
+   * Opts the model into dynamic batching. Names the inputs whose dim 0 is the
+   * batch dimension: concurrent `run` calls (from different jobs) whose
+   * batched inputs agree on every other dim, and whose remaining inputs are
+   * equal, may be concatenated along dim 0 into one ONNX run and split back.
+   * Every output must then carry the batch on dim 0 too. Leave it out for
+   * models that cannot batch; each call then runs on its own.
+   *
+   * @example
+   * runtime.load('lumen/progressive-decoder', path, warmup, { batchInputs: ['tokens'] });
+   */
+  readonly batchInputs?: readonly string[];
+}
+
 /** The host's ONNX runtime, handed to `setup`. */
 export interface ModelRuntime {
   /**
@@ -80,8 +96,10 @@ export interface ModelRuntime {
    * @param name a namespaced name used in logs and metrics, e.g. `lumen/decoder`.
    * @param path an absolute file path to a `.onnx` file.
    * @param warmup feeds for one warm-up run, so the first job does not pay for lazy initialisation.
+   * @param options how the host may run it, e.g. {@link ModelLoadOptions.batchInputs}. Loading
+   *   the same path again with different options is an error, since the session is shared.
    */
-  load(name: string, path: string, warmup?: Readonly<Record<string, Tensor>>): Promise<Model>;
+  load(name: string, path: string, warmup?: Readonly<Record<string, Tensor>>, options?: ModelLoadOptions): Promise<Model>;
 }
 
 /** Structured logging provided by the host; fields are merged into the log line. */
@@ -152,6 +170,12 @@ export interface StageHooks {
    */
   encode: { encode(ctx: HookContext, image: RawImage, previous: EncodedImage | undefined): Promise<EncodedImage> | EncodedImage };
 }
+
+/**
+ * The shape of a stage name: `scope/name`, lower-case letters, digits and
+ * dashes, e.g. `lumen/invisible-watermark`. The host refuses any other name.
+ */
+export const STAGE_NAME_PATTERN = /^[a-z0-9][a-z0-9-]*\/[a-z0-9][a-z0-9-]*$/;
 
 /** What every stage has, whatever its kind. */
 export interface StageBase {

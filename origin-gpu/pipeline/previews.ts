@@ -1,0 +1,31 @@
+import sharp from 'sharp';
+import type { EncodedImage, RawImage } from '../../plugins/sdk/index.js';
+
+/** Longest side of a preview, in pixels. */
+export const PREVIEW_MAX_SIDE = 256;
+/** Most partial images a job may ask for (as `partial_images` in the OpenAI Images API). */
+export const MAX_PARTIAL_IMAGES = 3;
+
+/**
+ * Which passes send a preview when a job asks for `partialImages` of them:
+ * never the final pass (that is the result), and among the earlier ones the
+ * latest, spread evenly so that the last preview is the pass just before the
+ * final one. With 4 passes: 1 → [3], 2 → [2, 3], 3 → [1, 2, 3].
+ */
+export function previewPasses(passes: number, partialImages: number): number[] {
+  if (!Number.isInteger(partialImages) || partialImages < 0 || partialImages > MAX_PARTIAL_IMAGES) {
+    throw new RangeError(`partialImages must be a whole number from 0 to ${MAX_PARTIAL_IMAGES}, got ${partialImages}`);
+  }
+  const candidates = passes - 1;
+  const count = Math.min(partialImages, candidates);
+  return Array.from({ length: count }, (_, i) => Math.round(((i + 1) * candidates) / count));
+}
+
+/** Encodes a small WebP of `image`, its longest side at most {@link PREVIEW_MAX_SIDE}, never enlarged. */
+export async function encodePreview(image: RawImage, maxSide = PREVIEW_MAX_SIDE): Promise<EncodedImage> {
+  const bytes = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: image.channels } })
+    .resize({ width: maxSide, height: maxSide, fit: 'inside', withoutEnlargement: true })
+    .webp({ quality: 70, effort: 2 })
+    .toBuffer();
+  return { format: 'webp', bytes: new Uint8Array(bytes) };
+}

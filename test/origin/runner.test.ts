@@ -1,0 +1,248 @@
+import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodePreview, previewPasses } from '../../origin-gpu/pipeline/previews.js';
+import { assemblePipeline, loadPipeline, type Pipeline } from '../../origin-gpu/pipeline/registry.js';
+import { disposePipeline, JobStopped, runJob, SafetyBlock, setupPipeline, StageFailure, type RunOptions } from '../../origin-gpu/pipeline/runner.js';
+import { OnnxRuntime } from '../../origin-gpu/runtime/onnx-runtime.js';
+import { defineStage, StageRejection, type EncodedImage, type GenerationSpec, type Logger } from '../../plugins/sdk/index.js';
+
+const DEFAULT_PIPELINE = fileURLToPath(new URL('../../origin-gpu/pipeline.json', import.meta.url));
+const FROM_DOCS_PIPELINE = fileURLToPath(new URL('../fixtures/plugins/from-docs/pipeline.json', import.meta.url));
+
+const warnings: string[] = [];
+const logger: Logger = { debug() {}, info() {}, warn: (message) => void warnings.push(message), error() {} };
+
+function job(overrides: Partial<GenerationSpec> = {}): GenerationSpec {
+  return {
+    jobId: 'job_runner',
+    prompt: 'a red circle on a blue background',
+    width: 128,
+    height: 128,
+    n: 1,
+    quality: 'auto',
+    outputFormat: 'png',
+    outputCompression: 100,
+    seed: 3,
+    ...overrides,
+  };
+}
+
+const options = (extra: Partial<RunOptions> = {}): RunOptions => ({ signal: new AbortController().signal, logger, ...extra });
+
+async function rgbAt(bytes: Uint8Array, x: number, y: number): Promise<[number, number, number]> {
+  const { data, info } = await sharp(bytes).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const i = (y * info.width + x) * info.channels;
+  return [data[i]!, data[i + 1]!, data[i + 2]!];
+}
+
+/** A decode post-processor that breaks on prompts mentioning fire, like a plugin with a bug. */
+const flaky = defineStage('decode', () => ({
+  name: 'acme/flaky',
+  order: 'post',
+  after: ['lumen/progressive-decoder'],
+  decodePass(ctx, previous) {
+    if (ctx.job.prompt.includes('fire')) throw new Error('cannot draw fire');
+    if (ctx.job.prompt.includes('banned')) throw new StageRejection('Prompts may not say "banned".', 'acme_banned');
+    return previous!;
+  },
+}));
+
+/** Blocks at pass 3: previews must never show a pass that failed its safety check. */
+const blockAtPass3 = defineStage('safety', () => ({
+  name: 'acme/pass-3-blocker',
+  checkPass: (ctx) =>
+    ctx.pass === 3 && ctx.job.prompt.includes('unsafe')
+      ? { allowed: false as const, category: 'test', score: 1, reason: 'blocked at pass 3' }
+      : { allowed: true as const },
+}));
+
+describe('runJob', () => {
+  const runtime = new OnnxRuntime();
+  let base: Pipeline;
+  let pipeline: Pipeline;
+
+  beforeAll(async () => {
+    base = await loadPipeline(DEFAULT_PIPELINE);
+    pipeline = assemblePipeline([...base.stages, flaky(), blockAtPass3()], base.passes);
+    await setupPipeline(pipeline, { logger, runtime });
+  });
+
+  afterAll(async () => {
+    await disposePipeline(pipeline, logger);
+    await runtime.dispose();
+  });
+
+  describe('a plugin that throws', () => {
+    it('should fail only its job, with a StageFailure naming the plugin, and the next job should succeed', async () => {
+      const failed = runJob(pipeline, job({ jobId: 'job_fire', prompt: 'a house on fire' }), options());
+      await expect(failed).rejects.toBeInstanceOf(StageFailure);
+      await expect(failed).rejects.toMatchObject({ stage: 'acme/flaky', message: 'Plugin "acme/flaky" failed: cannot draw fire' });
+
+      const next = await runJob(pipeline, job({ jobId: 'job_after' }), options());
+      expect(next.images).toHaveLength(1);
+      expect(await rgbAt(next.images[0]!.bytes, 64, 64)).toSatisfy(([r, g, b]: number[]) => r! > 180 && g! < 80 && b! < 80);
+    });
+
+    it('should not disturb a job running at the same time', async () => {
+      const [bad, good] = await Promise.allSettled([
+        runJob(pipeline, job({ jobId: 'job_fire_2', prompt: 'fire' }), options()),
+        runJob(pipeline, job({ jobId: 'job_good_2' }), options()),
+      ]);
+      expect(bad.status).toBe('rejected');
+      expect(good.status).toBe('fulfilled');
+    });
+
+    it('should pass a StageRejection through unchanged, for the client', async () => {
+      await expect(runJob(pipeline, job({ prompt: 'a banned circle' }), options())).rejects.toMatchObject({
+        name: 'StageRejection',
+        code: 'acme_banned',
+      });
+    });
+
+    it('should stop, not fail, when the job is aborted', async () => {
+      const controller = new AbortController();
+      controller.abort(new JobStopped('cancelled'));
+      await expect(runJob(pipeline, job(), options({ signal: controller.signal }))).rejects.toBeInstanceOf(JobStopped);
+    });
+  });
+
+  describe('previews', () => {
+    it('should pick the latest passes before the final one, spread evenly', () => {
+      expect([0, 1, 2, 3].map((k) => previewPasses(4, k))).toEqual([[], [3], [2, 3], [1, 2, 3]]);
+      expect(previewPasses(8, 3)).toEqual([2, 5, 7]);
+      expect(previewPasses(2, 3)).toEqual([1]);
+      expect(previewPasses(1, 3)).toEqual([]);
+      expect(() => previewPasses(4, 4)).toThrow(RangeError);
+      expect(() => previewPasses(4, 1.5)).toThrow(RangeError);
+    });
+
+    it('should send a small WebP of every image at the picked passes', async () => {
+      const previews: { pass: number; imageIndex: number; preview: EncodedImage }[] = [];
+      const completed: number[] = [];
+      const result = await runJob(
+        pipeline,
+        job({ width: 512, height: 384, n: 2 }),
+        options({
+          partialImages: 2,
+          onPreview: (pass, imageIndex, preview) => void previews.push({ pass, imageIndex, preview }),
+          onPassComplete: async (pass) => {
+            completed.push(pass);
+            return true;
+          },
+        }),
+      );
+      expect(result.images).toHaveLength(2);
+      expect(previews.map(({ pass, imageIndex }) => [pass, imageIndex])).toEqual([
+        [2, 0],
+        [2, 1],
+        [3, 0],
+        [3, 1],
+      ]);
+      for (const { preview } of previews) {
+        expect(preview.format).toBe('webp');
+        const metadata = await sharp(preview.bytes).metadata();
+        expect([metadata.format, metadata.width, metadata.height]).toEqual(['webp', 256, 192]);
+        // It is the picture being rendered: the red circle is in the middle.
+        const [r, , b] = await rgbAt(preview.bytes, 128, 96);
+        expect(r).toBeGreaterThan(150);
+        expect(b).toBeLessThan(120);
+      }
+      // Pass 2's preview is blurrier than pass 3's (the coarse pass blends the circle's edge).
+      const [pass2, pass3] = [previews[0]!.preview, previews[2]!.preview];
+      expect(Buffer.from(pass2.bytes).equals(Buffer.from(pass3.bytes))).toBe(false);
+      expect(completed).toEqual([1, 2, 3, 4]);
+    });
+
+    it('should send nothing without partialImages, never enlarge, and refuse more than 3', async () => {
+      let calls = 0;
+      await runJob(pipeline, job(), options({ onPreview: () => void calls++ }));
+      expect(calls).toBe(0);
+
+      const sizes: number[][] = [];
+      await runJob(
+        pipeline,
+        job({ width: 128, height: 64 }),
+        options({ partialImages: 3, onPreview: async (_pass, _index, preview) => void sizes.push(await sharp(preview.bytes).metadata().then((m) => [m.width ?? 0, m.height ?? 0])) }),
+      );
+      expect(sizes).toEqual([
+        [128, 64],
+        [128, 64],
+        [128, 64],
+      ]);
+      await expect(runJob(pipeline, job(), options({ partialImages: 4, onPreview: () => {} }))).rejects.toThrow(RangeError);
+    });
+
+    it('should not preview a pass that failed its safety check', async () => {
+      const passes: number[] = [];
+      const run = runJob(pipeline, job({ prompt: 'an unsafe red circle' }), options({ partialImages: 3, onPreview: (pass) => void passes.push(pass) }));
+      await expect(run).rejects.toBeInstanceOf(SafetyBlock);
+      expect(passes).toEqual([1, 2]);
+    });
+
+    it('should skip previews of passes a resumed job does not run again', async () => {
+      const first = await runJob(pipeline, job(), options());
+      const passes: number[] = [];
+      const resumed = await runJob(
+        pipeline,
+        job(),
+        options({ resumeFrom: { passesDone: 2, grids: first.grids }, partialImages: 3, onPreview: (pass) => void passes.push(pass) }),
+      );
+      expect(resumed.startedAtPass).toBe(3);
+      expect(passes).toEqual([3]);
+      expect(Buffer.from(resumed.images[0]!.bytes).equals(Buffer.from(first.images[0]!.bytes))).toBe(true);
+    });
+
+    it('should keep the job going when a preview cannot be delivered', async () => {
+      warnings.length = 0;
+      const result = await runJob(
+        pipeline,
+        job(),
+        options({
+          partialImages: 1,
+          onPreview: () => {
+            throw new Error('gateway unreachable');
+          },
+        }),
+      );
+      expect(result.images).toHaveLength(1);
+      expect(warnings).toContain('preview failed; the job continues');
+    });
+
+    it('should encode previews within 256 px on the longest side', async () => {
+      const image = { width: 1000, height: 300, channels: 3 as const, data: new Uint8Array(1000 * 300 * 3).fill(200) };
+      const metadata = await sharp((await encodePreview(image)).bytes).metadata();
+      expect([metadata.width, metadata.height]).toEqual([256, 77]);
+    });
+  });
+});
+
+describe('a plugin written from docs/PLUGINS.md alone', () => {
+  const runtime = new OnnxRuntime();
+  let pipeline: Pipeline;
+
+  beforeAll(async () => {
+    pipeline = await loadPipeline(FROM_DOCS_PIPELINE);
+    await setupPipeline(pipeline, { logger, runtime });
+  });
+
+  afterAll(async () => {
+    await disposePipeline(pipeline, logger);
+    await runtime.dispose();
+  });
+
+  it('should load from a config file and stamp every generated image', async () => {
+    const result = await runJob(pipeline, job({ width: 160, height: 96, n: 2 }), options({ partialImages: 1, onPreview: () => {} }));
+    expect(result.images).toHaveLength(2);
+    for (const image of result.images) {
+      const metadata = await sharp(image.bytes).metadata();
+      expect([metadata.width, metadata.height]).toEqual([160, 96]);
+      // The 24 px green stamp in the bottom-right corner, the red circle in the middle.
+      expect(await rgbAt(image.bytes, 150, 90)).toEqual([0, 255, 0]);
+      expect(await rgbAt(image.bytes, 130, 70)).not.toEqual([0, 255, 0]);
+      const [r, g] = await rgbAt(image.bytes, 80, 48);
+      expect(r).toBeGreaterThan(180);
+      expect(g).toBeLessThan(80);
+    }
+  });
+});
