@@ -10,20 +10,23 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { newSecret } from '../gateway/keys.js';
 import { freePort, seedTenant, startGateway, startOrigin } from '../scripts/local-stack.js';
-import { machine, percentile, round } from './harness.js';
+import { closeConnections, machine, percentile, round, send } from './harness.js';
 
 const { values } = parseArgs({
   options: {
     seconds: { type: 'string', default: '60' },
     factor: { type: 'string', default: '10' },
     admission: { type: 'string', default: 'both' },
-    slots: { type: 'string', default: '4' },
+    slots: { type: 'string', default: '3' },
+    size: { type: 'string', default: '1024x1024' },
+    'paid-percent': { type: 'string', default: '30' },
   },
 });
 const SPIKE_SECONDS = Number(values.seconds);
 const FACTOR = Number(values.factor);
 const SLOTS = Number(values.slots);
-const REQUEST = { prompt: 'a red circle and two yellow stars on a blue background', size: '256x256' };
+const PAID_PERCENT = Number(values['paid-percent']);
+const REQUEST = { prompt: 'a red circle and two yellow stars on a blue background', size: values.size };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Outcome {
@@ -49,7 +52,7 @@ async function scenario(admission: 'on' | 'off') {
     dbUrl,
     workerId: 'spike-origin',
     slots: SLOTS,
-    env: { LUMEN_PAID_RESERVED_SLOTS: '1', LUMEN_LOG_LEVEL: 'warn' },
+    env: { LUMEN_PAID_RESERVED_SLOTS: '1' },
   });
   try {
     const admin = { authorization: `Bearer ${secrets.adminSecret}`, 'content-type': 'application/json' };
@@ -58,18 +61,19 @@ async function scenario(admission: 'on' | 'off') {
     const free = (await seedTenant(gateway.url, secrets.adminSecret, 'spikefree', 'free', newSecret())).key;
     await liftLimits(gateway.url, admin);
 
+    // node:http without timeouts: a synchronous paid request may legitimately wait minutes behind a paid backlog.
     const submit = async (key: string, extra: Record<string, string> = {}) => {
       const t0 = performance.now();
-      const response = await fetch(`${gateway.url}/v1/images/generations`, {
+      const reply = await send(`${gateway.url}/v1/images/generations`, {
         method: 'POST',
         headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...extra },
         body: JSON.stringify(REQUEST),
       });
-      const body = (await response.json()) as { id?: string };
-      return { status: response.status, latencyMs: performance.now() - t0, jobId: body.id };
+      const body = (reply.status === 200 || reply.status === 202 ? JSON.parse(reply.body) : {}) as { id?: string };
+      return { status: reply.status, latencyMs: performance.now() - t0, jobId: body.id };
     };
     const jobStatus = async (key: string, id: string) =>
-      ((await (await fetch(`${gateway.url}/v1/images/jobs/${id}`, { headers: { authorization: `Bearer ${key}` } })).json()) as { status: string }).status;
+      (JSON.parse((await send(`${gateway.url}/v1/images/jobs/${id}`, { headers: { authorization: `Bearer ${key}` } })).body) as { status: string }).status;
 
     // Capacity: how many jobs/s this origin finishes when kept busy.
     for (let i = 0; i < 4; i++) await submit(pro); // warm up
@@ -93,7 +97,7 @@ async function scenario(admission: 'on' | 'off') {
       const due = spikeStart + (i / rate) * 1000;
       const wait = due - performance.now();
       if (wait > 0) await sleep(wait);
-      const tier = i % 10 < 3 ? 'pro' : 'free';
+      const tier = (i * PAID_PERCENT) % 100 < PAID_PERCENT ? 'pro' : 'free';
       outcomes.push(submit(tier === 'pro' ? pro : free).then((result) => ({ tier, ...result })));
     }
     const settled = await Promise.all(outcomes);
@@ -166,5 +170,6 @@ async function liftLimits(url: string, headers: Record<string, string>): Promise
 
 const runs = values.admission === 'both' ? (['on', 'off'] as const) : ([values.admission as 'on' | 'off'] as const);
 console.log(`machine: ${machine()}`);
-console.log(`command: node --import tsx bench/spike.ts --seconds ${SPIKE_SECONDS} --factor ${FACTOR} --admission ${values.admission} --slots ${SLOTS}`);
+console.log(`command: node --import tsx bench/spike.ts --seconds ${SPIKE_SECONDS} --factor ${FACTOR} --admission ${values.admission} --slots ${SLOTS} --size ${values.size} --paid-percent ${PAID_PERCENT}`);
 for (const admission of runs) console.log(JSON.stringify(await scenario(admission), null, 2));
+closeConnections();

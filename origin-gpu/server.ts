@@ -49,6 +49,7 @@ async function main(): Promise<void> {
     logger,
     slots: positiveInt('LUMEN_SLOTS', 1),
     paidReservedSlots: Number(process.env.LUMEN_PAID_RESERVED_SLOTS ?? '0'),
+    freeYieldMs: Number(process.env.LUMEN_FREE_YIELD_MS ?? '2000'),
   });
   worker.start();
   logger.info('leasing jobs', { gateway: gatewayUrl });

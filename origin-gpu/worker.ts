@@ -23,6 +23,11 @@ export interface OriginWorkerOptions {
   leaseWaitMs?: number;
   /** Slots kept for paid tiers: free jobs never fill them, so paid work never queues behind free work here. */
   paidReservedSlots?: number;
+  /**
+   * Between passes, a free job waits while a paid job runs on this worker, so the paid job has the
+   * processor to itself; at most this long per pass, so free work still moves.
+   */
+  freeYieldMs?: number;
 }
 
 export function encodeCheckpoint(passesDone: number, grids: readonly TokenGrid[]): Checkpoint {
@@ -60,10 +65,12 @@ export class OriginWorker {
   readonly #inFlight = new Map<string, { controller: AbortController; done: Promise<void>; free: boolean }>();
   readonly #stopLeasing = new AbortController();
   #loop: Promise<void> | undefined;
+  #paidRunning = 0;
+  readonly #paidIdleWaiters = new Set<() => void>();
   #slotFreed: (() => void) | undefined;
 
   constructor(options: OriginWorkerOptions) {
-    this.#options = { slots: 1, leaseWaitMs: 20_000, paidReservedSlots: 0, ...options };
+    this.#options = { slots: 1, leaseWaitMs: 20_000, paidReservedSlots: 0, freeYieldMs: 2_000, ...options };
     if (this.#options.paidReservedSlots >= this.#options.slots && this.#options.slots > 0 && this.#options.paidReservedSlots > 0) {
       throw new Error(`paidReservedSlots (${this.#options.paidReservedSlots}) must leave at least one of the ${this.#options.slots} slots for free work`);
     }
@@ -117,8 +124,14 @@ export class OriginWorker {
 
   #track(job: LeasedJob): void {
     const controller = new AbortController();
+    const paid = job.tier !== 'free';
+    if (paid) this.#paidRunning++;
     const done = this.#execute(job, controller).finally(() => {
       this.#inFlight.delete(job.id);
+      if (paid && --this.#paidRunning === 0) {
+        for (const wake of this.#paidIdleWaiters) wake();
+        this.#paidIdleWaiters.clear();
+      }
       this.#slotFreed?.();
     });
     this.#inFlight.set(job.id, { controller, done, free: job.tier === 'free' });
@@ -187,6 +200,7 @@ export class OriginWorker {
             checkpoint: encodeCheckpoint(pass, grids),
           });
           if (!keep) controller.abort(new JobStopped('lease lost'));
+          if (leased.tier === 'free') await this.#yieldToPaid(controller.signal);
           return !controller.signal.aborted;
         },
       });
@@ -211,6 +225,22 @@ export class OriginWorker {
     } finally {
       clearInterval(keepAlive);
     }
+  }
+
+  /** Resolves when no paid job runs here, after `freeYieldMs`, or on abort, whichever comes first. */
+  #yieldToPaid(signal: AbortSignal): Promise<void> {
+    if (this.#paidRunning === 0 || signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        this.#paidIdleWaiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, this.#options.freeYieldMs);
+      signal.addEventListener('abort', done, { once: true });
+      this.#paidIdleWaiters.add(done);
+    });
   }
 
   /** Tells the gateway why a job ended badly; lease-lost and shutdown leave the job to expire and resume elsewhere. */

@@ -172,7 +172,7 @@ export async function startGateway(options: GatewayOptions): Promise<{ url: stri
   return { url, process: managed };
 }
 
-/** Starts one origin-gpu worker process. It is ready once it logs that it is leasing. */
+/** Starts one origin-gpu worker process. It is ready once it logs (at info) that it is leasing, so do not raise LUMEN_LOG_LEVEL above info here. */
 export async function startOrigin(options: OriginOptions): Promise<ManagedProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, 'origin-gpu/server.ts')], {
     cwd: ROOT,
