@@ -109,12 +109,12 @@ async function scenario(admission: 'on' | 'off') {
     const unfinished = new Set(deferred.map((outcome) => `${outcome.tier}:${outcome.jobId}`));
     const drainDeadline = Date.now() + 30 * 60_000;
     while (unfinished.size > 0 && Date.now() < drainDeadline) {
-      for (const entry of [...unfinished].slice(0, 200)) {
+      for (const entry of [...unfinished].slice(0, 100)) {
         const [tier, id] = entry.split(':') as ['pro' | 'free', string];
         const status = await jobStatus(tier === 'pro' ? pro : free, id);
         if (status === 'succeeded' || status === 'failed') unfinished.delete(entry);
       }
-      await sleep(500);
+      await sleep(1000);
     }
     const drainSeconds = (performance.now() - drainStart) / 1000;
 

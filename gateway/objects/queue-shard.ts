@@ -1,6 +1,6 @@
-import { and, asc, count, desc, eq, gt, isNotNull, lt, lte, min, ne, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, isNotNull, lt, lte, min, ne } from 'drizzle-orm';
 import { idempotencyKeys, jobEvents, jobs, webhookDeliveries, type JobRow } from '../../schema/gateway.js';
-import { numberVar } from '../env.js';
+import { numberVar, type Env } from '../env.js';
 import type {
   Checkpoint,
   GenerationParams,
@@ -14,6 +14,7 @@ import { releaseJobSlot } from '../middleware/rate-limit.js';
 import { TIER_PRIORITY, type Tier } from '../tiers.js';
 import { signWebhook, tenantWebhookSecret, WEBHOOK_MAX_ATTEMPTS, webhookBackoffMs, checkWebhookAddress } from '../webhooks.js';
 import { SqliteObject } from './migrate.js';
+import { QueuedIndex } from './queued-index.js';
 
 /** What the public API may show of a job. */
 export interface JobView {
@@ -84,8 +85,21 @@ export class QueueShard extends SqliteObject {
   readonly #completions: number[] = [];
   /** Tiers of recent leases, for the free tier's guaranteed share. */
   readonly #recentLeases: Tier[] = [];
+  #queuedIndex: QueuedIndex | undefined;
 
-
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    // Runs after the base class's migration (blockConcurrencyWhile calls run in order).
+    void ctx.blockConcurrencyWhile(async () => {
+      try {
+        this.#queuedIndex = new QueuedIndex(
+          this.db.select({ priority: jobs.priority, createdAt: jobs.createdAt }).from(jobs).where(eq(jobs.status, 'queued')).all(),
+        );
+      } catch {
+        // A failed migration is reported by `db` on every call; nothing to index then.
+      }
+    });
+  }
 
   get #leaseTtlMs(): number {
     return numberVar(this.env.LEASE_TTL_MS, 10_000);
@@ -111,11 +125,7 @@ export class QueueShard extends SqliteObject {
         if (row) return { outcome: 'replayed', job: this.#viewOf(row), estimatedWaitMs: this.#estimateWaitMs(row) };
       }
     }
-    const queuedOfTier = this.db
-      .select({ n: count() })
-      .from(jobs)
-      .where(and(eq(jobs.status, 'queued'), eq(jobs.tier, input.tier)))
-      .get()?.n ?? 0;
+    const queuedOfTier = this.#queued.count(TIER_PRIORITY[input.tier]);
     if (queuedOfTier >= input.queueLimit) {
       return { outcome: 'full', retryAfterMs: Math.max(1_000, this.#perJobMs() * Math.max(1, queuedOfTier / 10)) };
     }
@@ -139,6 +149,7 @@ export class QueueShard extends SqliteObject {
         .values({ tenantId: input.tenantId, key: input.idempotency.key, bodyHash: input.idempotency.bodyHash, jobId: input.id, createdAt: now })
         .run();
     }
+    this.#queued.add(TIER_PRIORITY[input.tier], now);
     this.#event(input.id, 'queued', {});
     this.#wakeWorkers();
     const row = this.#row(input.id)!;
@@ -218,6 +229,7 @@ export class QueueShard extends SqliteObject {
         .where(eq(jobs.id, row.id))
         .run();
       this.#event(row.id, 'leased', { attempt, resumeAfterPass: row.passesDone });
+      this.#queued.remove(row.priority, row.createdAt);
       if (row.tier === 'free') freeLeft--;
       this.#recentLeases.push(row.tier);
       if (this.#recentLeases.length > SHARE_WINDOW) this.#recentLeases.shift();
@@ -380,12 +392,15 @@ export class QueueShard extends SqliteObject {
       .set({ status: 'queued', leaseId: null, leaseWorker: null, leaseExpiresAt: null, updatedAt: Date.now() })
       .where(eq(jobs.id, row.id))
       .run();
+    this.#queued.add(row.priority, row.createdAt);
     this.#event(row.id, 'requeued', { reason, attempt: row.attempt, resumeAfterPass: row.passesDone });
     this.#wakeWorkers();
   }
 
   #finish(id: string, status: JobStatus, fields: Partial<Pick<JobRow, 'result' | 'error'>>, eventType: string, eventData: EventData): void {
     const now = Date.now();
+    const before = this.#row(id);
+    if (before?.status === 'queued') this.#queued.remove(before.priority, before.createdAt);
     this.db
       .update(jobs)
       .set({ status, leaseId: null, leaseWorker: null, leaseExpiresAt: null, updatedAt: now, ...fields })
@@ -441,22 +456,18 @@ export class QueueShard extends SqliteObject {
     return this.db.select().from(jobs).where(eq(jobs.id, id)).get();
   }
 
+  /** The queued-job index; built in the constructor, before any call can change the table under it. */
+  get #queued(): QueuedIndex {
+    if (!this.#queuedIndex) throw new Error('QueueShard used before its queued index was built');
+    return this.#queuedIndex;
+  }
+
   #queuedCount(): number {
-    return this.db.select({ n: count() }).from(jobs).where(eq(jobs.status, 'queued')).get()?.n ?? 0;
+    return this.#queued.size;
   }
 
   #queuePosition(row: JobRow): number {
-    const ahead = this.db
-      .select({ n: count() })
-      .from(jobs)
-      .where(
-        and(
-          eq(jobs.status, 'queued'),
-          or(gt(jobs.priority, row.priority), and(eq(jobs.priority, row.priority), sql`${jobs.createdAt} < ${row.createdAt}`)),
-        ),
-      )
-      .get();
-    return ahead?.n ?? 0;
+    return this.#queued.ahead(row.priority, row.createdAt);
   }
 
   /**

@@ -46,21 +46,27 @@ export function embedWatermark(image: RawImage, payload: Uint8Array, key: number
   const cellsX = Math.floor(image.width / CELL);
   const cellsY = Math.floor(image.height / CELL);
   const chip = chips(cellsX * cellsY, key);
-  const data = new Uint8Array(image.data);
+  // A clamped view saturates at 0 and 255 by itself, which keeps this loop free of per-sample min/max.
+  const data = new Uint8ClampedArray(image.data);
+  const { channels, width } = image;
   for (let cy = 0; cy < cellsY; cy++) {
     for (let cx = 0; cx < cellsX; cx++) {
       const cell = cy * cellsX + cx;
       const delta = strength * chip[cell]! * (bitOf(payload, cell % PAYLOAD_BITS) ? 1 : -1);
       for (let y = cy * CELL; y < (cy + 1) * CELL; y++) {
-        let offset = (y * image.width + cx * CELL) * image.channels;
-        for (let x = 0; x < CELL; x++, offset += image.channels) {
-          const shift = x < CELL / 2 ? delta : -delta;
-          for (let channel = 0; channel < 3; channel++) data[offset + channel] = Math.max(0, Math.min(255, data[offset + channel]! + shift));
+        const rowStart = (y * width + cx * CELL) * channels;
+        const split = rowStart + (CELL / 2) * channels;
+        const rowEnd = rowStart + CELL * channels;
+        for (let offset = rowStart; offset < rowEnd; offset += channels) {
+          const shift = offset < split ? delta : -delta;
+          data[offset] += shift;
+          data[offset + 1] += shift;
+          data[offset + 2] += shift;
         }
       }
     }
   }
-  return { ...image, data };
+  return { ...image, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
 }
 
 export interface WatermarkReading {
