@@ -23,12 +23,16 @@ export class GatewayCallError extends Error {
 }
 
 const encoder = new TextEncoder();
+/** What a restarting or overloaded gateway answers; worth retrying. */
+const TRANSIENT_STATUSES = new Set([502, 503, 504]);
 
 /** Signed calls from an origin worker to the gateway's /internal API. */
 export class GatewayClient {
   constructor(
     private readonly baseUrl: string,
     private readonly secret: string,
+    /** How long one call keeps retrying transient gateway failures before giving up. */
+    private readonly retryForMs = 15_000,
   ) {}
 
   lease(request: LeaseRequest, signal?: AbortSignal): Promise<LeaseResponse> {
@@ -61,7 +65,28 @@ export class GatewayClient {
     return this.#send(method, path, encoder.encode(JSON.stringify(body)), 'application/json', signal);
   }
 
+  /**
+   * Sends one signed call, retrying what a gateway restart or deploy causes
+   * (network errors, 502/503/504) with jittered backoff for up to `retryForMs`.
+   * Every internal call is safe to repeat: the lease fences the ones that
+   * change state, and uploads write the same key.
+   */
   async #send<T>(method: string, path: string, body: Uint8Array, contentType: string, signal?: AbortSignal): Promise<T> {
+    const deadline = Date.now() + this.retryForMs;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#sendOnce<T>(method, path, body, contentType, signal);
+      } catch (error) {
+        const transient = error instanceof GatewayCallError ? TRANSIENT_STATUSES.has(error.status) : !signal?.aborted;
+        const backoffMs = Math.min(4_000, 200 * 2 ** (attempt - 1)) * (0.5 + Math.random());
+        if (!transient || Date.now() + backoffMs > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, backoffMs));
+      }
+    }
+  }
+
+  async #sendOnce<T>(method: string, path: string, body: Uint8Array, contentType: string, signal?: AbortSignal): Promise<T> {
+    // Signed per attempt, so a retry never carries a stale timestamp.
     const headers = await signInternalRequest(this.secret, method, path, body);
     const response = await fetch(new URL(path, this.baseUrl), {
       method,

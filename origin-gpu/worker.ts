@@ -194,11 +194,18 @@ export class OriginWorker {
         },
         onPassComplete: async (pass, grids) => {
           passesDone = pass;
-          const { keep } = await gateway.heartbeat(leased.id, {
-            leaseId: leased.leaseId,
-            passesDone: pass,
-            checkpoint: encodeCheckpoint(pass, grids),
-          });
+          let keep = true;
+          try {
+            ({ keep } = await gateway.heartbeat(leased.id, {
+              leaseId: leased.leaseId,
+              passesDone: pass,
+              checkpoint: encodeCheckpoint(pass, grids),
+            }));
+          } catch (error) {
+            // The gateway stayed unreachable through the client's retries. Keep rendering: if the
+            // lease lapsed meanwhile, fencing refuses the completion and the job resumes elsewhere.
+            logger.warn('checkpoint not recorded; continuing', { ...log, pass, error: String(error) });
+          }
           if (!keep) controller.abort(new JobStopped('lease lost'));
           if (leased.tier === 'free') await this.#yieldToPaid(controller.signal);
           return !controller.signal.aborted;

@@ -59,9 +59,9 @@ export function embedWatermark(image: RawImage, payload: Uint8Array, key: number
         const rowEnd = rowStart + CELL * channels;
         for (let offset = rowStart; offset < rowEnd; offset += channels) {
           const shift = offset < split ? delta : -delta;
-          data[offset] += shift;
-          data[offset + 1] += shift;
-          data[offset + 2] += shift;
+          data[offset] = data[offset]! + shift;
+          data[offset + 1] = data[offset + 1]! + shift;
+          data[offset + 2] = data[offset + 2]! + shift;
         }
       }
     }
