@@ -194,11 +194,16 @@ export class QueueShard extends SqliteObject {
     return { events, status: row.status };
   }
 
-  /** Resolves true as soon as work is queued, or false after `timeoutMs`. */
-  async waitForWork(timeoutMs: number): Promise<boolean> {
-    if (this.#queuedCount() > 0) return true;
+  /**
+   * Resolves true as soon as work the caller may lease is queued, or false after
+   * `timeoutMs`. A caller with no room for free jobs counts only paid work;
+   * counting queued free jobs it cannot take would turn its long-poll into a spin.
+   */
+  async waitForWork(timeoutMs: number, includeFree = true): Promise<boolean> {
+    const leasable = () => this.#queued.size - (includeFree ? 0 : this.#queued.count(TIER_PRIORITY.free)) > 0;
+    if (leasable()) return true;
     await this.#waitOn(this.#workWaiters, timeoutMs);
-    return this.#queuedCount() > 0;
+    return leasable();
   }
 
   /**

@@ -80,7 +80,7 @@ internal.post('/lease', async (c) => {
     const remaining = deadline - Date.now();
     if (leased.length > 0 || remaining <= 0) return c.json({ jobs: leased } satisfies LeaseResponse);
     const woken = await Promise.race([
-      Promise.any(shards.map((shard) => shard.waitForWork(remaining).then((found) => found || Promise.reject(new Error('timeout'))))).catch(() => false),
+      Promise.any(shards.map((shard) => shard.waitForWork(remaining, maxFree > 0).then((found) => found || Promise.reject(new Error('timeout'))))).catch(() => false),
       sleep(remaining).then(() => false),
     ]);
     if (!woken && Date.now() >= deadline) return c.json({ jobs: [] } satisfies LeaseResponse);

@@ -201,3 +201,18 @@ describe('plan limits on the real generation route', () => {
     expect(third.status).toBe(202);
   });
 });
+
+describe('long-poll leasing with no room for free work', () => {
+  it('should hold the call while only free jobs wait, and return paid work as soon as it arrives', async () => {
+    await drain();
+    const freeKey = await createTenant('pollfree', 'free', LIFTED);
+    const proKey = await createTenant('pollpro', 'pro', LIFTED);
+    await generate(freeKey, { prompt: 'free work' }, { prefer: 'respond-async' });
+    const lease = internal('POST', '/internal/lease', { workerId: 'paid-only', slots: 1, maxFree: 0, waitMs: 5_000 });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const paid = (await (await generate(proKey, { prompt: 'paid work' }, { prefer: 'respond-async' })).json()) as { id: string };
+    const { jobs } = (await (await lease).json()) as LeaseResponse;
+    expect(jobs.map((job) => job.id)).toEqual([paid.id]);
+    await drain();
+  });
+});
