@@ -54,6 +54,8 @@ export function decodeCheckpoint(checkpoint: Checkpoint | null): ResumePoint | n
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Lease wait while free slots are held back only by running free jobs. */
+const FREE_REFILL_POLL_MS = 250;
 
 /**
  * Pulls jobs from the gateway while it has free slots, runs them through the
@@ -110,7 +112,10 @@ export class OriginWorker {
       try {
         const freeRunning = [...this.#inFlight.values()].filter((job) => job.free).length;
         const maxFree = Math.max(0, Math.min(free, slots - paidReservedSlots - freeRunning));
-        const { jobs } = await gateway.lease({ workerId, slots: free, waitMs: leaseWaitMs, maxFree }, this.#stopLeasing.signal);
+        // While running free jobs are what keeps this call from taking free work, a long poll would
+        // sit out their completion (free work never wakes it); poll briefly so freed slots refill at once.
+        const waitMs = freeRunning > 0 && maxFree < free ? Math.min(leaseWaitMs, FREE_REFILL_POLL_MS) : leaseWaitMs;
+        const { jobs } = await gateway.lease({ workerId, slots: free, waitMs, maxFree }, this.#stopLeasing.signal);
         backoffMs = 250;
         for (const job of jobs) this.#track(job);
       } catch (error) {
