@@ -9,9 +9,14 @@ import type { QueueShard } from './objects/queue-shard.js';
  */
 const JOB_ID = /^job_([0-9a-z]{1,4})_([0-9a-f]{32})$/;
 
-export function newJobId(shardCount: number): string {
-  const shard = Math.floor(Math.random() * shardCount);
+/** A new job id in `shard`. */
+export function jobIdInShard(shard: number): string {
   return `job_${shard.toString(36)}_${crypto.randomUUID().replaceAll('-', '')}`;
+}
+
+/** A new job id in a shard picked at random. */
+export function newJobId(shardCount: number): string {
+  return jobIdInShard(Math.floor(Math.random() * shardCount));
 }
 
 export function shardOfJob(jobId: string): number | null {

@@ -1,14 +1,8 @@
 // Signed, expiring links to stored images (`response_format: "url"`).
 import type { Env } from './env.js';
-import { constantTimeEqual } from './protocol/signature.js';
+import { constantTimeEqual, hmacHex } from './protocol/signature.js';
 
-const encoder = new TextEncoder();
 export const SIGNED_URL_TTL_SECONDS = 60 * 60;
-
-async function hmacHex(secret: string, message: string): Promise<string> {
-  const key = await crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
-  return [...new Uint8Array(await crypto.subtle.sign('HMAC', key, encoder.encode(message)))].map((b) => b.toString(16).padStart(2, '0')).join('');
-}
 
 function signingSecret(env: Env): string {
   return env.URL_SIGNING_SECRET ?? `url-signing:${env.ORIGIN_SECRET}`;

@@ -1,5 +1,7 @@
 // Webhooks per Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature),
 // and the guard that keeps them away from internal addresses.
+import { encodeBase64 } from 'hono/utils/encode';
+import type { Env } from './env.js';
 
 const encoder = new TextEncoder();
 
@@ -77,16 +79,15 @@ export function checkWebhookAddress(raw: string, allowedHosts: readonly string[]
   return { ok: true, url };
 }
 
-function toBase64(bytes: ArrayBuffer): string {
-  let binary = '';
-  for (const byte of new Uint8Array(bytes)) binary += String.fromCharCode(byte);
-  return btoa(binary);
+/** The operator's list of internal hosts webhooks may still reach (local development only). */
+export function webhookAllowedHosts(env: Pick<Env, 'WEBHOOK_ALLOWED_HOSTS'>): string[] {
+  return (env.WEBHOOK_ALLOWED_HOSTS ?? '').split(',').map((host) => host.trim().toLowerCase()).filter(Boolean);
 }
 
 /** The per-tenant signing secret, derived so nothing needs storing: `whsec_` + base64 of HMAC(root, tenant). */
 export async function tenantWebhookSecret(rootSecret: string, tenantId: string): Promise<string> {
   const key = await crypto.subtle.importKey('raw', encoder.encode(rootSecret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
-  return `whsec_${toBase64(await crypto.subtle.sign('HMAC', key, encoder.encode(`webhook:${tenantId}`)))}`;
+  return `whsec_${encodeBase64(await crypto.subtle.sign('HMAC', key, encoder.encode(`webhook:${tenantId}`)))}`;
 }
 
 /** Standard Webhooks headers for one delivery attempt. */
@@ -97,7 +98,7 @@ export async function signWebhook(secret: string, id: string, timestampSeconds: 
   return {
     'webhook-id': id,
     'webhook-timestamp': String(timestampSeconds),
-    'webhook-signature': `v1,${toBase64(signature)}`,
+    'webhook-signature': `v1,${encodeBase64(signature)}`,
     'content-type': 'application/json',
   };
 }

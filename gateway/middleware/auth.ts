@@ -6,6 +6,7 @@ import { MAX_AUTHORIZATION_LENGTH, parseKey } from '../keys.js';
 import { AUTH_FAILURES_PER_MINUTE } from '../limits.js';
 import { signupShardFor } from '../objects/signup-shard.js';
 import { sha256Hex } from '../protocol/signature.js';
+import { tenantStub } from '../objects/tenant.js';
 
 export interface ApiKeyAuthOptions {
   /** How long a verified key is trusted in this isolate; also how long a revocation may take to apply. */
@@ -87,7 +88,7 @@ export const apiKeyAuth = ({
     if (!entry || entry.expiresAt <= now) {
       // A throttled IP may still use keys this isolate has verified; anything else would need the Tenant object.
       if (throttledUntil > now) throw throttled(throttledUntil - now);
-      const stub = c.env.TENANT.get(c.env.TENANT.idFromName(parsed.tenantId));
+      const stub = tenantStub(c.env, parsed.tenantId);
       const verified = await stub.verify(secretHash);
       entry = { tenant: verified && { id: verified.tenantId, tier: verified.tier, keyId: verified.keyId }, expiresAt: now + cacheTtlMs };
       cache.delete(cacheKey);

@@ -3,7 +3,7 @@ import { createMiddleware } from 'hono/factory';
 import type { AppEnv, Env, RateLimitState } from '../env.js';
 import { InvalidRequestError, RateLimitError } from '../errors.js';
 import { DEFAULT_SIGNUP_LIMITS, DEFAULT_TIER_LIMITS, SURGE_PROFILE, TIER_CONFIG_CACHE_MS, type ImageQuality, type ImageSize, type TierLimits } from '../limits.js';
-import type { RateSnapshot, Tenant } from '../objects/tenant.js';
+import { tenantStub, type RateSnapshot } from '../objects/tenant.js';
 import { tierConfigStub, type TierConfigSnapshot } from '../objects/tier-config.js';
 import type { BucketReading } from '../objects/token-bucket.js';
 import type { Tier } from '../tiers.js';
@@ -102,9 +102,6 @@ function setHeaders(c: Context<AppEnv>, headers: Record<string, string>): void {
 // ---------------------------------------------------------------------------
 // Middleware and admission
 
-function tenantStub(env: Env, tenantId: string): DurableObjectStub<Tenant> {
-  return env.TENANT.get(env.TENANT.idFromName(tenantId));
-}
 
 export interface RateLimitOptions {
   /** How long an isolate trusts its copy of the live tier limits (the propagation delay of admin changes). */

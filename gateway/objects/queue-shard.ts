@@ -12,7 +12,7 @@ import type {
 } from '../protocol/jobs.js';
 import { releaseJobSlot } from '../middleware/rate-limit.js';
 import { TIER_PRIORITY, type Tier } from '../tiers.js';
-import { signWebhook, tenantWebhookSecret, WEBHOOK_MAX_ATTEMPTS, webhookBackoffMs, checkWebhookAddress } from '../webhooks.js';
+import { checkWebhookAddress, signWebhook, tenantWebhookSecret, WEBHOOK_MAX_ATTEMPTS, webhookAllowedHosts, webhookBackoffMs } from '../webhooks.js';
 import { SqliteObject } from './migrate.js';
 import { QueuedIndex } from './queued-index.js';
 
@@ -357,7 +357,7 @@ export class QueueShard extends SqliteObject {
       .where(and(eq(webhookDeliveries.status, 'pending'), lte(webhookDeliveries.nextAttemptAt, now)))
       .limit(20)
       .all();
-    const allowed = (this.env.WEBHOOK_ALLOWED_HOSTS ?? '').split(',').map((host) => host.trim().toLowerCase()).filter(Boolean);
+    const allowed = webhookAllowedHosts(this.env);
     await Promise.all(
       due.map(async (delivery) => {
         const attempts = delivery.attempts + 1;
@@ -465,10 +465,6 @@ export class QueueShard extends SqliteObject {
   get #queued(): QueuedIndex {
     if (!this.#queuedIndex) throw new Error('QueueShard used before its queued index was built');
     return this.#queuedIndex;
-  }
-
-  #queuedCount(): number {
-    return this.#queued.size;
   }
 
   #queuePosition(row: JobRow): number {

@@ -3,6 +3,7 @@ import { apiKeys, jobSlots, tenant, tenantUsage } from '../../schema/gateway.js'
 import { JOB_SLOT_TTL_MS, type ImageQuality, type ImageSize, type TierLimits } from '../limits.js';
 import { constantTimeEqual } from '../protocol/signature.js';
 import type { Tier } from '../tiers.js';
+import type { Env } from '../env.js';
 import { SqliteObject } from './migrate.js';
 import { peekBucket, perMinute, sqlBuckets, takeBucket, type BucketReading, type BucketState, type BucketStore } from './token-bucket.js';
 
@@ -383,4 +384,9 @@ export class Tenant extends SqliteObject {
       }
     }
   }
+}
+
+/** The tenant's object: its id routes there directly, with no lookup table. */
+export function tenantStub(env: Pick<Env, 'TENANT'>, tenantId: string): DurableObjectStub<Tenant> {
+  return env.TENANT.get(env.TENANT.idFromName(tenantId));
 }

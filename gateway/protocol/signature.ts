@@ -17,7 +17,8 @@ export async function sha256Hex(data: string | Uint8Array | ArrayBuffer): Promis
   return toHex(await crypto.subtle.digest('SHA-256', bytes));
 }
 
-async function hmacHex(secret: string, message: string): Promise<string> {
+/** Hex HMAC-SHA256 of `message`. */
+export async function hmacHex(secret: string, message: string): Promise<string> {
   const key = await crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
   return toHex(await crypto.subtle.sign('HMAC', key, encoder.encode(message)));
 }

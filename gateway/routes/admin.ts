@@ -9,6 +9,7 @@ import { liveTierConfig, rememberTierConfig } from '../middleware/rate-limit.js'
 import { tierConfigStub, type TierConfigSnapshot } from '../objects/tier-config.js';
 import { sha256Hex } from '../protocol/signature.js';
 import { TIERS, type Tier } from '../tiers.js';
+import { tenantStub } from '../objects/tenant.js';
 
 const tenantBody = z.object({ tier: z.enum(TIERS) }).strict();
 const keyBody = z
@@ -71,13 +72,13 @@ admin.use('*', adminAuth());
 admin.put('/tenants/:tenantId', async (c) => {
   const id = tenantId(c.req.param('tenantId'));
   const { tier } = parse(tenantBody, await jsonBody(c.req.raw));
-  const stub = c.env.TENANT.get(c.env.TENANT.idFromName(id));
+  const stub = tenantStub(c.env, id);
   return c.json(await stub.configure(id, tier));
 });
 
 admin.get('/tenants/:tenantId', async (c) => {
   const id = tenantId(c.req.param('tenantId'));
-  const stub = c.env.TENANT.get(c.env.TENANT.idFromName(id));
+  const stub = tenantStub(c.env, id);
   try {
     return c.json(await stub.describe());
   } catch {
@@ -89,7 +90,7 @@ admin.get('/tenants/:tenantId', async (c) => {
 admin.post('/tenants/:tenantId/keys', async (c) => {
   const id = tenantId(c.req.param('tenantId'));
   const { name, secret = newSecret() } = parse(keyBody, await jsonBody(c.req.raw));
-  const stub = c.env.TENANT.get(c.env.TENANT.idFromName(id));
+  const stub = tenantStub(c.env, id);
   const secretHash = await sha256Hex(secret);
   const keyId = `key_${secretHash.slice(0, 16)}`;
   try {
@@ -102,7 +103,7 @@ admin.post('/tenants/:tenantId/keys', async (c) => {
 
 admin.delete('/tenants/:tenantId/keys/:keyId', async (c) => {
   const id = tenantId(c.req.param('tenantId'));
-  const stub = c.env.TENANT.get(c.env.TENANT.idFromName(id));
+  const stub = tenantStub(c.env, id);
   if (!(await stub.revokeKey(c.req.param('keyId')))) throw new NotFoundError(`No live key '${c.req.param('keyId')}'.`);
   return c.json({ id: c.req.param('keyId'), revoked: true });
 });
@@ -111,14 +112,14 @@ admin.delete('/tenants/:tenantId/keys/:keyId', async (c) => {
 admin.put('/tenants/:tenantId/limits', async (c) => {
   const id = tenantId(c.req.param('tenantId'));
   const patch = parse(limitsPatch, await jsonBody(c.req.raw)) as Partial<TierLimits>;
-  const summary = await c.env.TENANT.get(c.env.TENANT.idFromName(id)).setLimitsOverride(patch);
+  const summary = await tenantStub(c.env, id).setLimitsOverride(patch);
   if (!summary) throw new NotFoundError(`No tenant '${id}'. Create it first with PUT /v1/admin/tenants/${id}.`);
   return c.json(summary);
 });
 
 admin.delete('/tenants/:tenantId/limits', async (c) => {
   const id = tenantId(c.req.param('tenantId'));
-  const summary = await c.env.TENANT.get(c.env.TENANT.idFromName(id)).setLimitsOverride(null);
+  const summary = await tenantStub(c.env, id).setLimitsOverride(null);
   if (!summary) throw new NotFoundError(`No tenant '${id}'.`);
   return c.json(summary);
 });
@@ -127,7 +128,7 @@ admin.delete('/tenants/:tenantId/limits', async (c) => {
 admin.get('/tenants/:tenantId/usage', async (c) => {
   const id = tenantId(c.req.param('tenantId'));
   const { tiers } = await liveTierConfig(c.env);
-  const usage = await c.env.TENANT.get(c.env.TENANT.idFromName(id)).usage(tiers);
+  const usage = await tenantStub(c.env, id).usage(tiers);
   if (!usage) throw new NotFoundError(`No tenant '${id}'.`);
   return c.json(usage);
 });

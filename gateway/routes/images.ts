@@ -18,9 +18,9 @@ import { admitGeneration, rateLimit } from '../middleware/rate-limit.js';
 import type { JobView, QueueShard } from '../objects/queue-shard.js';
 import type { GenerationParams, JobError } from '../protocol/jobs.js';
 import { sha256Hex } from '../protocol/signature.js';
-import { newJobId, shardCount, shardForJob } from '../queue.js';
+import { jobIdInShard, newJobId, shardCount, shardForJob } from '../queue.js';
 import { signImageUrl } from '../signed-urls.js';
-import { checkWebhookAddress } from '../webhooks.js';
+import { checkWebhookAddress, webhookAllowedHosts } from '../webhooks.js';
 
 /** JSON bodies above this are refused before they are buffered. */
 export const MAX_JSON_BODY_BYTES = 64 * 1024;
@@ -269,8 +269,7 @@ images.post(
 
     let webhookUrl: string | undefined;
     if (body.webhook_url !== undefined) {
-      const allowed = (env.WEBHOOK_ALLOWED_HOSTS ?? '').split(',').map((host) => host.trim().toLowerCase()).filter(Boolean);
-      const verdict = checkWebhookAddress(body.webhook_url, allowed);
+      const verdict = checkWebhookAddress(body.webhook_url, webhookAllowedHosts(env));
       if (!verdict.ok) throw new InvalidRequestError(`Invalid 'webhook_url': it ${verdict.reason}.`, 'webhook_url', 'invalid_value');
       webhookUrl = verdict.url.href;
     }
@@ -285,7 +284,7 @@ images.post(
     if (idempotencyKey) {
       // The key, not chance, picks the shard, so a retry lands where the first attempt is recorded.
       const keyHash = await sha256Hex(`${tenant.id}\n${idempotencyKey}`);
-      id = `job_${shardOfKey(keyHash, shards).toString(36)}_${crypto.randomUUID().replaceAll('-', '')}`;
+      id = jobIdInShard(shardOfKey(keyHash, shards));
       idempotency = { key: idempotencyKey, bodyHash: await sha256Hex(canonicalJson(raw)) };
     }
     const shard = shardForJob(c, id)!;

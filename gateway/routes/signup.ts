@@ -8,6 +8,7 @@ import { SIGNUP_SHARDS, TIER_CONFIG_CACHE_MS } from '../limits.js';
 import { liveTierConfig } from '../middleware/rate-limit.js';
 import { signupShardFor } from '../objects/signup-shard.js';
 import { sha256Hex } from '../protocol/signature.js';
+import { tenantStub } from '../objects/tenant.js';
 
 const MAX_SIGNUP_BODY_BYTES = 4 * 1024;
 const TENANT_ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
@@ -86,7 +87,7 @@ export const signupRoutes = ({ configTtlMs = TIER_CONFIG_CACHE_MS }: SignupRoute
       // ~98 random bits make a collision practically impossible; `create` refuses one anyway, so retry.
       for (let attempt = 0; attempt < 3; attempt++) {
         const tenant = newTenantId();
-        const stub = c.env.TENANT.get(c.env.TENANT.idFromName(tenant));
+        const stub = tenantStub(c.env, tenant);
         if (!(await stub.create(tenant, 'free', parsed.data))) continue;
         await stub.addKey(keyId, 'signup', secretHash);
         return c.json({ tenant, key: formatKey(tenant, secret), tier: 'free' as const }, 201);
