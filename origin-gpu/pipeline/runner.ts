@@ -9,6 +9,7 @@ import {
   type Stage,
   type TokenGrid,
 } from '../../plugins/sdk/index.js';
+import { payloadForImage } from '../provenance/payload.js';
 import { encodePreview, previewPasses } from './previews.js';
 import type { Pipeline } from './registry.js';
 
@@ -135,6 +136,7 @@ export async function runJob(pipeline: Pipeline, job: GenerationSpec, options: R
     seed: job.seed + imageIndex,
     signal,
     logger,
+    watermarkPayload: payloadForImage(job.jobId, imageIndex, job.tenantId ?? ''),
   }));
   const picked = previewPasses(pipeline.passes, options.partialImages ?? 0); // validates partialImages
   const previewAt = new Set(options.onPreview ? picked : []);

@@ -168,6 +168,7 @@ export function describeStageContract(name: string, makeStage: () => Stage, opti
       seed: spec.seed,
       signal,
       logger: silent,
+      watermarkPayload: new Uint8Array(8).fill(0xa5),
     });
     const passContext = (pass: number, signal?: AbortSignal): PassContext => ({ ...hookContext(signal), grid, pass, passes });
 

@@ -34,6 +34,13 @@ export interface GenerationSpec {
   readonly outputCompression: number;
   /** The seed of image 0; image i uses `seed + i`. */
   readonly seed: number;
+  /** The tenant the job belongs to (absent only outside the host, e.g. in unit tests). */
+  readonly tenantId?: string;
+  /**
+   * How strict content checks are, as in the OpenAI API (default `auto`).
+   * `low` relaxes only what a safety stage marks relaxable.
+   */
+  readonly moderation?: 'auto' | 'low';
 }
 
 /** A grid of discrete image tokens, row-major, each an index into a codebook. */
@@ -126,6 +133,11 @@ export interface HookContext {
   /** Aborted when the job is cancelled, its lease is lost, or the worker shuts down. */
   readonly signal: AbortSignal;
   readonly logger: Logger;
+  /**
+   * The 64-bit (8-byte) provenance payload the host assigned to this image.
+   * Watermark stages embed it; the host records it in its provenance registry.
+   */
+  readonly watermarkPayload: Uint8Array;
 }
 
 /** Given to decode and safety hooks, which run once per pass. */
@@ -135,6 +147,20 @@ export interface PassContext extends HookContext {
   readonly pass: number;
   /** How many passes the job runs; the last one is full resolution. */
   readonly passes: number;
+}
+
+/**
+ * One reading of a watermark payload. A detector that searches scales or
+ * offsets returns its best few readings, most confident first; the host
+ * accepts one only if it passes the payload's own checksum.
+ */
+export interface WatermarkCandidate {
+  /** The 8 bytes read back. */
+  readonly payload: Uint8Array;
+  /** Detector-specific strength of the reading, higher is surer. */
+  readonly confidence: number;
+  /** The scale the image was read at relative to the marked original (0.5 = halved). */
+  readonly scale?: number;
 }
 
 /** The answer of a safety check. A block aborts the job at the pass where it is found. */
@@ -162,8 +188,15 @@ export interface StageHooks {
     checkPrompt?(ctx: HookContext): Promise<SafetyVerdict> | SafetyVerdict;
     checkPass?(ctx: PassContext, image: RawImage): Promise<SafetyVerdict> | SafetyVerdict;
   };
-  /** Marks the final pixels. Stages run in order, each on the output of the one before. */
-  watermark: { watermark(ctx: HookContext, image: RawImage): Promise<RawImage> | RawImage };
+  /**
+   * Marks the final pixels. Stages run in order, each on the output of the one before.
+   * A stage that can read its mark back offers `detect`, which the host's
+   * provenance verifier calls on images of unknown origin.
+   */
+  watermark: {
+    watermark(ctx: HookContext, image: RawImage): Promise<RawImage> | RawImage;
+    detect?(image: RawImage): Promise<readonly WatermarkCandidate[]> | readonly WatermarkCandidate[];
+  };
   /**
    * Encodes the final pixels. The first stage receives undefined as `previous`
    * and must encode; later ones may rewrite the bytes (e.g. to add metadata).

@@ -71,7 +71,7 @@ describe('lumen/progressive-decoder with the real ONNX runtime', () => {
   });
 
   async function render(spec: GenerationSpec, signal = new AbortController().signal): Promise<RawImage[]> {
-    const hook: HookContext = { job: spec, imageIndex: 0, seed: spec.seed, signal, logger };
+    const hook: HookContext = { job: spec, imageIndex: 0, seed: spec.seed, signal, logger, watermarkPayload: new Uint8Array(8) };
     const grid = await tokenizer.tokenize(hook, undefined);
     const images: RawImage[] = [];
     for (let pass = 1; pass <= PASSES; pass++) {

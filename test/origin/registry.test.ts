@@ -160,7 +160,7 @@ describe('loadPipeline', () => {
     const [invert] = pipeline.byKind('watermark');
     expect(invert?.name).toBe('acme/invert');
     const job = { jobId: 'j', prompt: '', width: 1, height: 1, n: 1, quality: 'auto', outputFormat: 'png', outputCompression: 100, seed: 1 } as const;
-    const ctx = { job, imageIndex: 0, seed: 1, signal: new AbortController().signal, logger: console };
+    const ctx = { job, imageIndex: 0, seed: 1, signal: new AbortController().signal, logger: console, watermarkPayload: new Uint8Array(8) };
     const marked = await invert!.watermark(ctx, { width: 1, height: 1, channels: 3, data: Uint8Array.of(10, 20, 30) });
     expect([...marked.data]).toEqual([245, 20, 30]); // the options reached the factory
   });

@@ -6,7 +6,7 @@ const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
 function context(prompt: string): HookContext {
   const job: GenerationSpec = { jobId: 'job', prompt, width: 256, height: 256, n: 1, quality: 'auto', outputFormat: 'png', outputCompression: 100, seed: 1 };
-  return { job, imageIndex: 0, seed: 1, signal: new AbortController().signal, logger: silent };
+  return { job, imageIndex: 0, seed: 1, signal: new AbortController().signal, logger: silent, watermarkPayload: new Uint8Array(8) };
 }
 
 describe('lumen/prompt-policy', () => {

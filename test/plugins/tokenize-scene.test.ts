@@ -7,7 +7,7 @@ const logger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
 function hook(prompt: string, seed: number, width = 256, height = 256): HookContext {
   const job: GenerationSpec = { jobId: 'job_test', prompt, width, height, n: 1, quality: 'auto', outputFormat: 'png', outputCompression: 100, seed };
-  return { job, imageIndex: 0, seed, signal: new AbortController().signal, logger };
+  return { job, imageIndex: 0, seed, signal: new AbortController().signal, logger, watermarkPayload: new Uint8Array(8) };
 }
 
 function tokenAt(grid: TokenGrid, x: number, y: number): number {
