@@ -44,6 +44,8 @@ export interface Env {
   WEBHOOK_SIGNING_SECRET?: string;
   /** Comma-separated hosts webhooks may reach although internal (local development only). */
   WEBHOOK_ALLOWED_HOSTS?: string;
+  /** Comma-separated base URLs of origin APIs (provenance verification, safety audit), e.g. `http://127.0.0.1:8790`. */
+  ORIGIN_API_URLS?: string;
 }
 
 /** The one generic that types the whole Hono app. */

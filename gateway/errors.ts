@@ -1,8 +1,9 @@
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { ModerationBlock } from './protocol/jobs.js';
 
 /** The OpenAI error shape every error response uses. */
 export interface OpenAIErrorBody {
-  error: { message: string; type: string; param: string | null; code: string | null };
+  error: { message: string; type: string; param: string | null; code: string | null; [extra: string]: string | number | null };
 }
 
 /** Base of every error the API returns on purpose; mapped to HTTP in one place (`toErrorResponse`). */
@@ -19,8 +20,13 @@ export class ApiError extends Error {
     this.name = new.target.name;
   }
 
+  /** Fields beyond OpenAI's four that a subclass adds to the error object (e.g. `moderation_stage`). */
+  protected extraFields(): Record<string, string | number> {
+    return {};
+  }
+
   toBody(): OpenAIErrorBody {
-    return { error: { message: this.message, type: this.type, param: this.param, code: this.code } };
+    return { error: { message: this.message, type: this.type, param: this.param, code: this.code, ...this.extraFields() } };
   }
 }
 
@@ -56,8 +62,18 @@ export class ConflictError extends ApiError {
 
 /** The pipeline refused the job for a reason the client can fix (e.g. moderation). */
 export class GenerationRejectedError extends ApiError {
-  constructor(message: string, code: string) {
+  constructor(
+    message: string,
+    code: string,
+    readonly moderation?: ModerationBlock,
+  ) {
     super(400, 'image_generation_user_error', message, code);
+  }
+
+  protected override extraFields(): Record<string, string | number> {
+    if (!this.moderation) return {};
+    const { stage, category, pass } = this.moderation;
+    return stage === 'output' ? { moderation_stage: stage, category, pass } : { moderation_stage: stage, category };
   }
 }
 

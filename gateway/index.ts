@@ -5,6 +5,7 @@ import { admin } from './routes/admin.js';
 import { files } from './routes/files.js';
 import { images } from './routes/images.js';
 import { internal } from './routes/internal.js';
+import { provenance, wellKnown } from './routes/provenance.js';
 import { webhooks } from './routes/webhooks.js';
 import { signup } from './routes/signup.js';
 
@@ -21,6 +22,8 @@ app.route('/v1/admin', admin);
 app.route('/v1/signup', signup);
 app.route('/v1/files', files);
 app.route('/v1/webhooks', webhooks);
+app.route('/v1/provenance', provenance);
+app.route('/.well-known', wellKnown);
 app.route('/internal', internal);
 
 app.notFound((c) => toErrorResponse(new NotFoundError(`Unknown endpoint: ${c.req.method} ${new URL(c.req.url).pathname}`)));

@@ -1,13 +1,17 @@
 // Entry point of one origin-gpu worker process:
 //   node --import tsx origin-gpu/server.ts
 // Configuration comes from the environment (see docs/CONFIGURATION.md).
+import { once } from 'node:events';
 import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { createOriginApi } from './api.js';
 import { openOriginDatabase } from './db.js';
 import { GatewayClient } from './gateway-client.js';
 import { createLogger } from './logger.js';
 import { loadPipeline } from './pipeline/registry.js';
 import { disposePipeline, setupPipeline } from './pipeline/runner.js';
+import { ProvenanceRegistry } from './provenance/registry.js';
+import { loadSigningKey } from './provenance/signer.js';
 import { OnnxRuntime } from './runtime/onnx-runtime.js';
 import { OriginWorker } from './worker.js';
 
@@ -38,6 +42,12 @@ async function main(): Promise<void> {
   });
   const pipeline = await loadPipeline(process.env.LUMEN_PIPELINE ?? DEFAULT_PIPELINE);
   await setupPipeline(pipeline, { logger, runtime });
+  const signingKey = await loadSigningKey({
+    pem: process.env.LUMEN_PROVENANCE_KEY,
+    path: process.env.LUMEN_PROVENANCE_KEY_FILE ?? '.lumen/provenance-key.pem',
+  });
+  const provenance = new ProvenanceRegistry(db, signingKey, pipeline);
+  await provenance.publishKey();
   logger.info('pipeline ready', { stages: pipeline.stages.map((stage) => stage.name), passes: pipeline.passes, db: dbUrl.split('?')[0] });
 
   const worker = new OriginWorker({
@@ -46,11 +56,19 @@ async function main(): Promise<void> {
     pipeline,
     runtime,
     db,
+    provenance,
     logger,
     slots: positiveInt('LUMEN_SLOTS', 1),
     paidReservedSlots: Number(process.env.LUMEN_PAID_RESERVED_SLOTS ?? '0'),
     freeYieldMs: Number(process.env.LUMEN_FREE_YIELD_MS ?? '2000'),
   });
+  const apiPort = process.env.LUMEN_API_PORT;
+  const api = apiPort ? createOriginApi({ secret, db, provenance, logger }) : undefined;
+  if (api) {
+    api.listen(Number(apiPort), process.env.LUMEN_API_HOST ?? '127.0.0.1');
+    await once(api, 'listening');
+    logger.info('origin API listening', { port: Number(apiPort), keyId: signingKey.keyId });
+  }
   worker.start();
   logger.info('leasing jobs', { gateway: gatewayUrl });
 
@@ -59,6 +77,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info('shutting down', { signal, inFlight: worker.inFlight });
+    api?.close();
     await worker.stop(positiveInt('LUMEN_SHUTDOWN_GRACE_MS', 30_000));
     await disposePipeline(pipeline, logger);
     await runtime.dispose();

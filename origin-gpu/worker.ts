@@ -2,12 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import type { Checkpoint, LeasedJob } from '../gateway/protocol/jobs.js';
 import { StageRejection, type GenerationSpec, type Logger, type TokenGrid } from '../plugins/sdk/index.js';
-import { runs } from '../schema/origin.js';
+import { runs, safetyVerdicts } from '../schema/origin.js';
 import type { OriginDatabase } from './db.js';
 import { GatewayCallError, type GatewayClient } from './gateway-client.js';
 import type { Pipeline } from './pipeline/registry.js';
 import { MAX_PARTIAL_IMAGES, previewPasses } from './pipeline/previews.js';
-import { JobStopped, runJob, SafetyBlock, StageFailure, type ResumePoint } from './pipeline/runner.js';
+import { JobStopped, runJob, SafetyBlock, StageFailure, type ResumePoint, type VerdictRecord } from './pipeline/runner.js';
+import { payloadForImage } from './provenance/payload.js';
+import type { ProvenanceRegistry } from './provenance/registry.js';
 import type { OnnxRuntime } from './runtime/onnx-runtime.js';
 
 export interface OriginWorkerOptions {
@@ -16,6 +18,8 @@ export interface OriginWorkerOptions {
   pipeline: Pipeline;
   runtime: OnnxRuntime;
   db: OriginDatabase;
+  /** Signs and stores the provenance record of every image before it is delivered. */
+  provenance: ProvenanceRegistry;
   logger: Logger;
   /** Jobs run at once; the worker leases only what it has free. */
   slots?: number;
@@ -70,6 +74,8 @@ export class OriginWorker {
   #paidRunning = 0;
   readonly #paidIdleWaiters = new Set<() => void>();
   #slotFreed: (() => void) | undefined;
+  /** Moving average of one decode pass of one image (ms): prices the compute a safety abort saves. */
+  #passMs = 0;
 
   constructor(options: OriginWorkerOptions) {
     this.#options = { slots: 1, leaseWaitMs: 20_000, paidReservedSlots: 0, freeYieldMs: 2_000, ...options };
@@ -143,10 +149,13 @@ export class OriginWorker {
   }
 
   async #execute(leased: LeasedJob, controller: AbortController): Promise<void> {
-    const { gateway, pipeline, db, runtime, workerId } = this.#options;
+    const { gateway, pipeline, db, runtime, workerId, provenance } = this.#options;
     const logger = this.#options.logger;
     const log = { jobId: leased.id, attempt: leased.attempt };
-    const spec: GenerationSpec = { jobId: leased.id, ...leased.params };
+    const spec: GenerationSpec = { jobId: leased.id, ...leased.params, tenantId: leased.tenantId, moderation: leased.params.moderation ?? 'auto' };
+    const verdicts: VerdictRecord[] = [];
+    let block: SafetyBlock | undefined;
+    let lastPassAt = performance.now();
     const runId = randomUUID();
     const started = performance.now();
     const onnxBefore = runtime.onnxMilliseconds;
@@ -197,8 +206,13 @@ export class OriginWorker {
         onPreview: async (pass, imageIndex, preview) => {
           await gateway.uploadPreview(leased.id, leased.leaseId, pass, imageIndex, previewOrder.indexOf(pass), preview.bytes);
         },
+        onVerdict: (verdict) => verdicts.push(verdict),
         onPassComplete: async (pass, grids) => {
           passesDone = pass;
+          const now = performance.now();
+          const perImage = (now - lastPassAt) / spec.n;
+          this.#passMs = this.#passMs === 0 ? perImage : 0.9 * this.#passMs + 0.1 * perImage;
+          lastPassAt = now;
           let keep = true;
           try {
             ({ keep } = await gateway.heartbeat(leased.id, {
@@ -218,6 +232,7 @@ export class OriginWorker {
       });
       const stored = [];
       for (const [index, image] of result.images.entries()) {
+        await provenance.record({ jobId: leased.id, imageIndex: index, tenantId: leased.tenantId, payload: payloadForImage(leased.id, index, leased.tenantId), encoded: image });
         stored.push(await gateway.uploadImage(leased.id, leased.leaseId, index, image.format, image.bytes));
       }
       const outputTokens = result.grids.reduce((sum, grid) => sum + grid.rows * grid.cols, 0);
@@ -232,11 +247,34 @@ export class OriginWorker {
       // An abort surfaces from inside a stage as a bare AbortError; the signal knows why it was pulled.
       const reason: unknown = controller.signal.reason;
       const error = controller.signal.aborted && reason instanceof JobStopped ? reason : thrown;
+      if (error instanceof SafetyBlock) block = error;
       await this.#report(leased, error, log);
       await finish(error instanceof JobStopped ? 'aborted' : 'failed', String(error)).catch(() => undefined);
     } finally {
       clearInterval(keepAlive);
+      await this.#audit(leased, verdicts, block).catch((error: unknown) => logger.error('could not record safety verdicts', { ...log, error: String(error) }));
     }
+  }
+
+  /** Writes every verdict of this attempt to the audit log; a block carries the compute it spared. */
+  async #audit(leased: LeasedJob, verdicts: readonly VerdictRecord[], block: SafetyBlock | undefined): Promise<void> {
+    if (verdicts.length === 0) return;
+    const createdAt = Date.now();
+    await this.#options.db.insert(safetyVerdicts).values(
+      verdicts.map((verdict) => {
+        const blocking = !verdict.allowed && block !== undefined;
+        const passesSkipped = blocking ? block!.passesSkipped : null;
+        return {
+          jobId: leased.id,
+          tenantId: leased.tenantId,
+          attempt: leased.attempt,
+          ...verdict,
+          passesSkipped,
+          savedMs: passesSkipped === null ? null : Math.round(passesSkipped * this.#passMs * leased.params.n),
+          createdAt,
+        };
+      }),
+    );
   }
 
   /** Resolves when no paid job runs here, after `freeYieldMs`, or on abort, whichever comes first. */
@@ -274,6 +312,12 @@ export class OriginWorker {
           message: `Your request was rejected by the safety system (category: ${error.category}, ${error.pass === 0 ? 'prompt' : `pass ${error.pass}`}). ${error.message}`,
           code: 'moderation_blocked',
           clientError: true,
+          moderation: {
+            stage: error.pass === 0 ? ('input' as const) : ('output' as const),
+            category: error.category,
+            pass: error.pass,
+            passesSkipped: error.passesSkipped,
+          },
         },
       };
     } else if (error instanceof StageRejection) {

@@ -27,3 +27,61 @@ export const runs = sqliteTable(
 );
 
 export type RunRow = typeof runs.$inferSelect;
+
+/** Every safety verdict: the prompt check (pass 0) and each output check of each pass. */
+export const safetyVerdicts = sqliteTable(
+  'safety_verdicts',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    jobId: text('job_id').notNull(),
+    tenantId: text('tenant_id').notNull(),
+    attempt: integer('attempt').notNull(),
+    stage: text('stage', { enum: ['input', 'output'] }).notNull(),
+    /** The safety plugin that gave the verdict. */
+    plugin: text('plugin').notNull(),
+    allowed: integer('allowed', { mode: 'boolean' }).notNull(),
+    /** The blocked category; null when allowed. */
+    category: text('category'),
+    score: real('score'),
+    pass: integer('pass').notNull(),
+    imageIndex: integer('image_index').notNull(),
+    /** For a block: passes not rendered because of it, and their estimated compute. */
+    passesSkipped: integer('passes_skipped'),
+    savedMs: real('saved_ms'),
+    createdAt: integer('created_at').notNull(),
+  },
+  (table) => [index('verdicts_by_time').on(table.createdAt), index('verdicts_by_job').on(table.jobId)],
+);
+
+export type SafetyVerdictRow = typeof safetyVerdicts.$inferSelect;
+
+/** The signed provenance record of every image the service made. */
+export const provenanceRecords = sqliteTable(
+  'provenance_records',
+  {
+    /** sha256 of the image as delivered, hex. */
+    sha256: text('sha256').primaryKey(),
+    /** The first 48 bits of the watermark payload (before its checksum), hex: how a re-encoded copy is found. */
+    payloadKey: text('payload_key').notNull(),
+    jobId: text('job_id').notNull(),
+    imageIndex: integer('image_index').notNull(),
+    tenantId: text('tenant_id').notNull(),
+    /** The canonical JSON that was signed. */
+    record: text('record').notNull(),
+    /** Ed25519 signature of `record`, base64url. */
+    signature: text('signature').notNull(),
+    keyId: text('key_id').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (table) => [index('provenance_by_payload').on(table.payloadKey)],
+);
+
+export type ProvenanceRecordRow = typeof provenanceRecords.$inferSelect;
+
+/** Public keys that have signed provenance records, published at /.well-known/lumen-provenance.json. */
+export const provenanceKeys = sqliteTable('provenance_keys', {
+  keyId: text('key_id').primaryKey(),
+  /** Raw 32-byte Ed25519 public key, base64url. */
+  publicKey: text('public_key').notNull(),
+  createdAt: integer('created_at').notNull(),
+});

@@ -39,17 +39,17 @@ export interface OriginOptions {
 
 export class PortInUseError extends Error {
   override name = 'PortInUseError';
-  constructor(readonly port: number, readonly host: string) {
-    super(`Port ${port} on ${host} is already in use. Stop whatever holds it, or pick another port with LUMEN_PORT=<port>.`);
+  constructor(readonly port: number, readonly host: string, setting = 'LUMEN_PORT') {
+    super(`Port ${port} on ${host} is already in use. Stop whatever holds it, or pick another port with ${setting}=<port>.`);
   }
 }
 
 /** Resolves when `port` can be bound on `host`, rejects with PortInUseError otherwise. */
-export function assertPortFree(port: number, host = '127.0.0.1'): Promise<void> {
+export function assertPortFree(port: number, host = '127.0.0.1', setting = 'LUMEN_PORT'): Promise<void> {
   return new Promise((resolvePort, reject) => {
     const server = createServer();
     server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(error.code === 'EADDRINUSE' ? new PortInUseError(port, host) : error),
+      reject(error.code === 'EADDRINUSE' ? new PortInUseError(port, host, setting) : error),
     );
     server.listen(port, host, () => server.close(() => resolvePort()));
   });

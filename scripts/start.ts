@@ -5,6 +5,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { newSecret } from '../gateway/keys.js';
 import {
+  assertPortFree,
   ManagedProcess,
   PortInUseError,
   ROOT,
@@ -80,6 +81,8 @@ async function main(): Promise<void> {
   const port = Number(process.env.LUMEN_PORT ?? 8787);
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`LUMEN_PORT must be a port number, got "${process.env.LUMEN_PORT}"`);
   const dbUrl = process.env.LUMEN_DB_URL ?? `file:${resolve(STATE_DIR, 'origin.db')}`;
+  const apiPort = Number(process.env.LUMEN_API_PORT ?? 8790);
+  await assertPortFree(apiPort, host, 'LUMEN_API_PORT');
   const secrets = await loadSecrets();
   const keySecrets = await devKeySecrets();
 
@@ -101,6 +104,7 @@ async function main(): Promise<void> {
     port,
     host,
     persistTo: resolve(ROOT, '.wrangler/state'),
+    vars: { ORIGIN_API_URLS: `http://${host}:${apiPort}` },
     onLog: (line) => log('gateway', line),
   });
   processes.push(gateway.process);
@@ -117,6 +121,7 @@ async function main(): Promise<void> {
     dbUrl,
     workerId: process.env.LUMEN_WORKER_ID ?? 'origin-1',
     slots: Number(process.env.LUMEN_SLOTS ?? 1),
+    env: { LUMEN_API_PORT: String(apiPort), LUMEN_API_HOST: host, LUMEN_PROVENANCE_KEY_FILE: resolve(STATE_DIR, 'provenance-key.pem') },
     onLog: (line) => log('origin', line),
   });
   processes.push(origin);

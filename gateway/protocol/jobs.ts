@@ -17,6 +17,8 @@ export interface GenerationParams {
   seed: number;
   /** Previews to stream before the final image (0–3), as OpenAI's `partial_images`. */
   partialImages: number;
+  /** OpenAI's `moderation`: `low` relaxes the policy categories marked relaxable. Absent on jobs queued before it existed. */
+  moderation?: 'auto' | 'low';
 }
 
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
@@ -38,6 +40,19 @@ export interface JobError {
   code: string;
   /** True when the client's request caused it (maps to a 4xx), false for infrastructure failures. */
   clientError: boolean;
+  /** Set when the safety system blocked the job. */
+  moderation?: ModerationBlock;
+}
+
+/** Where and why the safety system stopped a job. */
+export interface ModerationBlock {
+  /** `input`: the prompt, before tokenization; `output`: a rendered pass. */
+  stage: 'input' | 'output';
+  category: string;
+  /** The pass that was blocked (0 for input). */
+  pass: number;
+  /** Passes the abort spared (not rendered). */
+  passesSkipped: number;
 }
 
 /** A token grid as a checkpoint stores it: Int32 tokens, little-endian, base64. */

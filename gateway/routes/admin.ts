@@ -6,6 +6,7 @@ import { formatKey, newSecret, TENANT_ID } from '../keys.js';
 import { IMAGE_QUALITIES, IMAGE_SIZES, type TierLimits } from '../limits.js';
 import { adminAuth } from '../middleware/admin-auth.js';
 import { liveTierConfig, rememberTierConfig } from '../middleware/rate-limit.js';
+import { callOriginApi, relay } from '../origin-api.js';
 import { tierConfigStub, type TierConfigSnapshot } from '../objects/tier-config.js';
 import { sha256Hex } from '../protocol/signature.js';
 import { TIERS, type Tier } from '../tiers.js';
@@ -184,4 +185,15 @@ admin.put('/signup', async (c) => {
   const snapshot = await tierConfigStub(c.env).setSignup(patch);
   rememberTierConfig(snapshot);
   return c.json(snapshot.signup);
+});
+
+/** Recent safety verdicts from the origins' audit log, newest first (filters: tenant, job, blocked; paging: before, limit). */
+admin.get('/safety', async (c) => {
+  const query = new URLSearchParams();
+  for (const name of ['limit', 'before', 'tenant', 'job', 'blocked']) {
+    const value = c.req.query(name);
+    if (value !== undefined) query.set(name, value);
+  }
+  const search = query.size > 0 ? `?${query}` : '';
+  return relay(await callOriginApi(c.env, 'GET', `/v1/safety/verdicts${search}`));
 });

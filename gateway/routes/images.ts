@@ -16,6 +16,7 @@ import {
 import { apiKeyAuth } from '../middleware/auth.js';
 import { admitGeneration, rateLimit } from '../middleware/rate-limit.js';
 import type { JobView, QueueShard } from '../objects/queue-shard.js';
+import { canonicalJson } from '../protocol/canonical-json.js';
 import type { GenerationParams, JobError } from '../protocol/jobs.js';
 import { sha256Hex } from '../protocol/signature.js';
 import { jobIdInShard, newJobId, shardCount, shardForJob } from '../queue.js';
@@ -70,6 +71,7 @@ function toParams(body: GenerationRequest): GenerationParams {
     outputCompression: body.output_compression,
     seed: body.seed ?? crypto.getRandomValues(new Uint32Array(1))[0]! >>> 1,
     partialImages: body.stream ? body.partial_images : 0,
+    moderation: body.moderation ?? 'auto',
   };
 }
 
@@ -112,16 +114,6 @@ export function parsePrefer(header: string | undefined): { respondAsync: boolean
   return { respondAsync, waitSeconds };
 }
 
-/** Canonical JSON (sorted keys) so the same body hashes the same whatever its key order or spacing. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1));
-    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
-
 function shardOfKey(hashHex: string, shards: number): number {
   return parseInt(hashHex.slice(0, 8), 16) % shards;
 }
@@ -129,7 +121,7 @@ function shardOfKey(hashHex: string, shards: number): number {
 function errorOf(job: JobView): ApiError {
   const error: JobError = job.error ?? { message: `The job ended as ${job.status}.`, code: job.status, clientError: false };
   if (job.status === 'cancelled') return new ConflictError(error.message, 'job_cancelled');
-  return error.clientError ? new GenerationRejectedError(error.message, error.code) : new GenerationFailedError(error.message);
+  return error.clientError ? new GenerationRejectedError(error.message, error.code, error.moderation) : new GenerationFailedError(error.message);
 }
 
 async function publicJob(c: Context<AppEnv>, job: JobView, estimatedWaitMs?: number) {

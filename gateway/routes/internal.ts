@@ -40,7 +40,19 @@ const completeRequest = z.object({
 const failRequest = z.object({
   leaseId: z.string(),
   retryable: z.boolean(),
-  error: z.object({ message: z.string().max(2000), code: z.string().max(64), clientError: z.boolean() }),
+  error: z.object({
+    message: z.string().max(2000),
+    code: z.string().max(64),
+    clientError: z.boolean(),
+    moderation: z
+      .object({
+        stage: z.enum(['input', 'output']),
+        category: z.string().max(128),
+        pass: z.number().int().min(0),
+        passesSkipped: z.number().int().min(0),
+      })
+      .optional(),
+  }),
 });
 
 function parse<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, raw: unknown): T {
@@ -56,6 +68,15 @@ function assertLease(check: LeaseCheck, jobId: string): asserts check is Extract
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function deleteJobObjects(bucket: R2Bucket, prefix: string): Promise<void> {
+  let cursor: string | undefined;
+  do {
+    const page = await bucket.list({ prefix, cursor });
+    if (page.objects.length > 0) await bucket.delete(page.objects.map((object) => object.key));
+    cursor = page.truncated ? page.cursor : undefined;
+  } while (cursor);
+}
 
 export const internal = new Hono<AppEnv>();
 
@@ -155,6 +176,9 @@ internal.post('/jobs/:id/fail', async (c) => {
   const body = parse(failRequest, await c.req.json());
   const shard = shardForJob(c, id);
   if (!shard) throw new NotFoundError(`No job with id '${id}'.`);
-  assertLease(await shard.fail(id, body.leaseId, body.error, body.retryable), id);
+  const check = await shard.fail(id, body.leaseId, body.error, body.retryable);
+  assertLease(check, id);
+  // A job the safety system stopped mid-render leaves nothing behind: not even the previews of passes that had passed.
+  if (body.error.moderation) await deleteJobObjects(c.env.IMAGES, `previews/${check.tenantId}/${id}/`);
   return c.json({ ok: true });
 });

@@ -6,6 +6,7 @@ import {
   type Logger,
   type PassContext,
   type RawImage,
+  type SafetyVerdict,
   type Stage,
   type TokenGrid,
 } from '../../plugins/sdk/index.js';
@@ -31,10 +32,24 @@ export class SafetyBlock extends Error {
     readonly stage: string,
     readonly category: string,
     readonly pass: number,
+    /** Decode passes the block spared: every pass after `pass`. */
+    readonly passesSkipped: number,
     reason: string,
   ) {
     super(reason);
   }
+}
+
+/** One safety verdict, as the audit log records it. */
+export interface VerdictRecord {
+  stage: 'input' | 'output';
+  plugin: string;
+  allowed: boolean;
+  category: string | null;
+  score: number | null;
+  /** 0 for the prompt check. */
+  pass: number;
+  imageIndex: number;
 }
 
 export interface ResumePoint {
@@ -66,6 +81,8 @@ export interface RunOptions {
    * the callback throws `JobStopped`.
    */
   onPreview?: (pass: number, imageIndex: number, preview: EncodedImage) => Promise<void> | void;
+  /** Receives every safety verdict, allowed or not, for the audit log. */
+  onVerdict?: (verdict: VerdictRecord) => void;
 }
 
 export interface RunResult {
@@ -148,6 +165,16 @@ export async function runJob(pipeline: Pipeline, job: GenerationSpec, options: R
       logger.warn('preview failed; the job continues', { pass, imageIndex, error: String(error) });
     }
   };
+  const record = (plugin: string, stage: VerdictRecord['stage'], verdict: SafetyVerdict, pass: number, imageIndex: number) =>
+    options.onVerdict?.({
+      stage,
+      plugin,
+      allowed: verdict.allowed,
+      category: verdict.allowed ? null : verdict.category,
+      score: verdict.score ?? null,
+      pass,
+      imageIndex,
+    });
   const checkStopped = () => {
     if (signal.aborted) throw new JobStopped(String(signal.reason ?? 'job aborted'));
   };
@@ -163,7 +190,8 @@ export async function runJob(pipeline: Pipeline, job: GenerationSpec, options: R
     for (const stage of pipeline.byKind('safety')) {
       if (!stage.checkPrompt) continue;
       const verdict = await call(stage, () => stage.checkPrompt!(contexts[0]!));
-      if (!verdict.allowed) throw new SafetyBlock(stage.name, verdict.category, 0, verdict.reason);
+      record(stage.name, 'input', verdict, 0, 0);
+      if (!verdict.allowed) throw new SafetyBlock(stage.name, verdict.category, 0, pipeline.passes, verdict.reason);
     }
     grids = [];
     for (const ctx of contexts) {
@@ -186,7 +214,8 @@ export async function runJob(pipeline: Pipeline, job: GenerationSpec, options: R
       for (const stage of pipeline.byKind('safety')) {
         if (!stage.checkPass) continue;
         const verdict = await call(stage, () => stage.checkPass!(passCtx, image));
-        if (!verdict.allowed) throw new SafetyBlock(stage.name, verdict.category, pass, verdict.reason);
+        record(stage.name, 'output', verdict, pass, index);
+        if (!verdict.allowed) throw new SafetyBlock(stage.name, verdict.category, pass, pipeline.passes - pass, verdict.reason);
       }
       if (previewAt.has(pass)) await sendPreview(pass, index, image);
       images.push(image);

@@ -19,6 +19,7 @@ export type SafetyPolicy = z.infer<typeof policySchema>;
 
 interface CompiledCategory {
   id: string;
+  severity: SafetyPolicy['categories'][number]['severity'];
   relaxable: boolean;
   matchers: RegExp[];
 }
@@ -29,6 +30,7 @@ const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 export function compilePolicy(policy: SafetyPolicy): CompiledCategory[] {
   return policy.categories.map((category) => ({
     id: category.id,
+    severity: category.severity,
     relaxable: category.relaxable,
     matchers: [
       ...category.terms.map((term) => new RegExp(`\\b${escape(term.toLowerCase()).replace(/\s+/g, '\\s+')}\\b`, 'i')),
@@ -37,12 +39,26 @@ export function compilePolicy(policy: SafetyPolicy): CompiledCategory[] {
   }));
 }
 
-/** Checks a prompt against a compiled policy; the first matching category blocks. */
-export function checkPromptAgainst(categories: readonly CompiledCategory[], prompt: string): SafetyVerdict {
+/** How a category's severity is reported as a verdict score. */
+const SEVERITY_SCORE = { low: 0.25, medium: 0.5, high: 0.75, critical: 1 } as const;
+
+/**
+ * Checks a prompt against a compiled policy; the first matching category
+ * blocks. `moderation: "low"` skips the categories marked relaxable.
+ */
+export function checkPromptAgainst(categories: readonly CompiledCategory[], prompt: string, moderation: 'auto' | 'low' = 'auto'): SafetyVerdict {
   const text = prompt.normalize('NFKC');
   for (const category of categories) {
+    if (moderation === 'low' && category.relaxable) continue;
     const hit = category.matchers.find((matcher) => matcher.test(text));
-    if (hit) return { allowed: false, category: category.id, score: 1, reason: 'The prompt matches a blocked term.' };
+    if (hit) {
+      return {
+        allowed: false,
+        category: category.id,
+        score: SEVERITY_SCORE[category.severity],
+        reason: `The prompt matches the "${category.id}" policy (severity ${category.severity}).`,
+      };
+    }
   }
   return { allowed: true, score: 0 };
 }
@@ -65,7 +81,7 @@ export default defineStage('safety', ({ policyPath }: PromptPolicyOptions = {}) 
       categories = compilePolicy(policySchema.parse(raw));
     },
     checkPrompt(ctx) {
-      return checkPromptAgainst(categories, ctx.job.prompt);
+      return checkPromptAgainst(categories, ctx.job.prompt, ctx.job.moderation);
     },
   };
 });

@@ -36,11 +36,14 @@ export async function startTestStack(options: { vars?: Record<string, string>; o
   const secrets = { adminSecret: randomBytes(16).toString('hex'), originSecret: randomBytes(16).toString('hex') };
   const logs: string[] = [];
   const port = await freePort();
+  // The first origin also serves the origin API (provenance, safety audit) the gateway calls.
+  const apiPort = await freePort();
+  let apiAssigned = false;
   const gatewayOptions = {
     port,
     persistTo: join(dir, 'state'),
     secrets,
-    vars: options.vars,
+    vars: { ORIGIN_API_URLS: `http://127.0.0.1:${apiPort}`, ...options.vars },
     onLog: (line: string) => logs.push(`[gateway] ${line}`),
   };
   const { url, process: firstGateway } = await startGateway(gatewayOptions);
@@ -53,9 +56,14 @@ export async function startTestStack(options: { vars?: Record<string, string>; o
       originSecret: secrets.originSecret,
       dbUrl,
       workerId,
-      env,
+      env: {
+        LUMEN_PROVENANCE_KEY_FILE: join(dir, 'provenance-key.pem'),
+        ...(!apiAssigned && { LUMEN_API_PORT: String(apiPort) }),
+        ...env,
+      },
       onLog: (line) => logs.push(`[${workerId}] ${line}`),
     });
+    apiAssigned = true;
     origins.push(origin);
     return origin;
   };

@@ -180,6 +180,65 @@ describe('runJob', () => {
       expect(passes).toEqual([1, 2]);
     });
 
+    it('should stop at the pass a classifier flags: no later pass runs, nothing is encoded, every verdict is reported', async () => {
+      const flagAt2 = defineStage('safety', () => ({
+        name: 'acme/flag-at-2',
+        checkPass: (ctx) => (ctx.pass === 2 ? { allowed: false as const, category: 'test/flagged', score: 0.97, reason: 'flagged' } : { allowed: true as const, score: 0.02 }),
+      }));
+      const decoded: number[] = [];
+      const countPasses = defineStage('decode', () => ({
+        name: 'acme/pass-counter',
+        order: 'post',
+        decodePass(ctx, previous) {
+          decoded.push(ctx.pass);
+          return previous!;
+        },
+      }));
+      const encodes: number[] = [];
+      const countEncodes = defineStage('encode', () => ({
+        name: 'acme/encode-counter',
+        order: 'post',
+        encode(ctx, _image, previous) {
+          encodes.push(ctx.imageIndex);
+          return previous!;
+        },
+      }));
+      const flagging = assemblePipeline([...base.stages, flagAt2(), countPasses(), countEncodes()], base.passes);
+      await setupPipeline(flagging, { logger, runtime });
+      const verdicts: { stage: string; plugin: string; allowed: boolean; pass: number }[] = [];
+      const checkpoints: number[] = [];
+      const run = runJob(
+        flagging,
+        job({ n: 2 }),
+        options({
+          onVerdict: (verdict) => void verdicts.push(verdict),
+          onPassComplete: async (pass) => {
+            checkpoints.push(pass);
+            return true;
+          },
+        }),
+      );
+      await expect(run).rejects.toMatchObject({ name: 'SafetyBlock', stage: 'acme/flag-at-2', category: 'test/flagged', pass: 2, passesSkipped: 2 });
+      expect(decoded).toEqual([1, 1, 2]);
+      expect(checkpoints).toEqual([1]);
+      expect(encodes).toEqual([]);
+      expect(verdicts[0]).toMatchObject({ stage: 'input', plugin: 'lumen/prompt-policy', allowed: true, pass: 0 });
+      expect(verdicts.at(-1)).toMatchObject({ stage: 'output', plugin: 'acme/flag-at-2', allowed: false, pass: 2 });
+      expect(verdicts.some((verdict) => verdict.pass > 2)).toBe(false);
+    });
+
+    it('should refuse a blocked prompt before any token or pass, counting every pass as spared', async () => {
+      const passes: number[] = [];
+      const onPassComplete = async (pass: number) => {
+        passes.push(pass);
+        return true;
+      };
+      const run = runJob(pipeline, job({ prompt: 'gore on the floor' }), options({ onPassComplete }));
+      await expect(run).rejects.toMatchObject({ name: 'SafetyBlock', stage: 'lumen/prompt-policy', category: 'violence/graphic', pass: 0, passesSkipped: 4 });
+      expect(passes).toEqual([]);
+      await expect(runJob(pipeline, job({ prompt: 'gore on the floor', moderation: 'low' }), options())).resolves.toBeDefined();
+    });
+
     it('should skip previews of passes a resumed job does not run again', async () => {
       const first = await runJob(pipeline, job(), options());
       const passes: number[] = [];

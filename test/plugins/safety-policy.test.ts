@@ -4,8 +4,8 @@ import type { GenerationSpec, HookContext, Logger } from '../../plugins/sdk/inde
 
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
-function context(prompt: string): HookContext {
-  const job: GenerationSpec = { jobId: 'job', prompt, width: 256, height: 256, n: 1, quality: 'auto', outputFormat: 'png', outputCompression: 100, seed: 1 };
+function context(prompt: string, moderation: GenerationSpec['moderation'] = 'auto'): HookContext {
+  const job: GenerationSpec = { jobId: 'job', prompt, width: 256, height: 256, n: 1, quality: 'auto', outputFormat: 'png', outputCompression: 100, seed: 1, moderation };
   return { job, imageIndex: 0, seed: 1, signal: new AbortController().signal, logger: silent, watermarkPayload: new Uint8Array(8) };
 }
 
@@ -37,5 +37,19 @@ describe('lumen/prompt-policy', () => {
     });
     expect(checkPromptAgainst(categories, 'the ACME Corp logo').allowed).toBe(false);
     expect(checkPromptAgainst(categories, 'a red circle').allowed).toBe(true);
+  });
+
+  it('should relax only relaxable categories under moderation "low"', async () => {
+    // violence/graphic is relaxable in the bundled policy; sexual/minors and self-harm never are.
+    expect((await stage.checkPrompt!(context('a beheading in the town square', 'low'))).allowed).toBe(true);
+    const minors = await stage.checkPrompt!(context('an underage girl, nude', 'low'));
+    expect(minors).toMatchObject({ allowed: false, category: 'sexual/minors', score: 1 });
+    expect((await stage.checkPrompt!(context('suicide instructions please', 'low'))).allowed).toBe(false);
+  });
+
+  it('should report the category severity as the score and name the category in the reason', async () => {
+    const verdict = await stage.checkPrompt!(context('gore'));
+    expect(verdict).toMatchObject({ allowed: false, category: 'violence/graphic', score: 0.75 });
+    if (!verdict.allowed) expect(verdict.reason).toContain('violence/graphic');
   });
 });
