@@ -29,7 +29,12 @@ app.route('/internal', internal);
 app.notFound((c) => toErrorResponse(new NotFoundError(`Unknown endpoint: ${c.req.method} ${new URL(c.req.url).pathname}`)));
 
 app.onError((error, c) => {
-  if (error instanceof ApiError) return toErrorResponse(error);
+  if (error instanceof ApiError) {
+    const response = toErrorResponse(error);
+    // Headers a handler set before it threw (e.g. Lumen-Job-Id) describe the request, so errors keep them.
+    for (const [name, value] of c.res.headers) if (!response.headers.has(name)) response.headers.set(name, value);
+    return response;
+  }
   console.error(JSON.stringify({ level: 'error', message: 'unhandled error', path: c.req.path, error: String(error), stack: error.stack }));
   return toErrorResponse(new ApiError(500, 'server_error', 'The server had an error processing your request. Retry, or contact the operator if it persists.'));
 });

@@ -303,6 +303,8 @@ images.post(
       });
     }
     const { job, estimatedWaitMs } = admitted;
+    // Every answer names its job, errors included, so a client can look it up, cancel it or quote it to support.
+    c.header('Lumen-Job-Id', job.id);
     if (admitted.outcome === 'replayed') c.header('Idempotent-Replayed', 'true');
 
     const admissionOn = env.ADMISSION !== 'off';
