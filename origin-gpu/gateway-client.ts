@@ -53,6 +53,12 @@ export class GatewayClient {
     return this.#send('PUT', `/internal/jobs/${jobId}/previews/${pass}?${query}`, bytes, 'image/webp');
   }
 
+  /** An edit's uploaded image or mask, by its R2 key. */
+  downloadInput(jobId: string, leaseId: string, key: string): Promise<Uint8Array> {
+    const path = `/internal/jobs/${jobId}/inputs?lease=${encodeURIComponent(leaseId)}&key=${encodeURIComponent(key)}`;
+    return this.#send('GET', path, new Uint8Array(), 'application/octet-stream', undefined, async (response) => new Uint8Array(await response.arrayBuffer()));
+  }
+
   complete(jobId: string, request: CompleteRequest): Promise<{ ok: true }> {
     return this.#json('POST', `/internal/jobs/${jobId}/complete`, request);
   }
@@ -71,11 +77,18 @@ export class GatewayClient {
    * Every internal call is safe to repeat: the lease fences the ones that
    * change state, and uploads write the same key.
    */
-  async #send<T>(method: string, path: string, body: Uint8Array, contentType: string, signal?: AbortSignal): Promise<T> {
+  async #send<T>(
+    method: string,
+    path: string,
+    body: Uint8Array,
+    contentType: string,
+    signal?: AbortSignal,
+    read: (response: Response) => Promise<T> = async (response) => JSON.parse(await response.text()) as T,
+  ): Promise<T> {
     const deadline = Date.now() + this.retryForMs;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.#sendOnce<T>(method, path, body, contentType, signal);
+        return await this.#sendOnce<T>(method, path, body, contentType, signal, read);
       } catch (error) {
         const transient = error instanceof GatewayCallError ? TRANSIENT_STATUSES.has(error.status) : !signal?.aborted;
         const backoffMs = Math.min(4_000, 200 * 2 ** (attempt - 1)) * (0.5 + Math.random());
@@ -85,17 +98,24 @@ export class GatewayClient {
     }
   }
 
-  async #sendOnce<T>(method: string, path: string, body: Uint8Array, contentType: string, signal?: AbortSignal): Promise<T> {
+  async #sendOnce<T>(
+    method: string,
+    path: string,
+    body: Uint8Array,
+    contentType: string,
+    signal: AbortSignal | undefined,
+    read: (response: Response) => Promise<T>,
+  ): Promise<T> {
     // Signed per attempt, so a retry never carries a stale timestamp.
     const headers = await signInternalRequest(this.secret, method, path, body);
     const response = await fetch(new URL(path, this.baseUrl), {
       method,
-      body,
+      body: method === 'GET' ? undefined : body,
       headers: { ...headers, 'content-type': contentType },
       signal,
     });
-    const text = await response.text();
     if (!response.ok) {
+      const text = await response.text();
       let code: string | null = null;
       let message = text;
       try {
@@ -107,6 +127,6 @@ export class GatewayClient {
       }
       throw new GatewayCallError(response.status, code, `${method} ${path} -> ${response.status}: ${message}`);
     }
-    return JSON.parse(text) as T;
+    return read(response);
   }
 }

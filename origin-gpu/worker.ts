@@ -4,6 +4,7 @@ import type { Checkpoint, LeasedJob } from '../gateway/protocol/jobs.js';
 import { StageRejection, type GenerationSpec, type Logger, type TokenGrid } from '../plugins/sdk/index.js';
 import { runs, safetyVerdicts } from '../schema/origin.js';
 import type { OriginDatabase } from './db.js';
+import { decodeGrid, encodeGrid, prepareEdit } from './edits.js';
 import { GatewayCallError, type GatewayClient } from './gateway-client.js';
 import type { Pipeline } from './pipeline/registry.js';
 import { MAX_PARTIAL_IMAGES, previewPasses } from './pipeline/previews.js';
@@ -35,26 +36,12 @@ export interface OriginWorkerOptions {
 }
 
 export function encodeCheckpoint(passesDone: number, grids: readonly TokenGrid[]): Checkpoint {
-  return {
-    passesDone,
-    grids: grids.map((grid) => ({
-      rows: grid.rows,
-      cols: grid.cols,
-      codebookSize: grid.codebookSize,
-      tokensBase64: Buffer.from(grid.tokens.buffer, grid.tokens.byteOffset, grid.tokens.byteLength).toString('base64'),
-    })),
-  };
+  return { passesDone, grids: grids.map(encodeGrid) };
 }
 
 export function decodeCheckpoint(checkpoint: Checkpoint | null): ResumePoint | null {
   if (!checkpoint || checkpoint.passesDone < 1) return null;
-  const grids = checkpoint.grids.map((grid) => {
-    const bytes = Buffer.from(grid.tokensBase64, 'base64');
-    const tokens = new Int32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-    if (tokens.length !== grid.rows * grid.cols) throw new Error('checkpoint grid has the wrong number of tokens');
-    return { rows: grid.rows, cols: grid.cols, codebookSize: grid.codebookSize, tokens };
-  });
-  return { passesDone: checkpoint.passesDone, grids };
+  return { passesDone: checkpoint.passesDone, grids: checkpoint.grids.map(decodeGrid) };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -152,7 +139,9 @@ export class OriginWorker {
     const { gateway, pipeline, db, runtime, workerId, provenance } = this.#options;
     const logger = this.#options.logger;
     const log = { jobId: leased.id, attempt: leased.attempt };
-    const spec: GenerationSpec = { jobId: leased.id, ...leased.params, tenantId: leased.tenantId, moderation: leased.params.moderation ?? 'auto' };
+    const { edit: editParams, ...params } = leased.params;
+    const baseSpec: GenerationSpec = { jobId: leased.id, ...params, tenantId: leased.tenantId, moderation: params.moderation ?? 'auto' };
+    let spec = baseSpec;
     const verdicts: VerdictRecord[] = [];
     let block: SafetyBlock | undefined;
     let lastPassAt = performance.now();
@@ -198,6 +187,13 @@ export class OriginWorker {
       // The gateway validates partial_images; clamping here keeps a bad row from ever reaching previewPasses' RangeError.
       const partialImages = Math.max(0, Math.min(MAX_PARTIAL_IMAGES, Math.floor(Number(leased.params.partialImages) || 0)));
       const previewOrder = previewPasses(pipeline.passes, partialImages);
+      if (editParams) {
+        // A resumed edit already has its tokens in the checkpoint; only a fresh one needs its inputs.
+        const edit = resumeFrom
+          ? { inputFidelity: editParams.inputFidelity }
+          : await prepareEdit(editParams, spec, (key) => gateway.downloadInput(leased.id, leased.leaseId, key));
+        spec = { ...baseSpec, edit };
+      }
       const result = await runJob(pipeline, spec, {
         signal: controller.signal,
         logger: this.#childLogger(log),

@@ -3,6 +3,7 @@ import { idempotencyKeys, jobEvents, jobs, webhookDeliveries, type JobRow } from
 import { numberVar, type Env } from '../env.js';
 import type {
   Checkpoint,
+  CheckpointGrid,
   GenerationParams,
   JobError,
   JobResult,
@@ -35,6 +36,13 @@ export interface JobView {
 
 /** Flat, so it crosses RPC and JSON unchanged. */
 export type EventData = Record<string, string | number | boolean | null>;
+
+/** A job error as flat event data (events hold no nested objects). */
+function errorEventData({ message, code, clientError, moderation }: JobError): EventData {
+  const data: EventData = { message, code, clientError };
+  if (moderation) Object.assign(data, { moderationStage: moderation.stage, category: moderation.category, pass: moderation.pass, passesSkipped: moderation.passesSkipped });
+  return data;
+}
 
 export interface JobEvent {
   seq: number;
@@ -161,6 +169,19 @@ export class QueueShard extends SqliteObject {
     const row = this.#row(id);
     if (!row || row.tenantId !== tenantId) return null;
     return this.#viewOf(row);
+  }
+
+  /**
+   * The prompt and final token grid of image `index` of a finished job, for
+   * an edit of it (`image_id`); null when the job does not exist, belongs to
+   * another tenant, has not succeeded or has no such image.
+   */
+  async editSource(id: string, tenantId: string, index: number): Promise<{ prompt: string; width: number; height: number; grid: CheckpointGrid } | null> {
+    const row = this.#row(id);
+    if (!row || row.tenantId !== tenantId || row.status !== 'succeeded' || !row.checkpoint) return null;
+    const params = JSON.parse(row.params) as GenerationParams;
+    const grid = (JSON.parse(row.checkpoint) as Checkpoint).grids[index];
+    return grid ? { prompt: params.prompt, width: params.width, height: params.height, grid } : null;
   }
 
   /** Estimated milliseconds until the job finishes, from the work ahead of it and this shard's measured throughput. */
@@ -309,7 +330,7 @@ export class QueueShard extends SqliteObject {
     if (retryable && row.attempt < this.#maxAttempts) {
       this.#requeue(row, error.message);
     } else {
-      this.#finish(id, 'failed', { error: JSON.stringify(error) }, 'failed', { ...error });
+      this.#finish(id, 'failed', { error: JSON.stringify(error) }, 'failed', errorEventData(error));
       await this.#scheduleAlarm();
     }
     return check;
@@ -341,7 +362,7 @@ export class QueueShard extends SqliteObject {
           code: 'attempts_exhausted',
           clientError: false,
         };
-        this.#finish(row.id, 'failed', { error: JSON.stringify(error) }, 'failed', { ...error });
+        this.#finish(row.id, 'failed', { error: JSON.stringify(error) }, 'failed', errorEventData(error));
       } else {
         this.#requeue(row, 'lease expired');
       }

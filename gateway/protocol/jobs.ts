@@ -19,6 +19,26 @@ export interface GenerationParams {
   partialImages: number;
   /** OpenAI's `moderation`: `low` relaxes the policy categories marked relaxable. Absent on jobs queued before it existed. */
   moderation?: 'auto' | 'low';
+  /** Set for `/v1/images/edits`: what to edit. */
+  edit?: EditParams;
+}
+
+/** An edit's inputs. Exactly one of `uploadKeys` (non-empty) and `source` is given. */
+export interface EditParams {
+  /** R2 keys of the uploaded images in upload order; the first is the canvas, the rest are references. */
+  uploadKeys: string[];
+  /** R2 key of the uploaded mask (alpha 0 = editable), when one was sent. */
+  maskKey: string | null;
+  /** An earlier output of the same tenant (`image_id`): its tokens and prompt are reused, nothing is encoded. */
+  source: EditSource | null;
+  /** OpenAI's `input_fidelity`: `high` keeps unchanged regions exactly; `low` lets the edit region grow by a cell. */
+  inputFidelity: 'low' | 'high';
+}
+
+export interface EditSource {
+  imageId: string;
+  prompt: string;
+  grid: CheckpointGrid;
 }
 
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';

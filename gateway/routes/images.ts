@@ -22,6 +22,7 @@ import { sha256Hex } from '../protocol/signature.js';
 import { jobIdInShard, newJobId, shardCount, shardForJob } from '../queue.js';
 import { signImageUrl } from '../signed-urls.js';
 import { checkWebhookAddress, webhookAllowedHosts } from '../webhooks.js';
+import { imageIdOf, MAX_EDIT_BODY_BYTES, parseEditRequest } from './edits.js';
 
 /** JSON bodies above this are refused before they are buffered. */
 export const MAX_JSON_BODY_BYTES = 64 * 1024;
@@ -118,10 +119,15 @@ function shardOfKey(hashHex: string, shards: number): number {
   return parseInt(hashHex.slice(0, 8), 16) % shards;
 }
 
+const INPUT_ERROR_CODES = new Set(['invalid_image', 'invalid_mask', 'image_too_large', 'image_too_many_pixels']);
+
 function errorOf(job: JobView): ApiError {
   const error: JobError = job.error ?? { message: `The job ended as ${job.status}.`, code: job.status, clientError: false };
   if (job.status === 'cancelled') return new ConflictError(error.message, 'job_cancelled');
-  return error.clientError ? new GenerationRejectedError(error.message, error.code, error.moderation) : new GenerationFailedError(error.message);
+  if (!error.clientError) return new GenerationFailedError(error.message);
+  // An upload the origin could not decode is a bad request like any other, not a generation refusal.
+  if (INPUT_ERROR_CODES.has(error.code)) return new InvalidRequestError(error.message, error.code === 'invalid_mask' ? 'mask' : 'image', error.code);
+  return new GenerationRejectedError(error.message, error.code, error.moderation);
 }
 
 async function publicJob(c: Context<AppEnv>, job: JobView, estimatedWaitMs?: number) {
@@ -156,10 +162,12 @@ async function finishedResponse(c: Context<AppEnv>, job: JobView, responseFormat
   const origin = new URL(c.req.url).origin;
   const data = await Promise.all(
     job.result.images.map(async (image) => {
-      if (responseFormat === 'url') return { url: await signImageUrl(c.env, origin, image.key) };
+      // Lumen extension: the id to edit this output by (`image_id` on /v1/images/edits).
+      const imageId = imageIdOf(job.id, image.index);
+      if (responseFormat === 'url') return { url: await signImageUrl(c.env, origin, image.key), image_id: imageId };
       const object = await c.env.IMAGES.get(image.key);
       if (!object) throw new Error(`image ${image.key} of job ${job.id} is missing from R2`);
-      return { b64_json: encodeBase64(await object.arrayBuffer()) };
+      return { b64_json: encodeBase64(await object.arrayBuffer()), image_id: imageId };
     }),
   );
   const { params } = job;
@@ -189,6 +197,8 @@ async function streamGeneration(c: Context<AppEnv>, shard: DurableObjectStub<Que
   const { params } = job;
   const common = { size: `${params.width}x${params.height}`, quality: params.quality, background: 'opaque', output_format: params.outputFormat };
   const tenantId = c.get('tenant').id;
+  // Edits stream under OpenAI's image_edit.* names, generations under image_generation.*.
+  const kind = params.edit ? 'image_edit' : 'image_generation';
   let after = 0;
   for (;;) {
     const batch = await shard.events(job.id, tenantId, after, 15_000);
@@ -203,9 +213,9 @@ async function streamGeneration(c: Context<AppEnv>, shard: DurableObjectStub<Que
         const object = await c.env.IMAGES.get(String(event.data.key));
         if (!object) continue;
         await stream.writeSSE({
-          event: 'image_generation.partial_image',
+          event: `${kind}.partial_image`,
           data: JSON.stringify({
-            type: 'image_generation.partial_image',
+            type: `${kind}.partial_image`,
             b64_json: encodeBase64(await object.arrayBuffer()),
             created_at: Math.floor(event.createdAt / 1000),
             partial_image_index: Number(event.data.partialImageIndex),
@@ -220,10 +230,11 @@ async function streamGeneration(c: Context<AppEnv>, shard: DurableObjectStub<Que
             const object = await c.env.IMAGES.get(image.key);
             if (!object) continue;
             await stream.writeSSE({
-              event: 'image_generation.completed',
+              event: `${kind}.completed`,
               data: JSON.stringify({
-                type: 'image_generation.completed',
+                type: `${kind}.completed`,
                 b64_json: encodeBase64(await object.arrayBuffer()),
+                image_id: imageIdOf(finished.id, image.index),
                 created_at: Math.floor(finished.updatedAt / 1000),
                 usage: usageOf(finished),
                 ...common,
@@ -237,6 +248,100 @@ async function streamGeneration(c: Context<AppEnv>, shard: DurableObjectStub<Que
       }
     }
   }
+}
+
+/** A validated request for one job: a generation or an edit. */
+export interface Submission {
+  params: GenerationParams;
+  /** What an Idempotency-Key compares: the same key with another fingerprint is a 422. */
+  fingerprint: string;
+  n: number;
+  size: 'auto' | Size;
+  quality: GenerationParams['quality'];
+  stream: boolean;
+  responseFormat: 'b64_json' | 'url';
+  webhookUrl?: string;
+}
+
+/**
+ * Admits and enqueues a job, then answers as the client and admission chose:
+ * synchronously, as an SSE stream, or 202 with the job's status URL.
+ */
+export async function submitJob(c: Context<AppEnv>, submission: Submission): Promise<Response> {
+  const { params } = submission;
+  const tenant = c.get('tenant');
+  const prefer = parsePrefer(c.req.header('prefer'));
+  const env = c.env;
+
+  let webhookUrl: string | undefined;
+  if (submission.webhookUrl !== undefined) {
+    const verdict = checkWebhookAddress(submission.webhookUrl, webhookAllowedHosts(env));
+    if (!verdict.ok) throw new InvalidRequestError(`Invalid 'webhook_url': it ${verdict.reason}.`, 'webhook_url', 'invalid_value');
+    webhookUrl = verdict.url.href;
+  }
+
+  const idempotencyKey = c.req.header('idempotency-key');
+  if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,255}$/.test(idempotencyKey)) {
+    throw new InvalidRequestError('Idempotency-Key must be 1–255 visible ASCII characters.', 'Idempotency-Key');
+  }
+  const shards = shardCount(env);
+  let idempotency: { key: string; bodyHash: string } | undefined;
+  let id = newJobId(shards);
+  if (idempotencyKey) {
+    // The key, not chance, picks the shard, so a retry lands where the first attempt is recorded.
+    const keyHash = await sha256Hex(`${tenant.id}\n${idempotencyKey}`);
+    id = jobIdInShard(shardOfKey(keyHash, shards));
+    idempotency = { key: idempotencyKey, bodyHash: await sha256Hex(submission.fingerprint) };
+  }
+  const shard = shardForJob(c, id)!;
+  const queueLimit = Math.floor(numberVar(tenant.tier === 'free' ? env.QUEUE_LIMIT_FREE : env.QUEUE_LIMIT_PAID, tenant.tier === 'free' ? 5_000 : 1_000));
+  // Plan limits (n, size, quality), the image bucket and a concurrency slot, held until the job ends.
+  const slot = await admitGeneration(c, submission.n, submission.size, submission.quality, id);
+  let admitted;
+  try {
+    admitted = await shard.enqueue({ id, tenantId: tenant.id, tier: tenant.tier, params, queueLimit, idempotency, webhookUrl });
+  } catch (error) {
+    await slot.release();
+    throw error;
+  }
+  // A replay, a conflict or a full queue created no job, so nothing will free the slot later.
+  if (admitted.outcome !== 'created') await slot.release();
+
+  if (admitted.outcome === 'conflict') {
+    throw new ApiError(422, 'invalid_request_error', 'This Idempotency-Key was already used with a different request body.', 'idempotency_key_reused', 'Idempotency-Key');
+  }
+  if (admitted.outcome === 'full') {
+    const retryAfter = Math.ceil((admitted.retryAfterMs * (0.8 + Math.random() * 0.4)) / 1000);
+    throw new ApiError(503, 'server_error', `The ${tenant.tier} tier's queue is full. Retry after ${retryAfter} s.`, 'queue_full', null, {
+      'Retry-After': String(retryAfter),
+    });
+  }
+  const { job, estimatedWaitMs } = admitted;
+  // Every answer names its job, errors included, so a client can look it up, cancel it or quote it to support.
+  c.header('Lumen-Job-Id', job.id);
+  if (admitted.outcome === 'replayed') c.header('Idempotent-Replayed', 'true');
+
+  const admissionOn = env.ADMISSION !== 'off';
+  const freeDeferral = admissionOn && tenant.tier === 'free' && estimatedWaitMs > numberVar(env.FREE_SYNC_MAX_WAIT_MS, 10_000);
+  // Tells clients (and operators reading logs) which admission path the request took.
+  c.header('Lumen-Admission', prefer.respondAsync ? 'async' : freeDeferral && !submission.stream ? 'deferred' : 'sync');
+  if ((prefer.respondAsync || freeDeferral) && !submission.stream) {
+    if (prefer.respondAsync) c.header('Preference-Applied', 'respond-async');
+    return accepted(c, await publicJob(c, job, estimatedWaitMs), estimatedWaitMs);
+  }
+  if (submission.stream) {
+    return streamSSE(c, (stream) => streamGeneration(c, shard, job, stream));
+  }
+
+  const maxWaitMs = numberVar(env.SYNC_WAIT_MS, 120_000);
+  const waitMs = prefer.waitSeconds === null ? maxWaitMs : Math.min(maxWaitMs, prefer.waitSeconds * 1000);
+  const finished = await shard.waitForJob(job.id, waitMs);
+  if (!finished) throw new Error(`job ${job.id} vanished from its shard`);
+  if (finished.status === 'queued' || finished.status === 'running') {
+    const remaining = (await shard.estimateWait(job.id)) ?? 5_000;
+    return accepted(c, await publicJob(c, finished, remaining), remaining);
+  }
+  return finishedResponse(c, finished, submission.responseFormat);
 }
 
 export const images = new Hono<AppEnv>();
@@ -255,80 +360,28 @@ images.post(
   async (c) => {
     const { raw } = await readJson(c);
     const body = parseGeneration(raw);
-    const tenant = c.get('tenant');
-    const prefer = parsePrefer(c.req.header('prefer'));
-    const env = c.env;
-
-    let webhookUrl: string | undefined;
-    if (body.webhook_url !== undefined) {
-      const verdict = checkWebhookAddress(body.webhook_url, webhookAllowedHosts(env));
-      if (!verdict.ok) throw new InvalidRequestError(`Invalid 'webhook_url': it ${verdict.reason}.`, 'webhook_url', 'invalid_value');
-      webhookUrl = verdict.url.href;
-    }
-
-    const idempotencyKey = c.req.header('idempotency-key');
-    if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,255}$/.test(idempotencyKey)) {
-      throw new InvalidRequestError('Idempotency-Key must be 1–255 visible ASCII characters.', 'Idempotency-Key');
-    }
-    const shards = shardCount(env);
-    let idempotency: { key: string; bodyHash: string } | undefined;
-    let id = newJobId(shards);
-    if (idempotencyKey) {
-      // The key, not chance, picks the shard, so a retry lands where the first attempt is recorded.
-      const keyHash = await sha256Hex(`${tenant.id}\n${idempotencyKey}`);
-      id = jobIdInShard(shardOfKey(keyHash, shards));
-      idempotency = { key: idempotencyKey, bodyHash: await sha256Hex(canonicalJson(raw)) };
-    }
-    const shard = shardForJob(c, id)!;
-    const queueLimit = Math.floor(numberVar(tenant.tier === 'free' ? env.QUEUE_LIMIT_FREE : env.QUEUE_LIMIT_PAID, tenant.tier === 'free' ? 5_000 : 1_000));
-    // Plan limits (n, size, quality), the image bucket and a concurrency slot, held until the job ends.
-    const slot = await admitGeneration(c, body.n, body.size, body.quality, id);
-    let admitted;
-    try {
-      admitted = await shard.enqueue({ id, tenantId: tenant.id, tier: tenant.tier, params: toParams(body), queueLimit, idempotency, webhookUrl });
-    } catch (error) {
-      await slot.release();
-      throw error;
-    }
-    // A replay, a conflict or a full queue created no job, so nothing will free the slot later.
-    if (admitted.outcome !== 'created') await slot.release();
-
-    if (admitted.outcome === 'conflict') {
-      throw new ApiError(422, 'invalid_request_error', 'This Idempotency-Key was already used with a different request body.', 'idempotency_key_reused', 'Idempotency-Key');
-    }
-    if (admitted.outcome === 'full') {
-      const retryAfter = Math.ceil((admitted.retryAfterMs * (0.8 + Math.random() * 0.4)) / 1000);
-      throw new ApiError(503, 'server_error', `The ${tenant.tier} tier's queue is full. Retry after ${retryAfter} s.`, 'queue_full', null, {
-        'Retry-After': String(retryAfter),
-      });
-    }
-    const { job, estimatedWaitMs } = admitted;
-    // Every answer names its job, errors included, so a client can look it up, cancel it or quote it to support.
-    c.header('Lumen-Job-Id', job.id);
-    if (admitted.outcome === 'replayed') c.header('Idempotent-Replayed', 'true');
-
-    const admissionOn = env.ADMISSION !== 'off';
-    const freeDeferral = admissionOn && tenant.tier === 'free' && estimatedWaitMs > numberVar(env.FREE_SYNC_MAX_WAIT_MS, 10_000);
-    // Tells clients (and operators reading logs) which admission path the request took.
-    c.header('Lumen-Admission', prefer.respondAsync ? 'async' : freeDeferral && !body.stream ? 'deferred' : 'sync');
-    if ((prefer.respondAsync || freeDeferral) && !body.stream) {
-      if (prefer.respondAsync) c.header('Preference-Applied', 'respond-async');
-      return accepted(c, await publicJob(c, job, estimatedWaitMs), estimatedWaitMs);
-    }
-    if (body.stream) {
-      return streamSSE(c, (stream) => streamGeneration(c, shard, job, stream));
-    }
-
-    const maxWaitMs = numberVar(env.SYNC_WAIT_MS, 120_000);
-    const waitMs = prefer.waitSeconds === null ? maxWaitMs : Math.min(maxWaitMs, prefer.waitSeconds * 1000);
-    const finished = await shard.waitForJob(job.id, waitMs);
-    if (!finished) throw new Error(`job ${job.id} vanished from its shard`);
-    if (finished.status === 'queued' || finished.status === 'running') {
-      const remaining = (await shard.estimateWait(job.id)) ?? 5_000;
-      return accepted(c, await publicJob(c, finished, remaining), remaining);
-    }
-    return finishedResponse(c, finished, body.response_format);
+    return submitJob(c, {
+      params: toParams(body),
+      fingerprint: canonicalJson(raw),
+      n: body.n,
+      size: body.size,
+      quality: body.quality,
+      stream: body.stream,
+      responseFormat: body.response_format,
+      webhookUrl: body.webhook_url,
+    });
   },
+);
+
+images.post(
+  '/edits',
+  bodyLimit({
+    maxSize: MAX_EDIT_BODY_BYTES,
+    onError: () => {
+      throw new PayloadTooLargeError(MAX_EDIT_BODY_BYTES);
+    },
+  }),
+  async (c) => submitJob(c, await parseEditRequest(c)),
 );
 
 images.get('/jobs/:id', async (c) => {

@@ -158,6 +158,21 @@ internal.put('/jobs/:id/previews/:pass', async (c) => {
   return c.json({ key });
 });
 
+/** An edit's uploaded input (image or mask), for the worker holding the job's lease. */
+internal.get('/jobs/:id/inputs', async (c) => {
+  const id = c.req.param('id');
+  const key = c.req.query('key') ?? '';
+  const shard = shardForJob(c, id);
+  if (!shard) throw new NotFoundError(`No job with id '${id}'.`);
+  const check = await shard.checkLease(id, c.req.query('lease') ?? '');
+  assertLease(check, id);
+  // Uploads live under their tenant's prefix; a worker can read only its job's tenant's inputs.
+  if (!key.startsWith(`uploads/${check.tenantId}/`)) throw new NotFoundError(`No input '${key}' for job '${id}'.`);
+  const object = await c.env.IMAGES.get(key);
+  if (!object) throw new NotFoundError(`No input '${key}' for job '${id}'.`);
+  return new Response(object.body, { headers: { 'content-type': object.httpMetadata?.contentType ?? 'application/octet-stream' } });
+});
+
 internal.post('/jobs/:id/complete', async (c) => {
   const id = c.req.param('id');
   const body = parse(completeRequest, await c.req.json());

@@ -29,7 +29,7 @@ async function uploadedImage(request: Request): Promise<Uint8Array> {
     } catch {
       throw new InvalidRequestError('The multipart body could not be parsed.', 'image', 'invalid_multipart');
     }
-    const file = form.get('image');
+    const file: unknown = form.get('image');
     if (!(file instanceof File)) throw new InvalidRequestError("Attach the image as a file field named 'image'.", 'image', 'missing_required_parameter');
     bytes = new Uint8Array(await file.arrayBuffer());
   } else if (type.startsWith('image/') || type.startsWith('application/octet-stream')) {

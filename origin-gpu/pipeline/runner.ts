@@ -92,6 +92,11 @@ export interface RunResult {
   startedAtPass: number;
 }
 
+/** The first decode pass of an edit: the final pass, or earlier by one pass per requested preview. */
+export function editStartPass(passes: number, partialImages: number): number {
+  return Math.max(1, passes - partialImages);
+}
+
 /** Raised when the job was stopped from outside (cancel, lost lease, shutdown). */
 export class JobStopped extends Error {
   override name = 'JobStopped';
@@ -180,12 +185,13 @@ export async function runJob(pipeline: Pipeline, job: GenerationSpec, options: R
   };
 
   let grids: TokenGrid[];
-  let firstPass = 1;
+  // An edit knows its base image already, so it skips the coarse passes, keeping only those its previews need.
+  let firstPass = job.edit ? editStartPass(pipeline.passes, options.partialImages ?? 0) : 1;
   if (resumeFrom && resumeFrom.grids.length === job.n && resumeFrom.passesDone > 0) {
     grids = resumeFrom.grids;
     // Finished passes leave only tokens behind, so a job that died after its
     // last pass renders that pass again rather than starting over.
-    firstPass = Math.min(resumeFrom.passesDone + 1, pipeline.passes);
+    firstPass = Math.max(firstPass, Math.min(resumeFrom.passesDone + 1, pipeline.passes));
   } else {
     for (const stage of pipeline.byKind('safety')) {
       if (!stage.checkPrompt) continue;

@@ -41,6 +41,27 @@ export interface GenerationSpec {
    * `low` relaxes only what a safety stage marks relaxable.
    */
   readonly moderation?: 'auto' | 'low';
+  /** Set when the job edits an existing image instead of generating from nothing. */
+  readonly edit?: EditSpec;
+}
+
+/**
+ * What an edit starts from. Tokenize stages build the edited grid: the
+ * source's tokens outside the region the edit changes, new tokens inside it.
+ * Decoding then starts at a later pass (the host's choice), since the base
+ * image is already known.
+ */
+export interface EditSpec {
+  /** The source as tokens, when the host has them (an earlier output): nothing needs encoding. */
+  readonly sourceGrid?: TokenGrid;
+  /** The source as pixels, resized to the job's width × height, when it was uploaded. */
+  readonly sourceImage?: RawImage;
+  /** The prompt that made the source, when it is one of this service's outputs. */
+  readonly sourcePrompt?: string;
+  /** The client's mask as alpha at the job's width × height, row-major: 0 marks the area to edit. */
+  readonly maskAlpha?: Uint8Array;
+  /** OpenAI's `input_fidelity`: `high` keeps everything outside the edit as it was. */
+  readonly inputFidelity: 'low' | 'high';
 }
 
 /** A grid of discrete image tokens, row-major, each an index into a codebook. */

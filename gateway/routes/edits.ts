@@ -1,0 +1,235 @@
+import type { Context } from 'hono';
+import { z } from 'zod';
+import type { AppEnv } from '../env.js';
+import { InvalidRequestError, NotFoundError } from '../errors.js';
+import { readImageHeader, type ImageHeader } from '../image-header.js';
+import { IMAGE_SIZES, type ImageSize } from '../limits.js';
+import { canonicalJson } from '../protocol/canonical-json.js';
+import type { EditParams, EditSource, GenerationParams } from '../protocol/jobs.js';
+import { sha256Hex } from '../protocol/signature.js';
+import { shardForJob } from '../queue.js';
+import type { Submission } from './images.js';
+
+/** Per-image upload limit, as in the OpenAI API. */
+export const MAX_EDIT_IMAGE_BYTES = 25 * 1024 * 1024;
+/** Largest image taken, checked from its header before anything is decoded. */
+export const MAX_EDIT_IMAGE_PIXELS = 40_000_000;
+export const MAX_EDIT_IMAGES = 16;
+/** The whole multipart body; Workers refuse bigger requests on most plans anyway. */
+export const MAX_EDIT_BODY_BYTES = 100 * 1024 * 1024;
+
+const IMAGE_ID = /^img_([0-9a-z]{1,4}_[0-9a-f]{32})_(\d{1,2})$/;
+
+/** The id an output is edited by: its job and index. */
+export function imageIdOf(jobId: string, index: number): string {
+  return `img_${jobId.slice('job_'.length)}_${index}`;
+}
+
+function jobOfImageId(imageId: string): { jobId: string; index: number } | null {
+  const match = IMAGE_ID.exec(imageId);
+  return match ? { jobId: `job_${match[1]}`, index: Number(match[2]) } : null;
+}
+
+const booleanField = z.union([z.boolean(), z.enum(['true', 'false']).transform((value) => value === 'true')]);
+const intField = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const editFields = z
+  .object({
+    prompt: z.string({ required_error: 'prompt is required.' }).trim().min(1, 'prompt must not be empty.').max(32_000),
+    image_id: z.string().max(128).optional(),
+    model: z.string().max(64).optional(),
+    n: intField(1, 10).default(1),
+    size: z.enum(['auto', ...IMAGE_SIZES]).default('auto'),
+    quality: z.enum(['auto', 'low', 'medium', 'high']).default('auto'),
+    output_format: z.enum(['png', 'jpeg', 'webp']).default('png'),
+    output_compression: intField(0, 100).default(100),
+    input_fidelity: z.enum(['low', 'high']).default('high'),
+    response_format: z.enum(['b64_json', 'url']).default('b64_json'),
+    background: z.enum(['auto', 'opaque']).optional(),
+    moderation: z.enum(['auto', 'low']).optional(),
+    user: z.string().max(256).optional(),
+    stream: booleanField.default(false),
+    partial_images: intField(0, 3).default(0),
+    seed: intField(0, 2 ** 31 - 1).optional(),
+    webhook_url: z.string().max(2048).optional(),
+  })
+  .strict();
+
+type EditFields = z.infer<typeof editFields>;
+
+interface Upload {
+  bytes: Uint8Array;
+  header: ImageHeader;
+  sha256: string;
+}
+
+function parseFields(raw: Record<string, unknown>): EditFields {
+  const parsed = editFields.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const param = issue.path.join('.') || null;
+  if (issue.code === 'unrecognized_keys') throw new InvalidRequestError(`Unrecognized request argument supplied: ${issue.keys.join(', ')}`, issue.keys[0] ?? null);
+  if (issue.code === 'invalid_type' && issue.received === 'undefined') {
+    throw new InvalidRequestError(`Missing required parameter: '${param}'.`, param, 'missing_required_parameter');
+  }
+  throw new InvalidRequestError(`Invalid '${param ?? 'body'}': ${issue.message}`, param, 'invalid_value');
+}
+
+async function readUpload(file: File, param: string): Promise<Upload> {
+  if (file.size > MAX_EDIT_IMAGE_BYTES) {
+    throw new InvalidRequestError(`'${param}' is ${file.size} bytes; the limit is ${MAX_EDIT_IMAGE_BYTES} bytes (25 MB).`, param, 'image_too_large');
+  }
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  const header = readImageHeader(bytes);
+  if (!header) throw new InvalidRequestError(`'${param}' is not a PNG, JPEG or WebP image (or its header is damaged).`, param, 'invalid_image');
+  if (header.width * header.height > MAX_EDIT_IMAGE_PIXELS) {
+    throw new InvalidRequestError(`'${param}' is ${header.width}x${header.height}; the limit is 40 megapixels.`, param, 'image_too_many_pixels');
+  }
+  return { bytes, header, sha256: await sha256Hex(bytes) };
+}
+
+/** The output size for `auto`: the supported size closest to the input's aspect ratio. */
+function autoSize(width: number, height: number): ImageSize {
+  const ratio = width / height;
+  if (ratio > 1.2) return '1536x1024';
+  if (ratio < 1 / 1.2) return '1024x1536';
+  return '1024x1024';
+}
+
+function dimensions(size: ImageSize): [number, number] {
+  const [width, height] = size.split('x').map(Number) as [number, number];
+  return [width, height];
+}
+
+function paramsOf(fields: EditFields, size: ImageSize, edit: EditParams): GenerationParams {
+  const [width, height] = dimensions(size);
+  return {
+    prompt: fields.prompt,
+    n: fields.n,
+    width,
+    height,
+    quality: fields.quality,
+    outputFormat: fields.output_format,
+    outputCompression: fields.output_compression,
+    seed: fields.seed ?? crypto.getRandomValues(new Uint32Array(1))[0]! >>> 1,
+    partialImages: fields.stream ? fields.partial_images : 0,
+    moderation: fields.moderation ?? 'auto',
+    edit,
+  };
+}
+
+function submissionOf(fields: EditFields, size: ImageSize, params: GenerationParams, fingerprint: string): Submission {
+  return {
+    params,
+    fingerprint,
+    n: fields.n,
+    size,
+    quality: fields.quality,
+    stream: fields.stream,
+    responseFormat: fields.response_format,
+    webhookUrl: fields.webhook_url,
+  };
+}
+
+/** `{"image_id": ..., "prompt": ...}`: an edit of an earlier output, reusing its stored tokens. */
+async function parseJsonEdit(c: Context<AppEnv>, raw: unknown): Promise<Submission> {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new InvalidRequestError('The request body must be a JSON object.');
+  const fields = parseFields(raw as Record<string, unknown>);
+  if (!fields.image_id) throw new InvalidRequestError("Missing required parameter: 'image_id' (or send the image as multipart/form-data).", 'image_id', 'missing_required_parameter');
+  const source = await resolveImageId(c, fields.image_id);
+  const size = fields.size === 'auto' ? autoSize(source.width, source.height) : fields.size;
+  const edit: EditParams = { uploadKeys: [], maskKey: null, source: source.source, inputFidelity: fields.input_fidelity };
+  return submissionOf(fields, size, paramsOf(fields, size, edit), canonicalJson(raw));
+}
+
+async function resolveImageId(c: Context<AppEnv>, imageId: string): Promise<{ source: EditSource; width: number; height: number }> {
+  const ref = jobOfImageId(imageId);
+  const notFound = new NotFoundError(`No image with id '${imageId}'.`);
+  if (!ref) throw notFound;
+  const shard = shardForJob(c, ref.jobId);
+  const found = await shard?.editSource(ref.jobId, c.get('tenant').id, ref.index);
+  if (!found) throw notFound;
+  return { source: { imageId, prompt: found.prompt, grid: found.grid }, width: found.width, height: found.height };
+}
+
+/** OpenAI's multipart form: `image` or `image[]` (1–16 files), `prompt`, optional `mask`, and the options as strings. */
+async function parseMultipartEdit(c: Context<AppEnv>): Promise<Submission> {
+  let form: FormData;
+  try {
+    form = await c.req.raw.formData();
+  } catch {
+    throw new InvalidRequestError('The multipart body could not be parsed.', null, 'invalid_multipart');
+  }
+  const files: File[] = [];
+  let maskFile: File | undefined;
+  const raw: Record<string, unknown> = {};
+  for (const [name, value] of form.entries() as IterableIterator<[string, unknown]>) {
+    if (name === 'image' || name === 'image[]') {
+      if (!(value instanceof File)) throw new InvalidRequestError(`'${name}' must be a file.`, 'image', 'invalid_value');
+      files.push(value);
+    } else if (name === 'mask') {
+      if (!(value instanceof File)) throw new InvalidRequestError("'mask' must be a file.", 'mask', 'invalid_value');
+      maskFile = value;
+    } else if (typeof value === 'string') {
+      raw[name] = value;
+    } else {
+      throw new InvalidRequestError(`Unexpected file field '${name}'.`, name, 'invalid_value');
+    }
+  }
+  const fields = parseFields(raw);
+  if (fields.image_id && files.length > 0) throw new InvalidRequestError("Send either 'image' or 'image_id', not both.", 'image_id');
+  if (fields.image_id) {
+    if (maskFile) throw new InvalidRequestError("A 'mask' needs an uploaded 'image'.", 'mask');
+    return parseJsonEdit(c, raw);
+  }
+  if (files.length === 0) throw new InvalidRequestError("Missing required parameter: 'image'.", 'image', 'missing_required_parameter');
+  if (files.length > MAX_EDIT_IMAGES) throw new InvalidRequestError(`At most ${MAX_EDIT_IMAGES} images can be edited together; got ${files.length}.`, 'image', 'too_many_images');
+
+  const uploads: Upload[] = [];
+  for (const [index, file] of files.entries()) uploads.push(await readUpload(file, files.length > 1 ? `image[${index}]` : 'image'));
+  const canvas = uploads[0]!;
+  let mask: Upload | undefined;
+  if (maskFile) {
+    mask = await readUpload(maskFile, 'mask');
+    if (mask.header.format !== 'png' || !mask.header.hasAlpha) {
+      throw new InvalidRequestError('The mask must be a PNG with an alpha channel (alpha 0 marks the area to edit).', 'mask', 'invalid_mask');
+    }
+    if (mask.header.width !== canvas.header.width || mask.header.height !== canvas.header.height) {
+      throw new InvalidRequestError(
+        `The mask is ${mask.header.width}x${mask.header.height} but the image is ${canvas.header.width}x${canvas.header.height}; they must match.`,
+        'mask',
+        'invalid_mask',
+      );
+    }
+  }
+
+  // Content-addressed keys: a retried or repeated upload stores nothing new.
+  const tenantId = c.get('tenant').id;
+  const store = async (upload: Upload) => {
+    const key = `uploads/${tenantId}/${upload.sha256}.${upload.header.format}`;
+    await c.env.IMAGES.put(key, upload.bytes, { httpMetadata: { contentType: `image/${upload.header.format}` } });
+    return key;
+  };
+  const uploadKeys = await Promise.all(uploads.map(store));
+  const maskKey = mask ? await store(mask) : null;
+  const size = fields.size === 'auto' ? autoSize(canvas.header.width, canvas.header.height) : fields.size;
+  const edit: EditParams = { uploadKeys, maskKey, source: null, inputFidelity: fields.input_fidelity };
+  const fingerprint = canonicalJson({ ...raw, images: uploads.map((upload) => upload.sha256), mask: mask?.sha256 ?? null });
+  return submissionOf(fields, size, paramsOf(fields, size, edit), fingerprint);
+}
+
+/** Parses an edit request in either form into a job submission; uploads are stored in R2 first. */
+export async function parseEditRequest(c: Context<AppEnv>): Promise<Submission> {
+  const type = (c.req.header('content-type') ?? '').toLowerCase();
+  if (type.startsWith('multipart/form-data')) return parseMultipartEdit(c);
+  if (type.includes('application/json')) {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(await c.req.text());
+    } catch {
+      throw new InvalidRequestError('The request body is not valid JSON.');
+    }
+    return parseJsonEdit(c, raw);
+  }
+  throw new InvalidRequestError('Send edits as multipart/form-data (image, prompt, mask…) or as JSON with an image_id.');
+}
