@@ -88,8 +88,10 @@ async function readUpload(file: File, param: string): Promise<Upload> {
   return { bytes, header, sha256: await sha256Hex(bytes) };
 }
 
-/** The output size for `auto`: the supported size closest to the input's aspect ratio. */
+/** The output size for `auto`: the input's own size when supported, else the supported size closest to its aspect ratio. */
 function autoSize(width: number, height: number): ImageSize {
+  const own = IMAGE_SIZES.find((size) => size === `${width}x${height}`);
+  if (own) return own;
   const ratio = width / height;
   if (ratio > 1.2) return '1536x1024';
   if (ratio < 1 / 1.2) return '1024x1536';
