@@ -44,23 +44,29 @@ const rejection = (error: unknown, what: string): never => {
   throw error;
 };
 
+export interface EditInputs {
+  /** An uploaded input's bytes, by R2 key. */
+  download(key: string): Promise<Uint8Array>;
+  /** The prompt and tokens of an upload that is byte for byte one of the tenant's own outputs. */
+  ownOutput(bytes: Uint8Array): Promise<{ prompt: string; grid: TokenGrid } | null>;
+}
+
 /**
  * Turns a job's edit parameters into the pipeline's EditSpec: an earlier
- * output's tokens as they are, or the uploaded canvas (and mask) decoded,
- * checked and resized to the output size. Every upload is decoded, so a
- * corrupt reference image fails the job as the client's error too.
+ * output's tokens as they are (by `image_id`, or an upload of the very bytes
+ * the service delivered, as SDK clients send them), or the uploaded canvas
+ * (and mask) decoded, checked and resized to the output size. Every upload is
+ * decoded, so a corrupt reference image fails the job as the client's error.
  */
-export async function prepareEdit(
-  edit: EditParams,
-  size: { width: number; height: number },
-  download: (key: string) => Promise<Uint8Array>,
-): Promise<EditSpec> {
+export async function prepareEdit(edit: EditParams, size: { width: number; height: number }, inputs: EditInputs): Promise<EditSpec> {
+  const { download } = inputs;
   if (edit.source) {
     return { sourceGrid: decodeGrid(edit.source.grid), sourcePrompt: edit.source.prompt, inputFidelity: edit.inputFidelity };
   }
   const [canvasKey, ...referenceKeys] = edit.uploadKeys;
   if (!canvasKey) throw new StageRejection('The edit has no image.', 'invalid_image');
-  const canvas = await decodeImage(await download(canvasKey)).catch((error: unknown) => rejection(error, 'image'));
+  const canvasBytes = await download(canvasKey);
+  const canvas = await decodeImage(canvasBytes).catch((error: unknown) => rejection(error, 'image'));
   for (const [index, key] of referenceKeys.entries()) {
     await decodeImage(await download(key)).catch((error: unknown) => rejection(error, `image[${index + 1}]`));
   }
@@ -71,6 +77,10 @@ export async function prepareEdit(
       throw new StageRejection(`The mask is ${mask.width}x${mask.height} but the image is ${canvas.width}x${canvas.height}; they must match.`, 'invalid_mask');
     }
     alpha = await maskAlpha(mask, size.width, size.height);
+  }
+  const own = await inputs.ownOutput(canvasBytes);
+  if (own && canvas.width === size.width && canvas.height === size.height) {
+    return { sourceGrid: own.grid, sourcePrompt: own.prompt, ...(alpha && { maskAlpha: alpha }), inputFidelity: edit.inputFidelity };
   }
   return {
     sourceImage: await resized(canvas, size.width, size.height),

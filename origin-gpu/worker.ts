@@ -191,7 +191,10 @@ export class OriginWorker {
         // A resumed edit already has its tokens in the checkpoint; only a fresh one needs its inputs.
         const edit = resumeFrom
           ? { inputFidelity: editParams.inputFidelity }
-          : await prepareEdit(editParams, spec, (key) => gateway.downloadInput(leased.id, leased.leaseId, key));
+          : await prepareEdit(editParams, spec, {
+              download: (key) => gateway.downloadInput(leased.id, leased.leaseId, key),
+              ownOutput: (bytes) => provenance.editSource(bytes, leased.tenantId),
+            });
         spec = { ...baseSpec, edit };
       }
       const result = await runJob(pipeline, spec, {
@@ -228,7 +231,15 @@ export class OriginWorker {
       });
       const stored = [];
       for (const [index, image] of result.images.entries()) {
-        await provenance.record({ jobId: leased.id, imageIndex: index, tenantId: leased.tenantId, payload: payloadForImage(leased.id, index, leased.tenantId), encoded: image });
+        await provenance.record({
+          jobId: leased.id,
+          imageIndex: index,
+          tenantId: leased.tenantId,
+          payload: payloadForImage(leased.id, index, leased.tenantId),
+          encoded: image,
+          prompt: spec.prompt,
+          grid: result.grids[index]!,
+        });
         stored.push(await gateway.uploadImage(leased.id, leased.leaseId, index, image.format, image.bytes));
       }
       const outputTokens = result.grids.reduce((sum, grid) => sum + grid.rows * grid.cols, 0);

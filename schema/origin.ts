@@ -1,6 +1,6 @@
 // Tables of origin-gpu's libSQL database: a local file by default, or a
 // libSQL/Turso URL shared by every origin worker in production.
-import { index, integer, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { blob, index, integer, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
 /** One attempt of one job on one worker. */
 export const runs = sqliteTable(
@@ -83,5 +83,22 @@ export const provenanceKeys = sqliteTable('provenance_keys', {
   keyId: text('key_id').primaryKey(),
   /** Raw 32-byte Ed25519 public key, base64url. */
   publicKey: text('public_key').notNull(),
+  createdAt: integer('created_at').notNull(),
+});
+
+/**
+ * The prompt and final token grid of every delivered image, keyed like its
+ * provenance record: an edit that uploads one of the tenant's own outputs
+ * reuses these tokens instead of encoding the pixels.
+ */
+export const outputTokens = sqliteTable('output_tokens', {
+  sha256: text('sha256').primaryKey(),
+  tenantId: text('tenant_id').notNull(),
+  prompt: text('prompt').notNull(),
+  rows: integer('rows').notNull(),
+  cols: integer('cols').notNull(),
+  codebookSize: integer('codebook_size').notNull(),
+  /** Int32 little-endian. */
+  tokens: blob('tokens', { mode: 'buffer' }).notNull(),
   createdAt: integer('created_at').notNull(),
 });

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { desc, eq } from 'drizzle-orm';
 import { canonicalJson } from '../../gateway/protocol/canonical-json.js';
-import type { EncodedImage, Stage } from '../../plugins/sdk/index.js';
-import { provenanceKeys, provenanceRecords, type ProvenanceRecordRow } from '../../schema/origin.js';
+import type { EncodedImage, Stage, TokenGrid } from '../../plugins/sdk/index.js';
+import { outputTokens, provenanceKeys, provenanceRecords, type ProvenanceRecordRow } from '../../schema/origin.js';
 import type { OriginDatabase } from '../db.js';
 import { decodeImage } from '../images/decode-image.js';
 import type { Pipeline } from '../pipeline/registry.js';
@@ -79,8 +79,19 @@ export class ProvenanceRegistry {
     return this.#db.select().from(provenanceKeys).orderBy(desc(provenanceKeys.createdAt));
   }
 
-  /** Signs and stores the record of one image before it is delivered. */
-  async record(image: { jobId: string; imageIndex: number; tenantId: string; payload: Uint8Array; encoded: EncodedImage }): Promise<ProvenanceRecord> {
+  /**
+   * Signs and stores the record of one image before it is delivered, with
+   * its prompt and tokens so an edit of these very bytes can reuse them.
+   */
+  async record(image: {
+    jobId: string;
+    imageIndex: number;
+    tenantId: string;
+    payload: Uint8Array;
+    encoded: EncodedImage;
+    prompt: string;
+    grid: TokenGrid;
+  }): Promise<ProvenanceRecord> {
     const record: ProvenanceRecord = {
       v: 1,
       issuer: 'lumen',
@@ -111,7 +122,29 @@ export class ProvenanceRegistry {
         createdAt: record.createdAt,
       })
       .onConflictDoNothing();
+    const { grid } = image;
+    await this.#db
+      .insert(outputTokens)
+      .values({
+        sha256: record.sha256,
+        tenantId: image.tenantId,
+        prompt: image.prompt,
+        rows: grid.rows,
+        cols: grid.cols,
+        codebookSize: grid.codebookSize,
+        tokens: Buffer.from(grid.tokens.buffer, grid.tokens.byteOffset, grid.tokens.byteLength),
+        createdAt: record.createdAt,
+      })
+      .onConflictDoNothing();
     return record;
+  }
+
+  /** The prompt and tokens behind `bytes`, when they are exactly one of `tenantId`'s outputs. */
+  async editSource(bytes: Uint8Array, tenantId: string): Promise<{ prompt: string; grid: TokenGrid } | null> {
+    const [row] = await this.#db.select().from(outputTokens).where(eq(outputTokens.sha256, sha256Hex(bytes))).limit(1);
+    if (!row || row.tenantId !== tenantId) return null;
+    const tokens = new Int32Array(row.tokens.buffer.slice(row.tokens.byteOffset, row.tokens.byteOffset + row.tokens.byteLength));
+    return { prompt: row.prompt, grid: { rows: row.rows, cols: row.cols, codebookSize: row.codebookSize, tokens } };
   }
 
   /**

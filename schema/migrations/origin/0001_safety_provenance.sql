@@ -1,3 +1,14 @@
+CREATE TABLE `output_tokens` (
+	`sha256` text PRIMARY KEY NOT NULL,
+	`tenant_id` text NOT NULL,
+	`prompt` text NOT NULL,
+	`rows` integer NOT NULL,
+	`cols` integer NOT NULL,
+	`codebook_size` integer NOT NULL,
+	`tokens` blob NOT NULL,
+	`created_at` integer NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE `provenance_keys` (
 	`key_id` text PRIMARY KEY NOT NULL,
 	`public_key` text NOT NULL,
