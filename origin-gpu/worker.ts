@@ -145,6 +145,13 @@ export class OriginWorker {
     const verdicts: VerdictRecord[] = [];
     let block: SafetyBlock | undefined;
     let lastPassAt = performance.now();
+    // Verdicts are written before the outcome is reported, so whoever sees the job end can read its audit.
+    let audited = false;
+    const audit = async () => {
+      if (audited) return;
+      audited = true;
+      await this.#audit(leased, verdicts, block).catch((error: unknown) => logger.error('could not record safety verdicts', { ...log, error: String(error) }));
+    };
     const runId = randomUUID();
     const started = performance.now();
     const onnxBefore = runtime.onnxMilliseconds;
@@ -243,6 +250,7 @@ export class OriginWorker {
         stored.push(await gateway.uploadImage(leased.id, leased.leaseId, index, image.format, image.bytes));
       }
       const outputTokens = result.grids.reduce((sum, grid) => sum + grid.rows * grid.cols, 0);
+      await audit();
       await gateway.complete(leased.id, {
         leaseId: leased.leaseId,
         images: stored,
@@ -255,11 +263,12 @@ export class OriginWorker {
       const reason: unknown = controller.signal.reason;
       const error = controller.signal.aborted && reason instanceof JobStopped ? reason : thrown;
       if (error instanceof SafetyBlock) block = error;
+      await audit();
       await this.#report(leased, error, log);
       await finish(error instanceof JobStopped ? 'aborted' : 'failed', String(error)).catch(() => undefined);
     } finally {
       clearInterval(keepAlive);
-      await this.#audit(leased, verdicts, block).catch((error: unknown) => logger.error('could not record safety verdicts', { ...log, error: String(error) }));
+      await audit();
     }
   }
 
