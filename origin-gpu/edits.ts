@@ -8,7 +8,7 @@ export function decodeGrid(grid: CheckpointGrid): TokenGrid {
   const bytes = Buffer.from(grid.tokensBase64, 'base64');
   const tokens = new Int32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
   if (tokens.length !== grid.rows * grid.cols) throw new Error('grid has the wrong number of tokens');
-  return { rows: grid.rows, cols: grid.cols, codebookSize: grid.codebookSize, tokens };
+  return { rows: grid.rows, cols: grid.cols, codebookSize: grid.codebookSize, tokens, ...(grid.scene !== undefined && { scene: grid.scene }) };
 }
 
 export function encodeGrid(grid: TokenGrid): CheckpointGrid {
@@ -17,6 +17,7 @@ export function encodeGrid(grid: TokenGrid): CheckpointGrid {
     cols: grid.cols,
     codebookSize: grid.codebookSize,
     tokensBase64: Buffer.from(grid.tokens.buffer, grid.tokens.byteOffset, grid.tokens.byteLength).toString('base64'),
+    ...(grid.scene !== undefined && { scene: grid.scene }),
   };
 }
 
@@ -48,7 +49,7 @@ export interface EditInputs {
   /** An uploaded input's bytes, by R2 key. */
   download(key: string): Promise<Uint8Array>;
   /** The prompt and tokens of an upload that is byte for byte one of the tenant's own outputs. */
-  ownOutput(bytes: Uint8Array): Promise<{ prompt: string; grid: TokenGrid } | null>;
+  ownOutput(bytes: Uint8Array): Promise<{ prompt: string; seed: number; grid: TokenGrid } | null>;
 }
 
 /**
@@ -61,7 +62,14 @@ export interface EditInputs {
 export async function prepareEdit(edit: EditParams, size: { width: number; height: number }, inputs: EditInputs): Promise<EditSpec> {
   const { download } = inputs;
   if (edit.source) {
-    return { sourceGrid: decodeGrid(edit.source.grid), sourcePrompt: edit.source.prompt, inputFidelity: edit.inputFidelity };
+    const sourceGrid = decodeGrid(edit.source.grid);
+    return {
+      sourceGrid,
+      sourcePrompt: edit.source.prompt,
+      sourceSeed: edit.source.seed,
+      ...(sourceGrid.scene !== undefined && { sourceScene: sourceGrid.scene }),
+      inputFidelity: edit.inputFidelity,
+    };
   }
   const [canvasKey, ...referenceKeys] = edit.uploadKeys;
   if (!canvasKey) throw new StageRejection('The edit has no image.', 'invalid_image');
@@ -80,7 +88,14 @@ export async function prepareEdit(edit: EditParams, size: { width: number; heigh
   }
   const own = await inputs.ownOutput(canvasBytes);
   if (own && canvas.width === size.width && canvas.height === size.height) {
-    return { sourceGrid: own.grid, sourcePrompt: own.prompt, ...(alpha && { maskAlpha: alpha }), inputFidelity: edit.inputFidelity };
+    return {
+      sourceGrid: own.grid,
+      sourcePrompt: own.prompt,
+      sourceSeed: own.seed,
+      ...(own.grid.scene !== undefined && { sourceScene: own.grid.scene }),
+      ...(alpha && { maskAlpha: alpha }),
+      inputFidelity: edit.inputFidelity,
+    };
   }
   return {
     sourceImage: await resized(canvas, size.width, size.height),

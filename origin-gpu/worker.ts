@@ -245,6 +245,7 @@ export class OriginWorker {
           payload: payloadForImage(leased.id, index, leased.tenantId),
           encoded: image,
           prompt: spec.prompt,
+          seed: spec.seed + index,
           grid: result.grids[index]!,
         });
         stored.push(await gateway.uploadImage(leased.id, leased.leaseId, index, image.format, image.bytes));

@@ -95,10 +95,14 @@ export const outputTokens = sqliteTable('output_tokens', {
   sha256: text('sha256').primaryKey(),
   tenantId: text('tenant_id').notNull(),
   prompt: text('prompt').notNull(),
+  /** The seed it was rendered with. */
+  seed: integer('seed').notNull(),
   rows: integer('rows').notNull(),
   cols: integer('cols').notNull(),
   codebookSize: integer('codebook_size').notNull(),
   /** Int32 little-endian. */
   tokens: blob('tokens', { mode: 'buffer' }).notNull(),
+  /** TokenGrid.scene, when the tokenizer attached one. */
+  scene: text('scene'),
   createdAt: integer('created_at').notNull(),
 });

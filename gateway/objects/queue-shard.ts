@@ -176,12 +176,12 @@ export class QueueShard extends SqliteObject {
    * an edit of it (`image_id`); null when the job does not exist, belongs to
    * another tenant, has not succeeded or has no such image.
    */
-  async editSource(id: string, tenantId: string, index: number): Promise<{ prompt: string; width: number; height: number; grid: CheckpointGrid } | null> {
+  async editSource(id: string, tenantId: string, index: number): Promise<{ prompt: string; seed: number; width: number; height: number; grid: CheckpointGrid } | null> {
     const row = this.#row(id);
     if (!row || row.tenantId !== tenantId || row.status !== 'succeeded' || !row.checkpoint) return null;
     const params = JSON.parse(row.params) as GenerationParams;
     const grid = (JSON.parse(row.checkpoint) as Checkpoint).grids[index];
-    return grid ? { prompt: params.prompt, width: params.width, height: params.height, grid } : null;
+    return grid ? { prompt: params.prompt, seed: params.seed + index, width: params.width, height: params.height, grid } : null;
   }
 
   /** Estimated milliseconds until the job finishes, from the work ahead of it and this shard's measured throughput. */

@@ -38,6 +38,8 @@ export interface EditParams {
 export interface EditSource {
   imageId: string;
   prompt: string;
+  /** The seed that image was rendered with. */
+  seed: number;
   grid: CheckpointGrid;
 }
 
@@ -81,6 +83,8 @@ export interface CheckpointGrid {
   cols: number;
   codebookSize: number;
   tokensBase64: string;
+  /** The tokenizer's note of what the grid depicts (TokenGrid.scene), when it left one. */
+  scene?: string;
 }
 
 /** The origin's state after its last finished pass: enough to resume at the next pass. */

@@ -151,7 +151,7 @@ async function resolveImageId(c: Context<AppEnv>, imageId: string): Promise<{ so
   const shard = shardForJob(c, ref.jobId);
   const found = await shard?.editSource(ref.jobId, c.get('tenant').id, ref.index);
   if (!found) throw notFound;
-  return { source: { imageId, prompt: found.prompt, grid: found.grid }, width: found.width, height: found.height };
+  return { source: { imageId, prompt: found.prompt, seed: found.seed, grid: found.grid }, width: found.width, height: found.height };
 }
 
 /** OpenAI's multipart form: `image` or `image[]` (1–16 files), `prompt`, optional `mask`, and the options as strings. */

@@ -27,6 +27,7 @@ const checkpoint = z.object({
       cols: z.number().int().min(1).max(1024),
       codebookSize: z.number().int().min(1),
       tokensBase64: z.string().max(8 * 1024 * 1024),
+      scene: z.string().max(256 * 1024).optional(),
     }),
   ),
 });

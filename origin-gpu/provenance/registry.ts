@@ -90,6 +90,7 @@ export class ProvenanceRegistry {
     payload: Uint8Array;
     encoded: EncodedImage;
     prompt: string;
+    seed: number;
     grid: TokenGrid;
   }): Promise<ProvenanceRecord> {
     const record: ProvenanceRecord = {
@@ -129,10 +130,12 @@ export class ProvenanceRegistry {
         sha256: record.sha256,
         tenantId: image.tenantId,
         prompt: image.prompt,
+        seed: image.seed,
         rows: grid.rows,
         cols: grid.cols,
         codebookSize: grid.codebookSize,
         tokens: Buffer.from(grid.tokens.buffer, grid.tokens.byteOffset, grid.tokens.byteLength),
+        scene: grid.scene ?? null,
         createdAt: record.createdAt,
       })
       .onConflictDoNothing();
@@ -140,11 +143,12 @@ export class ProvenanceRegistry {
   }
 
   /** The prompt and tokens behind `bytes`, when they are exactly one of `tenantId`'s outputs. */
-  async editSource(bytes: Uint8Array, tenantId: string): Promise<{ prompt: string; grid: TokenGrid } | null> {
+  async editSource(bytes: Uint8Array, tenantId: string): Promise<{ prompt: string; seed: number; grid: TokenGrid } | null> {
     const [row] = await this.#db.select().from(outputTokens).where(eq(outputTokens.sha256, sha256Hex(bytes))).limit(1);
     if (!row || row.tenantId !== tenantId) return null;
     const tokens = new Int32Array(row.tokens.buffer.slice(row.tokens.byteOffset, row.tokens.byteOffset + row.tokens.byteLength));
-    return { prompt: row.prompt, grid: { rows: row.rows, cols: row.cols, codebookSize: row.codebookSize, tokens } };
+    const grid: TokenGrid = { rows: row.rows, cols: row.cols, codebookSize: row.codebookSize, tokens, ...(row.scene !== null && { scene: row.scene }) };
+    return { prompt: row.prompt, seed: row.seed, grid };
   }
 
   /**

@@ -58,6 +58,10 @@ export interface EditSpec {
   readonly sourceImage?: RawImage;
   /** The prompt that made the source, when it is one of this service's outputs. */
   readonly sourcePrompt?: string;
+  /** The seed the source image was rendered with (its job's seed + its index), with `sourcePrompt`. */
+  readonly sourceSeed?: number;
+  /** The source grid's {@link TokenGrid.scene}, when its tokenizer attached one. */
+  readonly sourceScene?: string;
   /** The client's mask as alpha at the job's width × height, row-major: 0 marks the area to edit. */
   readonly maskAlpha?: Uint8Array;
   /** OpenAI's `input_fidelity`: `high` keeps everything outside the edit as it was. */
@@ -70,6 +74,13 @@ export interface TokenGrid {
   readonly cols: number;
   readonly codebookSize: number;
   readonly tokens: Int32Array;
+  /**
+   * Opaque JSON a tokenizer may attach to say what the grid depicts (the
+   * default pack records its scene: which object was drawn where). The host
+   * keeps it with checkpoints and outputs and hands it back as
+   * {@link EditSpec.sourceScene} when the image is edited.
+   */
+  readonly scene?: string;
 }
 
 /** Interleaved 8-bit pixels, top row first. */

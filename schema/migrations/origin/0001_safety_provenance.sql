@@ -2,10 +2,12 @@ CREATE TABLE `output_tokens` (
 	`sha256` text PRIMARY KEY NOT NULL,
 	`tenant_id` text NOT NULL,
 	`prompt` text NOT NULL,
+	`seed` integer NOT NULL,
 	`rows` integer NOT NULL,
 	`cols` integer NOT NULL,
 	`codebook_size` integer NOT NULL,
 	`tokens` blob NOT NULL,
+	`scene` text,
 	`created_at` integer NOT NULL
 );
 --> statement-breakpoint
