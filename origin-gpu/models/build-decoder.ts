@@ -5,49 +5,8 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import onnxProto, { type onnx as OnnxTypes } from 'onnx-proto';
 import { CODEBOOK_RGB, CODEBOOK_SIZE } from '../../plugins/decode-progressive/codebook.js';
-
-const { onnx } = onnxProto;
-const { DataType } = onnx.TensorProto;
-
-// IR 8 / opset 17 is what onnx-proto 8 describes and onnxruntime 1.30 runs.
-const IR_VERSION = 8;
-const OPSET = 17;
-
-type Dim = number | string;
-
-function valueInfo(name: string, elemType: OnnxTypes.TensorProto.DataType, dims: readonly Dim[]): OnnxTypes.IValueInfoProto {
-  return {
-    name,
-    type: {
-      tensorType: {
-        elemType,
-        shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
-      },
-    },
-  };
-}
-
-function floatTensor(name: string, dims: readonly number[], values: Float32Array): OnnxTypes.ITensorProto {
-  // rawData is little-endian by spec; copy so the bytes never alias a larger buffer.
-  const raw = new Uint8Array(values.length * 4);
-  const view = new DataView(raw.buffer);
-  values.forEach((v, i) => view.setFloat32(i * 4, v, true));
-  return { name, dims: [...dims], dataType: DataType.FLOAT, rawData: raw };
-}
-
-function attrInts(name: string, ints: readonly number[]): OnnxTypes.IAttributeProto {
-  return { name, type: onnx.AttributeProto.AttributeType.INTS, ints: [...ints] };
-}
-
-function attrInt(name: string, i: number): OnnxTypes.IAttributeProto {
-  return { name, type: onnx.AttributeProto.AttributeType.INT, i };
-}
-
-function attrString(name: string, s: string): OnnxTypes.IAttributeProto {
-  return { name, type: onnx.AttributeProto.AttributeType.STRING, s: new TextEncoder().encode(s) };
-}
+import { attrInt, attrInts, attrString, DataType, encodeModel, floatTensor, valueInfo, type OnnxTypes } from './onnx-builder.js';
 
 /** Encodes the decoder model. Pure: the same codebook gives the same bytes. */
 export function buildDecoder(): Uint8Array {
@@ -76,15 +35,7 @@ export function buildDecoder(): Uint8Array {
     input: [valueInfo('tokens', DataType.INT64, ['batch', 'rows', 'cols']), valueInfo('out_hw', DataType.INT64, [2])],
     output: [valueInfo('image', DataType.FLOAT, ['batch', 3, 'height', 'width'])],
   };
-  const model = onnx.ModelProto.create({
-    irVersion: IR_VERSION,
-    producerName: 'lumen',
-    producerVersion: '1',
-    docString: `Lumen default progressive decoder: ${CODEBOOK_SIZE}-entry RGB codebook, bilinear upsampling.`,
-    opsetImport: [{ domain: '', version: OPSET }],
-    graph,
-  });
-  return onnx.ModelProto.encode(model).finish();
+  return encodeModel(graph, `Lumen default progressive decoder: ${CODEBOOK_SIZE}-entry RGB codebook, bilinear upsampling.`);
 }
 
 const isMain = process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url);

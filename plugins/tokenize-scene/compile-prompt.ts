@@ -240,6 +240,7 @@ interface Modifiers {
 interface Group extends Modifiers {
   noun: string;
   shape: ShapeKind;
+  count: number;
 }
 
 function fnv1a(text: string): number {
@@ -280,11 +281,13 @@ function lookupNoun<T>(word: string, vocabulary: Readonly<Record<string, T>>): {
   return undefined;
 }
 
-function shade(colour: Rgb, word: string): Rgb {
+/** A colour made darker (`dark`, `deep`) or lighter (`light`, `pale`, the pastel). */
+export function shade(colour: Rgb, word: string): Rgb {
   return word === 'light' || word === 'pale' ? pastel(colour) : [colour[0] * 0.55, colour[1] * 0.55, colour[2] * 0.55];
 }
 
-function applyStyle(style: Style, [r, g, b]: Rgb): Rgb {
+/** A colour as `style` paints it. */
+export function applyStyle(style: Style, [r, g, b]: Rgb): Rgb {
   switch (style) {
     case 'plain':
       return [r, g, b];
@@ -320,12 +323,51 @@ function hasModifiers(m: Modifiers): boolean {
   return m.count !== undefined || m.size !== undefined || m.colour !== undefined;
 }
 
+/** An object the prompt asks for, before layout and style: one noun phrase. */
+export interface ObjectRequest {
+  /** The noun, singular. */
+  readonly noun: string;
+  readonly shape: ShapeKind;
+  readonly count: number;
+  /** Diameter from a size word; absent: the layout sizes it to its slot. */
+  readonly size?: number;
+  /** Colour named in the prompt, before the style; absent: the shape's default. */
+  readonly colour?: Rgb;
+  /** From position words (0.25, 0.5 or 0.75); an absent axis is left to the layout. */
+  readonly position: { readonly x?: number; readonly y?: number };
+}
+
+/** The background words of a prompt, before the style. */
+export interface BackgroundRequest {
+  /** `on a X background`: one flat colour, which wins over sky and ground. */
+  readonly flat?: Rgb;
+  /** The sky's colour, when one was named (`pink sky`). */
+  readonly sky?: Rgb;
+  /** Whether the prompt mentions a sky at all (`a sky` is a day sky). */
+  readonly skyMentioned: boolean;
+  /** A ground below the horizon (`grass`, `sea`). */
+  readonly ground?: Rgb;
+}
+
+/** What a prompt asks for: {@link parsePrompt}'s reading, which {@link layoutScene} turns into a {@link Scene}. */
+export interface SceneRequest {
+  readonly style: Style;
+  readonly background: BackgroundRequest;
+  readonly objects: readonly ObjectRequest[];
+}
+
+/** Where one drawn copy of an object went: centre and diameter, as in {@link SceneObject}. */
+export interface Placement {
+  readonly x: number;
+  readonly y: number;
+  readonly size: number;
+}
+
 /**
- * Parses a prompt into a scene: objects with colour, position, size and count,
- * a background, and a style palette. The same prompt and seed always give the
- * same scene; the seed only jitters positions slightly.
+ * Reads what a prompt asks for: objects with colour, size, count and
+ * position words, background words, and a style. No layout happens here.
  */
-export function compilePrompt(prompt: string, seed: number): Scene {
+export function parsePrompt(prompt: string): SceneRequest {
   const tokens = words(prompt);
   const groups: Group[] = [];
   let style: Style = 'plain';
@@ -400,6 +442,21 @@ export function compilePrompt(prompt: string, seed: number): Scene {
     addGroup(firstUnknown, FALLBACK_SHAPES[fnv1a(firstUnknown) % FALLBACK_SHAPES.length] ?? 'circle', false);
   }
 
+  return { style, background: { flat, sky, skyMentioned, ground }, objects: groups };
+}
+
+/**
+ * Lays out a parsed prompt: places and sizes every object, jittered by
+ * `seed` (see {@link layoutSeed}), and applies the style to every colour.
+ *
+ * `pinned[i]`, when given, holds one placement per copy of object `i`, used
+ * instead of the computed ones; the jitter sequence and the slots of the
+ * other objects stay exactly what they would be without it. Edits use this to
+ * keep objects where an earlier image drew them.
+ */
+export function layoutScene(request: SceneRequest, seed: number, pinned: readonly (readonly Placement[] | undefined)[] = []): Scene {
+  const { style } = request;
+  const { flat, sky, skyMentioned, ground } = request.background;
   const styled = (colour: Rgb) => applyStyle(style, colour);
   const defaults = STYLE_BACKGROUND[style];
   // A sky with no colour is blue by day; dark and neon styles keep their night sky.
@@ -413,10 +470,130 @@ export function compilePrompt(prompt: string, seed: number): Scene {
         ? { top: styled(skyColour), bottom: styled(groundColour), horizon: HORIZON }
         : { top: styled(skyColour), bottom: styled(skyMentioned ? pastel(skyColour) : skyColour), horizon: undefined };
 
-  return { style, background, objects: layout(groups, seed ^ fnv1a(prompt), styled) };
+  return { style, background, objects: layout(request.objects, seed, styled, pinned) };
 }
 
-function layout(groups: readonly Group[], seed: number, styled: (c: Rgb) => Rgb): SceneObject[] {
+/**
+ * Parses a prompt into a scene: objects with colour, position, size and count,
+ * a background, and a style palette. The same prompt and seed always give the
+ * same scene; the seed only jitters positions slightly.
+ */
+export function compilePrompt(prompt: string, seed: number): Scene {
+  return layoutScene(parsePrompt(prompt), layoutSeed(prompt, seed));
+}
+
+/** The layout seed {@link compilePrompt} uses for `prompt` at `seed`. */
+export function layoutSeed(prompt: string, seed: number): number {
+  return seed ^ fnv1a(prompt);
+}
+
+const sameRgb = (a: Rgb, b: Rgb) => a[0] === b[0] && a[1] === b[1] && a[2] === b[2];
+const spell = (word: string) => (word === 'skyblue' ? 'sky blue' : word);
+
+/** The words for a colour: a colour word or a shade of one, else the nearest colour word. */
+function colourPhrase(colour: Rgb): string {
+  const entries = Object.entries(COLOUR_WORDS);
+  for (const [word, value] of entries) if (sameRgb(value, colour)) return spell(word);
+  for (const shadeWord of ['dark', 'light']) {
+    for (const [word, value] of entries) if (sameRgb(shade(value, shadeWord), colour)) return `${shadeWord} ${spell(word)}`;
+  }
+  const distance = (value: Rgb) => (value[0] - colour[0]) ** 2 + (value[1] - colour[1]) ** 2 + (value[2] - colour[2]) ** 2;
+  const [nearest] = entries.reduce((best, entry) => (distance(entry[1]) < distance(best[1]) ? entry : best));
+  return spell(nearest);
+}
+
+/** "a" or "an" before `word`; the parser reads both as one. */
+const article = (word: string) => (/^(?:[aeio]|u(?!ni))/.test(word) ? 'an' : 'a');
+
+function nearestWord(value: number, vocabulary: Readonly<Record<string, number>>): string {
+  const entries = Object.entries(vocabulary);
+  return entries.reduce((best, entry) => (Math.abs(entry[1] - value) < Math.abs(best[1] - value) ? entry : best))[0];
+}
+
+function positionPhrase({ x, y }: { readonly x?: number; readonly y?: number }): string | undefined {
+  // "center" sets both axes, so it goes first and the other words correct it.
+  const parts: string[] = [];
+  if (x === 0.5 || y === 0.5) parts.push('center');
+  if (y !== undefined && y !== 0.5) parts.push(y < 0.5 ? 'top' : 'bottom');
+  if (x !== undefined && x !== 0.5) parts.push(x < 0.5 ? 'left' : 'right');
+  return parts.length > 0 ? `at the ${parts.join(' ')}` : undefined;
+}
+
+function objectPhrase(object: ObjectRequest): string {
+  const known = SHAPE_WORDS[object.noun] !== undefined;
+  const plural = object.noun.match(/(s|x|ch|sh)$/) ? `${object.noun}es` : `${object.noun}s`;
+  const words: string[] = [];
+  if (object.size !== undefined) words.push(nearestWord(object.size, SIZE_WORDS));
+  if (object.colour !== undefined) words.push(colourPhrase(object.colour));
+  // Unknown nouns stay singular: the parser only strips a plain "s" from them, and the count is a digit anyway.
+  words.push(object.count > 1 && known ? plural : object.noun);
+  const count = object.count === 1 ? article(words[0] ?? '') : String(object.count);
+  const at = positionPhrase(object.position);
+  return [count, ...words, ...(at ? [at] : [])].join(' ');
+}
+
+const GROUND_PHRASES: readonly (readonly [string, Rgb])[] = [
+  ['on grass', C.green],
+  ['by the sea', C.blue],
+  ['on sand', C.beige],
+  ['on snow', WHITE],
+];
+
+const STYLE_PHRASES: Readonly<Record<Style, string | undefined>> = {
+  plain: undefined,
+  pastel: 'pastel style',
+  ghibli: 'ghibli style',
+  // Not "dark": before a colour word that is a shade.
+  dark: 'night style',
+  neon: 'neon style',
+  mono: 'monochrome style',
+};
+
+/**
+ * Writes a request back as a prompt that {@link parsePrompt} reads as the
+ * same request, e.g. `a green circle and a yellow star at the top left on a
+ * white background`. Exact for every request parsePrompt makes, except an
+ * object centred horizontally with no vertical position, which comes back
+ * centred on both axes.
+ */
+export function describeRequest(request: SceneRequest): string {
+  const phrases = [request.objects.map(objectPhrase).join(' and ')];
+  const { flat, sky, skyMentioned, ground } = request.background;
+  if (flat !== undefined) phrases.push(`on ${article(colourPhrase(flat))} ${colourPhrase(flat)} background`);
+  if (skyMentioned) phrases.push(sky === undefined ? 'under a sky' : `under ${article(colourPhrase(sky))} ${colourPhrase(sky)} sky`);
+  if (ground !== undefined) phrases.push(GROUND_PHRASES.find(([, colour]) => sameRgb(colour, ground))?.[0] ?? `on ${colourPhrase(ground)} grass`);
+  const text = phrases.filter((phrase) => phrase.length > 0).join(' ');
+  const style = STYLE_PHRASES[request.style];
+  return style === undefined ? text : text.length > 0 ? `${text}, ${style}` : style;
+}
+
+/** The words of a prompt as the parser sees them: lower case, "sky blue" joined, punctuation as ",". */
+export const promptWords = words;
+
+/** The shape a word names (singular or plural), if any. */
+export function lookupShape(word: string): { noun: string; shape: ShapeKind; plural: boolean } | undefined {
+  const hit = lookupNoun(word, SHAPE_WORDS);
+  return hit && { noun: hit.noun, shape: hit.value, plural: hit.plural };
+}
+
+/** The colour named at `words[index]` (a colour word, or a shade word and a colour word), and how many words it took. */
+export function readColour(words: readonly string[], index: number): { colour: Rgb; length: number } | undefined {
+  const [first, second] = [words[index], words[index + 1]];
+  if (first === undefined) return undefined;
+  const plain = COLOUR_WORDS[first];
+  if (plain !== undefined) return { colour: plain, length: 1 };
+  const shaded = second === undefined ? undefined : COLOUR_WORDS[second];
+  return SHADE_WORDS.has(first) && shaded !== undefined ? { colour: shade(shaded, first), length: 2 } : undefined;
+}
+
+/** Word lists an edit instruction is read with; the same the prompt parser uses. */
+export const VOCABULARY = {
+  sizes: SIZE_WORDS,
+  styles: STYLE_WORDS,
+  positions: POSITION_WORDS as Readonly<Record<string, { readonly x?: number; readonly y?: number }>>,
+} as const;
+
+function layout(groups: readonly ObjectRequest[], seed: number, styled: (c: Rgb) => Rgb, pinned: readonly (readonly Placement[] | undefined)[]): SceneObject[] {
   const random = seededRandom(seed);
   const jitter = () => (random() * 2 - 1) * JITTER;
   const placed = groups.map((g): Position => {
@@ -443,17 +620,25 @@ function layout(groups: readonly Group[], seed: number, styled: (c: Rgb) => Rgb)
     const stepX = Math.min(size * SPACING, slotWidth / cols);
     const stepY = Math.min(size * SPACING, 0.9 / rows);
     const inside = (centre: number) => Math.min(1 - size / 2, Math.max(size / 2, centre));
+    const pins = pinned[index];
+    if (pins !== undefined && pins.length !== count) {
+      throw new RangeError(`object ${index} (${group.noun}) has ${count} copies but ${pins.length} pinned placements`);
+    }
     for (let k = 0; k < count; k++) {
       const col = k % cols;
       const row = Math.floor(k / cols);
+      // Draw the jitter even for a pinned copy, so the copies after it keep theirs.
+      const x = inside(cx + (col - (cols - 1) / 2) * stepX + jitter());
+      const y = inside(cy + (row - (rows - 1) / 2) * stepY + jitter());
+      const pin = pins?.[k];
       objects.push({
         noun: group.noun,
         shape: group.shape,
         colour: styled(colour),
         accent: styled(accent),
-        x: inside(cx + (col - (cols - 1) / 2) * stepX + jitter()),
-        y: inside(cy + (row - (rows - 1) / 2) * stepY + jitter()),
-        size,
+        x: pin?.x ?? x,
+        y: pin?.y ?? y,
+        size: pin?.size ?? size,
       });
     }
   });

@@ -1,5 +1,8 @@
-import { defineStage } from '../sdk/index.js';
+import { z } from 'zod';
+import { loadTokenEncoder, type TokenEncoder } from '../tokenize-image/index.js';
+import { defineStage, type EditSpec, type HookContext, type TokenGrid } from '../sdk/index.js';
 import { compilePrompt } from './compile-prompt.js';
+import { EditRejection, maskFromAlpha, planEdit, type EditScene } from './edit.js';
 import { MIN_GRID, rasterize } from './rasterize.js';
 
 export interface SceneTokenizerOptions {
@@ -7,14 +10,62 @@ export interface SceneTokenizerOptions {
   gridSize?: number;
 }
 
-/** Turns the prompt into a scene and rasterizes it into a square token grid over the default codebook. */
+// A scene note comes back from storage: check its shape before trusting it.
+const placement = z.object({ x: z.number(), y: z.number(), size: z.number() }).passthrough();
+const sceneNote = z.object({ request: z.object({ objects: z.array(z.unknown()) }).passthrough(), placements: z.array(z.array(placement)) });
+
+function readScene(note: string | undefined): EditScene | undefined {
+  if (note === undefined) return undefined;
+  try {
+    const parsed = sceneNote.safeParse(JSON.parse(note));
+    return parsed.success ? (parsed.data as unknown as EditScene) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Turns the prompt into a scene and rasterizes it into a square token grid
+ * over the default codebook. For an edit it plans instead: the source's
+ * tokens (stored, or encoded from the uploaded pixels by the pack's encoder)
+ * outside the region the edit changes, the new scene's inside, and it notes
+ * the resulting scene on the grid so a later edit knows what is where.
+ */
 export default defineStage('tokenize', ({ gridSize = 64 }: SceneTokenizerOptions = {}) => {
   if (!Number.isInteger(gridSize) || gridSize < MIN_GRID) {
     throw new RangeError(`lumen/scene-tokenizer: gridSize must be a whole number of at least ${MIN_GRID}, got ${gridSize}`);
   }
+  let encoder: TokenEncoder | undefined;
+
+  async function editGrid(ctx: HookContext, edit: EditSpec): Promise<TokenGrid> {
+    const { width, height } = ctx.job;
+    let source = edit.sourceGrid;
+    if (!source) {
+      if (!edit.sourceImage) throw new EditRejection('The edit has no source image.', 'edit_needs_scene');
+      if (!encoder) throw new Error('the token encoder is not loaded (setup was not called)');
+      source = await encoder.encode(edit.sourceImage, gridSize, gridSize, ctx.signal);
+    }
+    const plan = planEdit({
+      source,
+      prompt: ctx.job.prompt,
+      seed: ctx.seed,
+      aspect: width / height,
+      sourcePrompt: edit.sourcePrompt,
+      sourceSeed: edit.sourceSeed,
+      sourceScene: readScene(edit.sourceScene),
+      mask: edit.maskAlpha ? maskFromAlpha(edit.maskAlpha, width, height, source.rows, source.cols) : undefined,
+    });
+    ctx.logger.debug('edit planned', { reading: plan.reading, changedFraction: plan.changedFraction, revisedPrompt: plan.prompt });
+    return { ...plan.grid, scene: JSON.stringify(plan.scene) };
+  }
+
   return {
     name: 'lumen/scene-tokenizer',
+    async setup({ runtime }) {
+      encoder = await loadTokenEncoder(runtime);
+    },
     tokenize(ctx) {
+      if (ctx.job.edit) return editGrid(ctx, ctx.job.edit);
       const scene = compilePrompt(ctx.job.prompt, ctx.seed);
       return rasterize(scene, { rows: gridSize, cols: gridSize, aspect: ctx.job.width / ctx.job.height });
     },
@@ -25,3 +76,8 @@ export { compilePrompt } from './compile-prompt.js';
 export type { Background, Scene, SceneObject, ShapeKind, Style } from './compile-prompt.js';
 export { rasterize } from './rasterize.js';
 export type { RasterizeOptions } from './rasterize.js';
+export { describeRequest, layoutScene, layoutSeed, parsePrompt } from './compile-prompt.js';
+export type { BackgroundRequest, ObjectRequest, Placement, SceneRequest } from './compile-prompt.js';
+export { objectCoverage } from './rasterize.js';
+export { dilateCells, EditRejection, maskFromAlpha, parseInstruction, planEdit } from './edit.js';
+export type { EditInput, EditOperation, EditPlan, EditScene } from './edit.js';

@@ -103,16 +103,63 @@ function backgroundAt(background: Background, y: number): Rgb {
   return [top[0] + (bottom[0] - top[0]) * y, top[1] + (bottom[1] - top[1]) * y, top[2] + (bottom[2] - top[2]) * y];
 }
 
-function colourAt(scene: Scene, x: number, y: number, radii: readonly { rx: number; ry: number; object: SceneObject }[]): Rgb {
-  let colour = backgroundAt(scene.background, y);
+type Radii = readonly { rx: number; ry: number; object: SceneObject }[];
+
+/** The part of the topmost object at (x, y), with the object; undefined where the background shows. */
+function topmostAt(x: number, y: number, radii: Radii): { part: Part; object: SceneObject } | undefined {
+  let top: { part: Part; object: SceneObject } | undefined;
   for (const { rx, ry, object } of radii) {
     const u = (x - object.x) / rx;
     const v = (y - object.y) / ry;
     if (Math.abs(u) > 1 || Math.abs(v) > 1) continue;
     const part = partAt(object.shape, u, v);
-    if (part) colour = part === 'main' ? object.colour : object.accent;
+    if (part) top = { part, object };
   }
-  return colour;
+  return top;
+}
+
+function colourAt(scene: Scene, x: number, y: number, radii: Radii): Rgb {
+  const top = topmostAt(x, y, radii);
+  if (!top) return backgroundAt(scene.background, y);
+  return top.part === 'main' ? top.object.colour : top.object.accent;
+}
+
+function radiiOf(scene: Scene, aspect: number): Radii {
+  // Sizes are fractions of the shorter image side; convert to per-axis radii.
+  return scene.objects.map((object) => ({
+    object,
+    rx: (object.size / 2) * Math.min(1, 1 / aspect),
+    ry: (object.size / 2) * Math.min(1, aspect),
+  }));
+}
+
+function checkGrid(rows: number, cols: number): void {
+  if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < MIN_GRID || cols < MIN_GRID) {
+    throw new RangeError(`grid must be whole numbers of at least ${MIN_GRID}x${MIN_GRID}, got ${rows}x${cols}`);
+  }
+}
+
+/**
+ * Which cells of the grid {@link rasterize} would make show any part of an
+ * object (1) rather than only background (0), sampled the same way.
+ */
+export function objectCoverage(scene: Scene, { rows = 64, cols = 64, aspect = 1, supersample = 4 }: RasterizeOptions = {}): Uint8Array {
+  checkGrid(rows, cols);
+  const radii = radiiOf(scene, aspect);
+  const covered = new Uint8Array(rows * cols);
+  for (let row = 0; row < rows; row++) {
+    for (let col = 0; col < cols; col++) {
+      cell: for (let sy = 0; sy < supersample; sy++) {
+        for (let sx = 0; sx < supersample; sx++) {
+          if (topmostAt((col + (sx + 0.5) / supersample) / cols, (row + (sy + 0.5) / supersample) / rows, radii)) {
+            covered[row * cols + col] = 1;
+            break cell;
+          }
+        }
+      }
+    }
+  }
+  return covered;
 }
 
 /**
@@ -120,15 +167,8 @@ function colourAt(scene: Scene, x: number, y: number, radii: readonly { rx: numb
  * `supersample²` samples, mapped to the nearest codebook token.
  */
 export function rasterize(scene: Scene, { rows = 64, cols = 64, aspect = 1, supersample = 4 }: RasterizeOptions = {}): TokenGrid {
-  if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < MIN_GRID || cols < MIN_GRID) {
-    throw new RangeError(`grid must be whole numbers of at least ${MIN_GRID}x${MIN_GRID}, got ${rows}x${cols}`);
-  }
-  // Sizes are fractions of the shorter image side; convert to per-axis radii.
-  const radii = scene.objects.map((object) => ({
-    object,
-    rx: (object.size / 2) * Math.min(1, 1 / aspect),
-    ry: (object.size / 2) * Math.min(1, aspect),
-  }));
+  checkGrid(rows, cols);
+  const radii = radiiOf(scene, aspect);
   const tokens = new Int32Array(rows * cols);
   const samples = supersample * supersample;
   for (let row = 0; row < rows; row++) {

@@ -10,7 +10,7 @@ import sceneTokenizer from '../../plugins/tokenize-scene/index.js';
 import invisibleWatermark from '../../plugins/watermark-invisible/index.js';
 import cornerStamp from '../fixtures/plugins/from-docs/index.js';
 
-describeStageContract('lumen/scene-tokenizer', () => sceneTokenizer({ gridSize: 32 }));
+describeStageContract('lumen/scene-tokenizer', () => sceneTokenizer({ gridSize: 32 }), { runtime: () => new OnnxRuntime() });
 describeStageContract('lumen/progressive-decoder', () => progressiveDecoder(), {
   runtime: () => new OnnxRuntime(),
   // The first decode stage renders from the grid and must ignore `previous`.

@@ -1,0 +1,68 @@
+// Small helpers shared by the model-pack graph builders (build-decoder.ts,
+// build-encoder.ts). onnx-proto gives the message types; these only fill in
+// the repetitive fields. Everything here is pure, so builders stay
+// byte-for-byte reproducible: no timestamps, fixed field order.
+import onnxProto, { type onnx as OnnxTypes } from 'onnx-proto';
+
+export const { onnx } = onnxProto;
+export const { DataType } = onnx.TensorProto;
+export type { OnnxTypes };
+
+// IR 8 / opset 17 is what onnx-proto 8 describes and onnxruntime 1.30 runs.
+export const IR_VERSION = 8;
+export const OPSET = 17;
+
+/** A static dimension, or the name of a dynamic one. */
+export type Dim = number | string;
+
+export function valueInfo(name: string, elemType: OnnxTypes.TensorProto.DataType, dims: readonly Dim[]): OnnxTypes.IValueInfoProto {
+  return {
+    name,
+    type: {
+      tensorType: {
+        elemType,
+        shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
+      },
+    },
+  };
+}
+
+export function floatTensor(name: string, dims: readonly number[], values: Float32Array): OnnxTypes.ITensorProto {
+  // rawData is little-endian by spec; copy so the bytes never alias a larger buffer.
+  const raw = new Uint8Array(values.length * 4);
+  const view = new DataView(raw.buffer);
+  values.forEach((v, i) => view.setFloat32(i * 4, v, true));
+  return { name, dims: [...dims], dataType: DataType.FLOAT, rawData: raw };
+}
+
+export function int64Tensor(name: string, dims: readonly number[], values: readonly number[]): OnnxTypes.ITensorProto {
+  const raw = new Uint8Array(values.length * 8);
+  const view = new DataView(raw.buffer);
+  values.forEach((v, i) => view.setBigInt64(i * 8, BigInt(v), true));
+  return { name, dims: [...dims], dataType: DataType.INT64, rawData: raw };
+}
+
+export function attrInts(name: string, ints: readonly number[]): OnnxTypes.IAttributeProto {
+  return { name, type: onnx.AttributeProto.AttributeType.INTS, ints: [...ints] };
+}
+
+export function attrInt(name: string, i: number): OnnxTypes.IAttributeProto {
+  return { name, type: onnx.AttributeProto.AttributeType.INT, i };
+}
+
+export function attrString(name: string, s: string): OnnxTypes.IAttributeProto {
+  return { name, type: onnx.AttributeProto.AttributeType.STRING, s: new TextEncoder().encode(s) };
+}
+
+/** Encodes a model over the default domain at {@link OPSET}, produced by `lumen` version 1. */
+export function encodeModel(graph: OnnxTypes.IGraphProto, docString: string): Uint8Array {
+  const model = onnx.ModelProto.create({
+    irVersion: IR_VERSION,
+    producerName: 'lumen',
+    producerVersion: '1',
+    docString,
+    opsetImport: [{ domain: '', version: OPSET }],
+    graph,
+  });
+  return onnx.ModelProto.encode(model).finish();
+}
