@@ -31,7 +31,7 @@ export interface EditParams {
   maskKey: string | null;
   /** An earlier output of the same tenant (`image_id`): its tokens and prompt are reused, nothing is encoded. */
   source: EditSource | null;
-  /** OpenAI's `input_fidelity`: `high` keeps unchanged regions exactly; `low` lets the edit region grow by a cell. */
+  /** OpenAI's `input_fidelity`, handed to tokenizers; the default pack keeps unchanged regions exact at either level. */
   inputFidelity: 'low' | 'high';
 }
 
