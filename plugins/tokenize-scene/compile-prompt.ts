@@ -1,4 +1,5 @@
 import { NAMED_COLOURS, pastel, type Rgb } from '../decode-progressive/codebook.js';
+import { seededRandom } from '../sdk/random.js';
 
 /** Shapes the rasterizer can draw. Unknown nouns map onto one of the simple ones. */
 export type ShapeKind =
@@ -247,18 +248,6 @@ function fnv1a(text: string): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
   return hash >>> 0;
-}
-
-// mulberry32: tiny, fast and good enough for layout jitter; Math.random cannot be seeded.
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function words(prompt: string): string[] {

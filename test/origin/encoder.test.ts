@@ -11,6 +11,7 @@ import progressiveDecoder from '../../plugins/decode-progressive/index.js';
 import type { GenerationSpec, Logger, PassContext, RawImage, TokenGrid } from '../../plugins/sdk/index.js';
 import { loadTokenEncoder, type TokenEncoder } from '../../plugins/tokenize-image/index.js';
 import { compilePrompt, rasterize } from '../../plugins/tokenize-scene/index.js';
+import { seededRandom as random } from '../../plugins/sdk/random.js';
 
 const MODEL_PATH = fileURLToPath(new URL('../../origin-gpu/models/encoder.onnx', import.meta.url));
 const BUILD_SCRIPT = fileURLToPath(new URL('../../origin-gpu/models/build-encoder.ts', import.meta.url));
@@ -24,18 +25,6 @@ const logger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
  * to the lowest index, float32 resolves them either way).
  */
 const FLOAT_TIE = 1e-5;
-
-// mulberry32, so failures reproduce.
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const squaredDistance = (token: number, [r, g, b]: Rgb) => {
   const [cr, cg, cb] = tokenColour(token);

@@ -3,6 +3,7 @@ import { OnnxRuntime } from '../../origin-gpu/runtime/onnx-runtime.js';
 import { CODEBOOK_SIZE, NAMED_COLOURS, nearestToken, pastel as pastelOf, tokenColour } from '../../plugins/decode-progressive/codebook.js';
 import progressiveDecoder from '../../plugins/decode-progressive/index.js';
 import type { GenerationSpec, HookContext, Logger, PassContext, RawImage, TokenGrid } from '../../plugins/sdk/index.js';
+import { seededRandom as random } from '../../plugins/sdk/random.js';
 import sceneTokenizer, {
   compilePrompt,
   describeRequest,
@@ -42,18 +43,6 @@ function hook(spec: GenerationSpec): HookContext {
 
 async function generate(prompt: string, seed = SEED): Promise<TokenGrid> {
   return sceneTokenizer({ gridSize: SIZE }).tokenize(hook(job(prompt, seed)), undefined);
-}
-
-// mulberry32, so failures reproduce.
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function randomGrid(seed: number): TokenGrid {

@@ -1,0 +1,15 @@
+/**
+ * mulberry32: a tiny, fast seeded generator of numbers in [0, 1). Stages must
+ * be deterministic for a given seed (Math.random cannot be seeded), so every
+ * stage that needs randomness draws it from here, seeded from `ctx.seed`.
+ */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
