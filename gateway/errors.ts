@@ -1,4 +1,5 @@
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { z } from 'zod';
 import type { ModerationBlock } from './protocol/jobs.js';
 
 /** The OpenAI error shape every error response uses. */
@@ -112,4 +113,24 @@ export function jitteredRetryAfterSeconds(waitMs: number): number {
 
 export function toErrorResponse(error: ApiError): Response {
   return Response.json(error.toBody(), { status: error.status, headers: error.headers });
+}
+
+/**
+ * Validates a request body against `schema`, answering the first problem the
+ * way the OpenAI API does: unknown arguments, missing parameters (code
+ * `missing_required_parameter`) and invalid values (`invalid_value`), each
+ * naming the parameter.
+ */
+export function parseRequest<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, raw: unknown): T {
+  const parsed = schema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const param = issue.path.join('.') || null;
+  if (issue.code === 'unrecognized_keys') {
+    throw new InvalidRequestError(`Unrecognized request argument supplied: ${issue.keys.join(', ')}`, issue.keys[0] ?? null);
+  }
+  if (issue.code === 'invalid_type' && issue.received === 'undefined') {
+    throw new InvalidRequestError(`Missing required parameter: '${param}'.`, param, 'missing_required_parameter');
+  }
+  throw new InvalidRequestError(`Invalid '${param ?? 'body'}': ${issue.message}`, param, 'invalid_value');
 }

@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { z } from 'zod';
 import type { AppEnv } from '../env.js';
-import { InvalidRequestError, NotFoundError } from '../errors.js';
+import { InvalidRequestError, NotFoundError, parseRequest } from '../errors.js';
 import { readImageHeader, type ImageHeader } from '../image-header.js';
 import { IMAGE_SIZES, type ImageSize } from '../limits.js';
 import { canonicalJson } from '../protocol/canonical-json.js';
@@ -61,18 +61,6 @@ interface Upload {
   bytes: Uint8Array;
   header: ImageHeader;
   sha256: string;
-}
-
-function parseFields(raw: Record<string, unknown>): EditFields {
-  const parsed = editFields.safeParse(raw);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
-  const param = issue.path.join('.') || null;
-  if (issue.code === 'unrecognized_keys') throw new InvalidRequestError(`Unrecognized request argument supplied: ${issue.keys.join(', ')}`, issue.keys[0] ?? null);
-  if (issue.code === 'invalid_type' && issue.received === 'undefined') {
-    throw new InvalidRequestError(`Missing required parameter: '${param}'.`, param, 'missing_required_parameter');
-  }
-  throw new InvalidRequestError(`Invalid '${param ?? 'body'}': ${issue.message}`, param, 'invalid_value');
 }
 
 async function readUpload(file: File, param: string): Promise<Upload> {
@@ -136,7 +124,7 @@ function submissionOf(fields: EditFields, size: ImageSize, params: GenerationPar
 /** `{"image_id": ..., "prompt": ...}`: an edit of an earlier output, reusing its stored tokens. */
 async function parseJsonEdit(c: Context<AppEnv>, raw: unknown): Promise<Submission> {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new InvalidRequestError('The request body must be a JSON object.');
-  const fields = parseFields(raw as Record<string, unknown>);
+  const fields = parseRequest(editFields, raw as Record<string, unknown>);
   if (!fields.image_id) throw new InvalidRequestError("Missing required parameter: 'image_id' (or send the image as multipart/form-data).", 'image_id', 'missing_required_parameter');
   const source = await resolveImageId(c, fields.image_id);
   const size = fields.size === 'auto' ? autoSize(source.width, source.height) : fields.size;
@@ -178,7 +166,7 @@ async function parseMultipartEdit(c: Context<AppEnv>): Promise<Submission> {
       throw new InvalidRequestError(`Unexpected file field '${name}'.`, name, 'invalid_value');
     }
   }
-  const fields = parseFields(raw);
+  const fields = parseRequest(editFields, raw);
   if (fields.image_id && files.length > 0) throw new InvalidRequestError("Send either 'image' or 'image_id', not both.", 'image_id');
   if (fields.image_id) {
     if (maskFile) throw new InvalidRequestError("A 'mask' needs an uploaded 'image'.", 'mask');

@@ -11,6 +11,7 @@ import {
   GenerationRejectedError,
   InvalidRequestError,
   NotFoundError,
+  parseRequest,
   PayloadTooLargeError,
 } from '../errors.js';
 import { apiKeyAuth } from '../middleware/auth.js';
@@ -87,20 +88,6 @@ async function readJson(c: Context<AppEnv>): Promise<{ raw: unknown; text: strin
   } catch {
     throw new InvalidRequestError('The request body is not valid JSON.');
   }
-}
-
-function parseGeneration(raw: unknown): GenerationRequest {
-  const parsed = generationRequest.safeParse(raw);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
-  const param = issue.path.join('.') || null;
-  if (issue.code === 'unrecognized_keys') {
-    throw new InvalidRequestError(`Unrecognized request argument supplied: ${issue.keys.join(', ')}`, issue.keys[0] ?? null);
-  }
-  if (issue.code === 'invalid_type' && issue.received === 'undefined') {
-    throw new InvalidRequestError(`Missing required parameter: '${param}'.`, param, 'missing_required_parameter');
-  }
-  throw new InvalidRequestError(`Invalid '${param ?? 'body'}': ${issue.message}`, param, 'invalid_value');
 }
 
 /** RFC 7240 `Prefer`: `respond-async` and `wait=<seconds>`, as Replicate uses them. */
@@ -359,7 +346,7 @@ images.post(
   }),
   async (c) => {
     const { raw } = await readJson(c);
-    const body = parseGeneration(raw);
+    const body = parseRequest(generationRequest, raw);
     return submitJob(c, {
       params: toParams(body),
       fingerprint: canonicalJson(raw),

@@ -135,7 +135,7 @@ describe('POST /v1/images/edits: image_id', () => {
     const { jobs } = (await (await internal('POST', '/internal/lease', { workerId: 'edit-test', slots: 8, waitMs: 0 })).json()) as LeaseResponse;
     const editJob = jobs.find((job) => job.id === editId)!;
     const editParams = editJob.params.edit as EditParams;
-    expect(editParams.source).toEqual({ imageId, prompt: 'a red circle', grid });
+    expect(editParams.source).toEqual({ imageId, prompt: 'a red circle', seed: expect.any(Number), grid });
     expect(editParams.uploadKeys).toEqual([]);
     expect([editJob.params.width, editJob.params.height]).toEqual([256, 256]);
   });
