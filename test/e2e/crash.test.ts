@@ -90,7 +90,7 @@ describe('crash and restart, against the real processes', () => {
       await setupPipeline(pipeline, { logger: silent, runtime });
       const reference = await runJob(
         pipeline,
-        { jobId: id, prompt: request.prompt, n: 1, width: 256, height: 256, quality: 'auto', outputFormat: 'png', outputCompression: 100, seed: 77 },
+        { jobId: id, tenantId: 'crashpro', prompt: request.prompt, n: 1, width: 256, height: 256, quality: 'auto', outputFormat: 'png', outputCompression: 100, seed: 77 },
         { signal: new AbortController().signal, logger: silent },
       );
       expect(Buffer.from(reference.images[0]!.bytes).equals(resumedBytes)).toBe(true);
