@@ -11,7 +11,7 @@ import { loadPipeline, type Pipeline } from '../origin-gpu/pipeline/registry.js'
 import { disposePipeline, runJob, setupPipeline } from '../origin-gpu/pipeline/runner.js';
 import { OnnxRuntime } from '../origin-gpu/runtime/onnx-runtime.js';
 import type { EditSpec, GenerationSpec, Logger, TokenGrid } from '../plugins/sdk/index.js';
-import { machine, round } from './harness.js';
+import { benchJob, machine, round } from './harness.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '7' }, sizes: { type: 'string', default: '1024,256' } } });
 const RUNS = Number(values.runs);
@@ -24,19 +24,7 @@ const median = (list: readonly number[]) => [...list].sort((a, b) => a - b)[Math
 
 let counter = 0;
 function spec(size: number, prompt: string, edit?: EditSpec): GenerationSpec {
-  return {
-    jobId: `job_bench_edit_${counter++}`,
-    prompt,
-    width: size,
-    height: size,
-    n: 1,
-    quality: 'auto',
-    outputFormat: 'png',
-    outputCompression: 100,
-    seed: 11,
-    tenantId: 'bench',
-    ...(edit && { edit }),
-  };
+  return benchJob({ jobId: `job_bench_edit_${counter++}`, prompt, width: size, height: size, seed: 11, tenantId: 'bench', ...(edit && { edit }) });
 }
 
 /** Alpha 0 (editable) in a square of `side` px at the top left, 255 elsewhere. */

@@ -1,11 +1,13 @@
 // Shared pieces of the benchmarks: a keep-alive HTTP client, a bounded
 // closed-loop load generator, percentiles, a hello-world worker on the same
-// runtime as the ceiling, and the machine's facts for docs/BENCHMARKS.md.
+// runtime as the ceiling, the machine's facts for docs/BENCHMARKS.md, and
+// the prompts and job specs of the benchmarks that run the pipeline directly.
 import { spawn } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { Agent, request as httpRequest } from 'node:http';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { GenerationSpec } from '../plugins/sdk/index.js';
 import { freePort, ManagedProcess, ROOT } from '../scripts/local-stack.js';
 
 export interface Reply {
@@ -99,3 +101,20 @@ export function machine(): string {
 }
 
 export const round = (value: number, digits = 1) => Number(value.toFixed(digits));
+
+/** Prompts the pipeline benchmarks cycle through: a spread of object counts, styles and backgrounds. */
+export const BENCH_PROMPTS: readonly string[] = [
+  'a red circle on a blue background',
+  'three pastel stars above a house, ghibli style',
+  'a green triangle on sand',
+  'two yellow hearts, neon',
+  'a purple dragon on the left under a sky blue sky',
+  'a tiny cat next to a huge tree at night',
+  'a yellow star and a blue circle on a white background',
+  'an orange square and a pink moon over the sea',
+];
+
+/** A one-image PNG job as the gateway would hand it to an origin, with `fields` on top of the API's defaults. */
+export function benchJob(fields: Pick<GenerationSpec, 'jobId' | 'prompt' | 'width' | 'height' | 'seed'> & Partial<GenerationSpec>): GenerationSpec {
+  return { n: 1, quality: 'auto', outputFormat: 'png', outputCompression: 100, ...fields };
+}

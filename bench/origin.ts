@@ -13,33 +13,16 @@ import { loadPipeline, type Pipeline } from '../origin-gpu/pipeline/registry.js'
 import { runJob, setupPipeline, disposePipeline } from '../origin-gpu/pipeline/runner.js';
 import { OnnxRuntime } from '../origin-gpu/runtime/onnx-runtime.js';
 import type { GenerationSpec, Logger, Stage } from '../plugins/sdk/index.js';
+import { BENCH_PROMPTS, benchJob } from './harness.js';
 
 const QUICK = process.env.LUMEN_BENCH_QUICK === '1';
 const PIPELINE = fileURLToPath(new URL('../origin-gpu/pipeline.json', import.meta.url));
-const PROMPTS = [
-  'a red circle on a blue background',
-  'three pastel stars above a house, ghibli style',
-  'a green triangle on sand',
-  'two yellow hearts, neon',
-  'a purple dragon on the left under a sky blue sky',
-  'a tiny cat next to a huge tree at night',
-];
 const logger: Logger = { debug() {}, info() {}, warn: (m, f) => console.warn(m, f), error: (m, f) => console.error(m, f) };
 
 let jobCounter = 0;
 function spec(size: number): GenerationSpec {
   const i = jobCounter++;
-  return {
-    jobId: `job_bench_${i}`,
-    prompt: PROMPTS[i % PROMPTS.length]!,
-    width: size,
-    height: size,
-    n: 1,
-    quality: 'auto',
-    outputFormat: 'png',
-    outputCompression: 100,
-    seed: i,
-  };
+  return benchJob({ jobId: `job_bench_${i}`, prompt: BENCH_PROMPTS[i % BENCH_PROMPTS.length]!, width: size, height: size, seed: i });
 }
 
 const signal = new AbortController().signal;

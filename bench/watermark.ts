@@ -15,11 +15,11 @@ import { parseArgs } from 'node:util';
 import { payloadForImage, payloadIsValid } from '../origin-gpu/provenance/payload.js';
 import { OnnxRuntime } from '../origin-gpu/runtime/onnx-runtime.js';
 import progressiveDecoder from '../plugins/decode-progressive/index.js';
-import type { GenerationSpec, HookContext, Logger, RawImage } from '../plugins/sdk/index.js';
+import type { HookContext, Logger, RawImage } from '../plugins/sdk/index.js';
 import sceneTokenizer from '../plugins/tokenize-scene/index.js';
 import invisibleWatermark, { detectWatermark, embedWatermark, type WatermarkReading } from '../plugins/watermark-invisible/index.js';
 import { ATTACKS, bitsCorrect, crop, jpeg, psnr, renderScene, resize, type Attack, type SceneKind } from '../plugins/watermark-invisible/evaluation.js';
-import { machine, percentile } from './harness.js';
+import { BENCH_PROMPTS, benchJob, machine, percentile } from './harness.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -41,16 +41,6 @@ const SIZES: readonly [number, number][] = [
 ];
 type Source = 'render' | SceneKind;
 const SOURCES: readonly Source[] = ['render', 'flat', 'textured', 'noisy'];
-const PROMPTS = [
-  'a red circle on a blue background',
-  'three pastel stars above a house, ghibli style',
-  'a green triangle on sand',
-  'two yellow hearts, neon',
-  'a purple dragon on the left under a sky blue sky',
-  'a tiny cat next to a huge tree at night',
-  'a yellow star and a blue circle on a white background',
-  'an orange square and a pink moon over the sea',
-];
 
 /** Beyond the requirement, for information: other scales and a crop re-encoded off the JPEG block grid. */
 const EXTRA_ATTACKS: readonly Attack[] = [
@@ -76,17 +66,7 @@ async function makeRenderer(runtime: OnnxRuntime): Promise<(width: number, heigh
   await decoder.setup?.({ logger: silent, runtime });
   const signal = new AbortController().signal;
   return async (width, height, seed) => {
-    const job: GenerationSpec = {
-      jobId: `job_wm_${seed}`,
-      prompt: PROMPTS[seed % PROMPTS.length]!,
-      width,
-      height,
-      n: 1,
-      quality: 'auto',
-      outputFormat: 'png',
-      outputCompression: 100,
-      seed,
-    };
+    const job = benchJob({ jobId: `job_wm_${seed}`, prompt: BENCH_PROMPTS[seed % BENCH_PROMPTS.length]!, width, height, seed });
     const ctx: HookContext = { job, imageIndex: 0, seed, signal, logger: silent, watermarkPayload: new Uint8Array(8) };
     const grid = await tokenizer.tokenize(ctx, undefined);
     let image: RawImage | undefined;

@@ -67,8 +67,6 @@ const COMPANY_WINDOW_MS = 1_000;
 /** Shared (non-batched) inputs up to this size are compared by value; larger ones make a call run alone. */
 const MAX_SHARED_KEY_BYTES = 1024;
 
-let uniqueKey = 0;
-
 /**
  * The merge key of a call: the dtype and trailing dims of every batched input
  * plus the exact value of every other input. Returns undefined for calls that

@@ -68,7 +68,6 @@ describe('end to end: edits reuse tokens and change only what they should', () =
 
   // The circle sits in the middle; the star goes to the top-left quarter; the bottom-right corner is never touched.
   const inCircle = (x: number, y: number) => Math.hypot(x - 128, y - 128) < 30;
-  const inStarCorner = (x: number, y: number) => x < 100 && y < 100;
   const farFromEverything = (x: number, y: number) => x > 200 && y > 200;
 
   it('should iterate by image_id: generate, "make the circle green", "add a yellow star at the top left"', async () => {

@@ -1,15 +1,12 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OnnxRuntime } from '../../origin-gpu/runtime/onnx-runtime.js';
 import { CODEBOOK_SIZE, NAMED_COLOURS, nearestToken, tokenColour } from '../../plugins/decode-progressive/codebook.js';
 import progressiveDecoder, { passResolution, poolGrid } from '../../plugins/decode-progressive/index.js';
 import sceneTokenizer from '../../plugins/tokenize-scene/index.js';
 import type { GenerationSpec, HookContext, Logger, PassContext, RawImage } from '../../plugins/sdk/index.js';
+import { rebuildModel } from './rebuild-model.js';
 
 const MODEL_PATH = fileURLToPath(new URL('../../origin-gpu/models/decoder.onnx', import.meta.url));
 const BUILD_SCRIPT = fileURLToPath(new URL('../../origin-gpu/models/build-decoder.ts', import.meta.url));
@@ -144,15 +141,9 @@ describe('lumen/progressive-decoder with the real ONNX runtime', () => {
   });
 
   it('should rebuild a byte-identical decoder.onnx', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'lumen-decoder-'));
-    try {
-      const output = join(dir, 'decoder.onnx');
-      await promisify(execFile)(process.execPath, ['--import', 'tsx', BUILD_SCRIPT, output]);
-      const [rebuilt, committed] = await Promise.all([readFile(output), readFile(MODEL_PATH)]);
-      expect(rebuilt.length).toBeGreaterThan(0);
-      expect(rebuilt.equals(committed)).toBe(true);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    const [rebuilt, committed] = await Promise.all([rebuildModel(BUILD_SCRIPT), readFile(MODEL_PATH)]);
+    expect(rebuilt.length).toBeGreaterThan(0);
+    expect(rebuilt.equals(committed)).toBe(true);
   });
+
 });

@@ -1,9 +1,5 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OnnxRuntime } from '../../origin-gpu/runtime/onnx-runtime.js';
 import { CODEBOOK_RGB, CODEBOOK_SIZE, nearestToken, tokenColour, type Rgb } from '../../plugins/decode-progressive/codebook.js';
@@ -12,6 +8,7 @@ import type { GenerationSpec, Logger, PassContext, RawImage, TokenGrid } from '.
 import { loadTokenEncoder, type TokenEncoder } from '../../plugins/tokenize-image/index.js';
 import { compilePrompt, rasterize } from '../../plugins/tokenize-scene/index.js';
 import { seededRandom as random } from '../../plugins/sdk/random.js';
+import { rebuildModel } from './rebuild-model.js';
 
 const MODEL_PATH = fileURLToPath(new URL('../../origin-gpu/models/encoder.onnx', import.meta.url));
 const BUILD_SCRIPT = fileURLToPath(new URL('../../origin-gpu/models/build-encoder.ts', import.meta.url));
@@ -302,15 +299,9 @@ describe('lumen/token-encoder (encoder.onnx) with the real ONNX runtime', () => 
   });
 
   it('should rebuild a byte-identical encoder.onnx', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'lumen-encoder-'));
-    try {
-      const output = join(dir, 'encoder.onnx');
-      await promisify(execFile)(process.execPath, ['--import', 'tsx', BUILD_SCRIPT, output]);
-      const [rebuilt, committed] = await Promise.all([readFile(output), readFile(MODEL_PATH)]);
-      expect(rebuilt.length).toBeGreaterThan(0);
-      expect(rebuilt.equals(committed)).toBe(true);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    const [rebuilt, committed] = await Promise.all([rebuildModel(BUILD_SCRIPT), readFile(MODEL_PATH)]);
+    expect(rebuilt.length).toBeGreaterThan(0);
+    expect(rebuilt.equals(committed)).toBe(true);
   });
+
 });
