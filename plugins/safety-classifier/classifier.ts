@@ -3,6 +3,7 @@ import sharp from 'sharp';
 import type { RawImage } from '../sdk/index.js';
 // Only the protocol, never nsfw-model.ts: tfjs must stay out of the host's thread.
 import { NSFW_INPUT_SIZE, type ClassifierReply, type ClassifierRequest, type NsfwClass, type TfBackend, type WorkerInit } from './protocol.js';
+import type { MortalClassifier } from './self-healing.js';
 
 /** How strongly an image belongs to one content category, from 0 to 1. */
 export interface CategoryScore {
@@ -89,7 +90,7 @@ type Pending = { resolve: (reply: Classified) => void; reject: (error: unknown) 
  * The worker keeps the process alive only while it is loading or answering;
  * call `dispose` to end it.
  */
-export class NsfwClassifier implements ImageClassifier {
+export class NsfwClassifier implements MortalClassifier {
   readonly backend: TfBackend;
   /** Settles once the model is loaded and warmed up; rejects if it cannot load. */
   readonly ready: Promise<{ loadMs: number }>;
@@ -129,6 +130,11 @@ export class NsfwClassifier implements ImageClassifier {
       throw error;
     }
     return classifier;
+  }
+
+  /** Why the worker ended (it crashed, exited, failed to load or was disposed); undefined while it is alive. */
+  get failure(): Error | undefined {
+    return this.#closed;
   }
 
   get stats(): ClassifierStats {

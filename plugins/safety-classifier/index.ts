@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineStage, type GenerationSpec, type SafetyVerdict } from '../sdk/index.js';
 import { NSFW_CATEGORY_NAMES, NsfwClassifier, type CategoryScore, type ImageClassifier } from './classifier.js';
+import { SelfHealingClassifier } from './self-healing.js';
 import type { TfBackend } from './protocol.js';
 
 export {
@@ -14,6 +15,7 @@ export {
   type NsfwClassifierOptions,
 } from './classifier.js';
 export type { TfBackend } from './protocol.js';
+export { SelfHealingClassifier, type MortalClassifier } from './self-healing.js';
 
 const STAGE_NAME = 'lumen/output-classifier';
 
@@ -132,33 +134,30 @@ export function judgeScores(scores: readonly CategoryScore[], policy: Classifier
  */
 export default defineStage('safety', (options: OutputClassifierOptions = {}) => {
   const { policy, fromPass, backend, classifier: injected } = parseOptions(options);
-  let owned: Promise<NsfwClassifier> | undefined;
+  let owned: SelfHealingClassifier<NsfwClassifier> | undefined;
   return {
     name: STAGE_NAME,
     async setup({ logger }) {
       if (injected) return;
-      owned ??= NsfwClassifier.load({ backend });
-      try {
-        const { loadMs } = await (await owned).ready;
-        logger.info('output classifier ready', { stage: STAGE_NAME, backend, loadMs: Math.round(loadMs) });
-      } catch (error) {
-        owned = undefined;
-        throw error;
-      }
+      owned ??= new SelfHealingClassifier(
+        () => NsfwClassifier.load({ backend }),
+        (reason) => logger.warn('output classifier worker died; starting a new one', { stage: STAGE_NAME, reason: reason.message }),
+      );
+      const { loadMs } = await (await owned.live()).ready;
+      logger.info('output classifier ready', { stage: STAGE_NAME, backend, loadMs: Math.round(loadMs) });
     },
     async checkPass(ctx, image) {
       if (ctx.pass < Math.min(fromPass, ctx.passes)) return { allowed: true };
       ctx.signal.throwIfAborted();
-      const classifier = injected ?? (await owned);
+      const classifier = injected ?? owned;
       if (!classifier) throw new Error(`${STAGE_NAME}: checkPass was called before setup(), which loads the classifier`);
       const scores = await classifier.classify(image, ctx.signal);
       ctx.signal.throwIfAborted();
       return judgeScores(scores, policy, ctx.job.moderation);
     },
     async dispose() {
-      const loading = owned;
+      const classifier = owned;
       owned = undefined;
-      const classifier = await loading?.catch(() => undefined);
       await classifier?.dispose();
     },
   };
