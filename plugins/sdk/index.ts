@@ -166,11 +166,14 @@ export interface HookContext {
   readonly signal: AbortSignal;
   readonly logger: Logger;
   /**
-   * The 64-bit (8-byte) provenance payload the host assigned to this image.
+   * The provenance payload (WATERMARK_PAYLOAD_BYTES bytes) the host assigned to this image.
    * Watermark stages embed it; the host records it in its provenance registry.
    */
   readonly watermarkPayload: Uint8Array;
 }
+
+/** The size of every watermark payload: what the host assigns in `watermarkPayload` and what `detect()` reads back. */
+export const WATERMARK_PAYLOAD_BYTES = 8;
 
 /** Given to decode and safety hooks, which run once per pass. */
 export interface PassContext extends HookContext {
@@ -187,7 +190,7 @@ export interface PassContext extends HookContext {
  * accepts one only if it passes the payload's own checksum.
  */
 export interface WatermarkCandidate {
-  /** The 8 bytes read back. */
+  /** The WATERMARK_PAYLOAD_BYTES bytes read back. */
   readonly payload: Uint8Array;
   /** Detector-specific strength of the reading, higher is surer. */
   readonly confidence: number;

@@ -14,7 +14,6 @@ type Colour = [number, number, number];
  * photo-like field of multi-scale noise with strong grain.
  */
 export type SceneKind = 'flat' | 'textured' | 'noisy';
-export const SCENE_KINDS: readonly SceneKind[] = ['flat', 'textured', 'noisy'];
 
 interface Shape {
   inside(x: number, y: number): boolean;

@@ -1,4 +1,4 @@
-import { defineStage, type RawImage, type WatermarkCandidate } from '../sdk/index.js';
+import { defineStage, WATERMARK_PAYLOAD_BYTES, type RawImage, type WatermarkCandidate } from '../sdk/index.js';
 import { seededRandom } from '../sdk/random.js';
 import { codedLength, decode, encode } from './convolutional-code.js';
 
@@ -20,7 +20,7 @@ const TILE = 128;
 const CHIP = 4;
 const GRID = TILE / CHIP;
 const CHIPS = GRID * GRID;
-export const PAYLOAD_BITS = 64;
+const PAYLOAD_BITS = WATERMARK_PAYLOAD_BYTES * 8;
 const CODED_BITS = codedLength(PAYLOAD_BITS);
 
 /** The resize factors (relative to the marked original) `detectWatermark` tries by default, one candidate each. */
@@ -95,7 +95,7 @@ const bitsOf = (payload: Uint8Array) => Uint8Array.from({ length: PAYLOAD_BITS }
  * key and strength always give the same bytes.
  */
 export function embedWatermark(image: RawImage, payload: Uint8Array, key: number, strength = 2): RawImage {
-  if (payload.length !== PAYLOAD_BITS / 8) throw new RangeError(`lumen/invisible-watermark: the payload must be ${PAYLOAD_BITS / 8} bytes, got ${payload.length}`);
+  if (payload.length !== WATERMARK_PAYLOAD_BYTES) throw new RangeError(`lumen/invisible-watermark: the payload must be ${WATERMARK_PAYLOAD_BYTES} bytes, got ${payload.length}`);
   if (!(strength >= 0 && strength <= 32)) throw new RangeError(`lumen/invisible-watermark: strength must be between 0 and 32 levels, got ${strength}`);
   const { width, height, channels } = image;
   const { bit, sign, roundUpOrder } = layoutFor(key);
@@ -223,10 +223,6 @@ const shrinkFor = (scale: number) => (scale > 1 && Number.isInteger(scale) ? sca
  * chips would not be whole pixels at that scale, or when the image is smaller
  * than half a tile.
  */
-export function readAtScale(image: RawImage, key: number, scale: number): WatermarkReading | undefined {
-  return readResidual(residualOf(image, shrinkFor(scale)), key, scale);
-}
-
 function readResidual(residual: Residual, key: number, scale: number): WatermarkReading | undefined {
   const { values, width, height, shrink } = residual;
   const period = (TILE * scale) / shrink;
@@ -296,15 +292,16 @@ function readResidual(residual: Residual, key: number, scale: number): Watermark
     }
     return correlations;
   };
-  let best = { score: -Infinity, searchScore: 0, x: 0, y: 0 };
+  let best = { score: -Infinity, searchScore: 0, x: 0, y: 0, correlations: new Float64Array(CODED_BITS) };
   for (const { score: searchScore, x, y } of top) {
-    const score = correlationsAt(x, y).reduce((total, correlation) => total + Math.abs(correlation), 0);
-    if (score > best.score) best = { score, searchScore, x, y };
+    const correlations = correlationsAt(x, y);
+    const score = correlations.reduce((total, correlation) => total + Math.abs(correlation), 0);
+    if (score > best.score) best = { score, searchScore, x, y, correlations };
   }
 
-  const correlations = correlationsAt(best.x, best.y);
+  const { correlations } = best;
   const bits = decode(correlations, PAYLOAD_BITS);
-  const payload = new Uint8Array(PAYLOAD_BITS / 8);
+  const payload = new Uint8Array(WATERMARK_PAYLOAD_BYTES);
   for (let b = 0; b < PAYLOAD_BITS; b++) if (bits[b]) payload[b >> 3]! |= 1 << (7 - (b & 7));
   return {
     payload,
