@@ -2,13 +2,13 @@
 // once with admission on and once with it off (everything synchronous).
 //   node --import tsx bench/spike.ts [--seconds 60] [--factor 10] [--admission on|off|both]
 // Loopback only; the number of requests is bounded by seconds x factor x capacity.
-import { createClient } from '@libsql/client';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { newSecret } from '../gateway/keys.js';
+import { connectLibsql } from '../origin-gpu/db.js';
 import { freePort, seedTenant, startGateway, startOrigin } from '../scripts/local-stack.js';
 import { closeConnections, machine, percentile, round, send } from './harness.js';
 
@@ -118,7 +118,7 @@ async function scenario(admission: 'on' | 'off') {
     }
     const drainSeconds = (performance.now() - drainStart) / 1000;
 
-    const db = createClient({ url: dbUrl });
+    const db = connectLibsql(dbUrl);
     const twice = Number((await db.execute("select count(*) as n from (select job_id from runs where status = 'succeeded' group by job_id having count(*) > 1)")).rows[0]?.n ?? 0);
     db.close();
 

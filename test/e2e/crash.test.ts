@@ -1,6 +1,6 @@
-import { createClient } from '@libsql/client';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { connectLibsql } from '../../origin-gpu/db.js';
 import { loadPipeline } from '../../origin-gpu/pipeline/registry.js';
 import { disposePipeline, runJob, setupPipeline } from '../../origin-gpu/pipeline/runner.js';
 import { OnnxRuntime } from '../../origin-gpu/runtime/onnx-runtime.js';
@@ -71,7 +71,7 @@ describe('crash and restart, against the real processes', () => {
     });
     expect(done.attempt).toBe(2);
 
-    const db = createClient({ url: stack.dbUrl });
+    const db = connectLibsql(stack.dbUrl);
     const runs = (await db.execute({ sql: 'select worker_id, resumed_from_pass, status from runs where job_id = ? order by attempt', args: [id] })).rows;
     db.close();
     expect(runs.map((run) => run.worker_id)).toEqual(['doomed', 'rescuer']);

@@ -1,7 +1,8 @@
-import { createClient, type Client } from '@libsql/client';
+import type { Client } from '@libsql/client';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectLibsql } from '../../origin-gpu/db.js';
 import { FLAG_MARKER } from '../fixtures/plugins/flag-at-pass/index.js';
 import { startTestStack, type TestStack } from './stack.js';
 
@@ -40,7 +41,7 @@ describe('end to end: safety that aborts mid-render, and provenance that survive
     await stack.addOrigin('origin-1', { LUMEN_PIPELINE: FLAGGER_PIPELINE });
     ownerKey = await stack.key('safeowner', 'pro');
     otherKey = await stack.key('safeother', 'pro');
-    db = createClient({ url: stack.dbUrl });
+    db = connectLibsql(stack.dbUrl);
   });
 
   afterAll(async () => {
