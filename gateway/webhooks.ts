@@ -1,6 +1,7 @@
 // Webhooks per Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature),
 // and the guard that keeps them away from internal addresses.
 import { encodeBase64 } from 'hono/utils/encode';
+import ipaddr from 'ipaddr.js';
 import type { Env } from './env.js';
 
 const encoder = new TextEncoder();
@@ -9,52 +10,100 @@ export type WebhookAddressVerdict = { ok: true; url: URL } | { ok: false; reason
 
 const BLOCKED_HOSTNAMES = new Set([
   'localhost',
+  'localhost.localdomain',
+  'ip6-localhost',
+  'ip6-loopback',
   'metadata',
   'metadata.google.internal',
   'metadata.goog',
   'instance-data',
   'instance-data.ec2.internal',
 ]);
+const BLOCKED_SUFFIXES = ['.localhost', '.internal', '.local', '.localdomain', '.home.arpa'];
 
-function ipv4Octets(host: string): number[] | null {
-  if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(host)) return null;
-  const octets = host.split('.').map(Number);
-  return octets.every((octet) => octet <= 255) ? octets : null;
-}
+// Public addresses that still answer as a cloud's metadata service (Azure's WireServer).
+const BLOCKED_PUBLIC_IPV4 = [ipaddr.IPv4.parse('168.63.129.16')];
 
-function isPrivateIpv4([a, b]: number[]): boolean {
-  return (
-    a === 0 || // "this" network
-    a === 10 ||
-    a === 127 || // loopback
-    (a === 100 && b! >= 64 && b! <= 127) || // carrier-grade NAT
-    (a === 169 && b === 254) || // link-local, cloud metadata (169.254.169.254)
-    (a === 172 && b! >= 16 && b! <= 31) ||
-    (a === 192 && b === 168) ||
-    (a === 192 && b === 0) ||
-    (a === 198 && (b === 18 || b === 19)) || // benchmarking
-    a! >= 224 // multicast and reserved
-  );
-}
+// IANA's global unicast block; everything outside 2000::/3 is reserved, local or special-purpose.
+const GLOBAL_UNICAST_V6: [ipaddr.IPv6, number] = [ipaddr.IPv6.parse('2000::'), 3];
+const NAT64_WELL_KNOWN: [ipaddr.IPv6, number] = [ipaddr.IPv6.parse('64:ff9b::'), 96];
+const NAT64_LOCAL_USE: [ipaddr.IPv6, number] = [ipaddr.IPv6.parse('64:ff9b:1::'), 48];
+const IPV4_COMPATIBLE: [ipaddr.IPv6, number] = [ipaddr.IPv6.parse('::'), 96];
 
-function isPrivateIpv6(host: string): boolean {
-  const address = host.replace(/^\[|\]$/g, '').toLowerCase();
-  if (address === '::' || address === '::1') return true;
-  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/.exec(address);
-  if (mapped?.[1]) {
-    const octets = ipv4Octets(mapped[1]);
-    return !octets || isPrivateIpv4(octets);
-  }
-  // fc00::/7 unique local, fe80::/10 link-local, ff00::/8 multicast, fd00:ec2::254 (AWS metadata) is in fc00::/7.
-  return /^(f[cd]|fe[89ab]|ff)/.test(address) || address.startsWith('::ffff:');
+// ipaddr.js's range names, in the words of an error message; the rest read well as they are.
+const RANGE_WORDS: Record<string, string> = {
+  linkLocal: 'link-local',
+  carrierGradeNat: 'carrier-grade NAT',
+  uniqueLocal: 'unique local',
+  deprecatedSiteLocal: 'site-local',
+  ipv4Mapped: 'IPv4-mapped',
+  rfc6145: 'IPv4-translated',
+  rfc6052: 'NAT64',
+};
+const describeRange = (range: string): string => RANGE_WORDS[range] ?? range;
+
+const REFUSED_ADDRESS = 'points at a loopback, private, link-local or reserved address';
+
+function ipv4FromWords(high: number, low: number): ipaddr.IPv4 {
+  return new ipaddr.IPv4([high >> 8, high & 0xff, low >> 8, low & 0xff]);
 }
 
 /**
- * Decides whether a webhook may be sent to `raw`. Loopback, private, link-local
- * and cloud-metadata addresses are refused unless their host is in `allowedHosts`
- * (an operator's list for local development). Hostnames that resolve to private
- * addresses cannot be caught here (Workers have no DNS API); Cloudflare's egress
- * does not reach private networks, and self-hosters should firewall the gateway.
+ * Every IPv4 address an IPv6 address may carry (mapped, translated,
+ * IPv4-compatible, NAT64, 6to4, Teredo server and client), so an IPv4
+ * target cannot be reached through an IPv6 spelling of it.
+ */
+function embeddedIpv4(address: ipaddr.IPv6): ipaddr.IPv4[] {
+  const words = address.parts;
+  const word = (index: number): number => words[index] ?? 0;
+  const last32 = ipv4FromWords(word(6), word(7));
+  const range = address.range();
+  if (range === 'ipv4Mapped' || range === 'rfc6145' || address.match(IPV4_COMPATIBLE) || address.match(NAT64_WELL_KNOWN)) return [last32];
+  // RFC 6052 §2.2: with a /48 prefix the IPv4 sits in bits 48–63 and 72–87 (bits 64–71 are zero).
+  if (address.match(NAT64_LOCAL_USE)) return [new ipaddr.IPv4([word(3) >> 8, word(3) & 0xff, word(4) & 0xff, word(5) >> 8]), last32];
+  if (range === '6to4') return [ipv4FromWords(word(1), word(2))];
+  // Teredo: server in bits 32–63, client inverted in the last 32 bits.
+  if (range === 'teredo') return [ipv4FromWords(word(2), word(3)), ipv4FromWords(~word(6) & 0xffff, ~word(7) & 0xffff)];
+  return [];
+}
+
+/** What makes an IPv4 address unfit to receive webhooks ("loopback", "private"…), or null when nothing does. */
+function ipv4Problem(address: ipaddr.IPv4): string | null {
+  const range = address.range();
+  if (range !== 'unicast') return describeRange(range);
+  if (BLOCKED_PUBLIC_IPV4.some((blocked) => address.match(blocked, 32))) return 'a cloud metadata address';
+  return null;
+}
+
+function ipv6Problem(address: ipaddr.IPv6): string | null {
+  const spelled = address.toRFC5952String();
+  const range = address.range();
+  if (range === 'unspecified' || range === 'loopback') return `${spelled} is ${range}`;
+  for (const inner of embeddedIpv4(address)) {
+    const problem = ipv4Problem(inner);
+    if (problem) return `${spelled} embeds ${inner.toString()}, which is ${problem}`;
+  }
+  // Tunnelled and translated forms are refused whatever they embed: a webhook receiver has no need of them.
+  if (range !== 'unicast') return `${spelled} is ${describeRange(range)}`;
+  if (!address.match(GLOBAL_UNICAST_V6)) return `${spelled} is outside the global unicast block 2000::/3`;
+  return null;
+}
+
+/** The host as a resolver sees it: lowercase, with every trailing dot gone; null when a label is empty. */
+function normalisedHostname(hostname: string): string | null {
+  const host = hostname.toLowerCase().replace(/\.+$/, '');
+  if (host === '' || host.split('.').some((label) => label === '')) return null;
+  return host;
+}
+
+/**
+ * Decides whether a webhook may be sent to `raw`. Loopback, private, link-local,
+ * reserved and cloud-metadata addresses (also when spelled as IPv4 embedded in
+ * IPv6) and internal hostnames are refused unless their host is in `allowedHosts`
+ * (an operator's list for local development). WHATWG URL parsing has already
+ * turned integer, hex and octal IPv4 (http://2130706433/, http://0x7f.1/) into
+ * dotted form. Hostnames that resolve to private addresses cannot be caught here
+ * (Workers have no DNS API): deployments firewall the gateway's egress (docs/CONFIGURATION.md).
  */
 export function checkWebhookAddress(raw: string, allowedHosts: readonly string[] = []): WebhookAddressVerdict {
   let url: URL;
@@ -65,17 +114,37 @@ export function checkWebhookAddress(raw: string, allowedHosts: readonly string[]
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return { ok: false, reason: 'must use http or https' };
   if (url.username || url.password) return { ok: false, reason: 'must not carry credentials' };
-  const host = url.hostname.toLowerCase().replace(/\.$/, '');
-  if (allowedHosts.includes(host) || allowedHosts.includes(url.host.toLowerCase())) return { ok: true, url };
-  if (BLOCKED_HOSTNAMES.has(host) || host.endsWith('.localhost') || host.endsWith('.internal') || host.endsWith('.local')) {
+  const host = normalisedHostname(url.hostname);
+  if (host === null) return { ok: false, reason: 'has an empty label in its hostname' };
+  const hostWithPort = url.port ? `${host}:${url.port}` : host;
+  if (allowedHosts.includes(host) || allowedHosts.includes(hostWithPort) || allowedHosts.includes(host.replace(/^\[|\]$/g, ''))) return { ok: true, url };
+
+  if (host.startsWith('[')) {
+    let address: ipaddr.IPv6;
+    try {
+      address = ipaddr.IPv6.parse(host.slice(1, -1));
+    } catch {
+      return { ok: false, reason: 'is not a valid URL' };
+    }
+    const problem = ipv6Problem(address);
+    return problem ? { ok: false, reason: `${REFUSED_ADDRESS} (${problem})` } : { ok: true, url };
+  }
+  // Trailing dots are gone now, so let URL's IPv4 parser see the host again (http://127.0.0.1../).
+  let canonical: string;
+  try {
+    canonical = new URL(`http://${host}/`).hostname;
+  } catch {
+    return { ok: false, reason: 'is not a valid URL' };
+  }
+  if (ipaddr.IPv4.isValidFourPartDecimal(canonical)) {
+    const problem = ipv4Problem(ipaddr.IPv4.parse(canonical));
+    return problem ? { ok: false, reason: `${REFUSED_ADDRESS} (${canonical} is ${problem})` } : { ok: true, url };
+  }
+  if (BLOCKED_HOSTNAMES.has(canonical) || BLOCKED_SUFFIXES.some((suffix) => canonical.endsWith(suffix))) {
     return { ok: false, reason: 'points at an internal host' };
   }
-  const octets = ipv4Octets(host);
-  if (octets && isPrivateIpv4(octets)) return { ok: false, reason: 'points at a loopback, private or link-local address' };
-  if (host.startsWith('[') || host.includes(':')) {
-    if (isPrivateIpv6(host)) return { ok: false, reason: 'points at a loopback, private or link-local address' };
-  }
-  // Integer and hex forms of IPv4 (http://2130706433/) are normalised by URL to dotted form, so the check above sees them.
+  // A single-label name (http://intranet/) resolves through the local search domains, never on the public internet.
+  if (!canonical.includes('.')) return { ok: false, reason: 'points at an internal host (a name without a dot)' };
   return { ok: true, url };
 }
 

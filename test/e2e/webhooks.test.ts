@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from './stack.js';
 
 interface Delivery {
+  path: string;
   headers: IncomingHttpHeaders;
   body: string;
 }
@@ -14,6 +15,8 @@ describe('webhooks, delivered to a receiver on loopback (allowed for this test o
   let receiver: Server;
   let receiverUrl: string;
   const deliveries: Delivery[] = [];
+  const moved: Delivery[] = [];
+  const landings: Delivery[] = [];
   let failuresLeft = 0;
 
   beforeAll(async () => {
@@ -21,7 +24,18 @@ describe('webhooks, delivered to a receiver on loopback (allowed for this test o
       let body = '';
       request.on('data', (chunk: Buffer) => (body += chunk.toString()));
       request.on('end', () => {
-        deliveries.push({ headers: request.headers, body });
+        const path = request.url ?? '';
+        if (path.startsWith('/landing')) {
+          landings.push({ path, headers: request.headers, body });
+        } else if (path.startsWith('/moved')) {
+          moved.push({ path, headers: request.headers, body });
+          // Elsewhere on this same allowed host: still not followed, since a redirect's target is never checked.
+          response.writeHead(307, { location: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/landing` });
+          response.end();
+          return;
+        } else {
+          deliveries.push({ path, headers: request.headers, body });
+        }
         response.statusCode = failuresLeft-- > 0 ? 500 : 204;
         response.end();
       });
@@ -64,5 +78,19 @@ describe('webhooks, delivered to a receiver on loopback (allowed for this test o
     const event = JSON.parse(second.body) as { type: string; data: { status: string; images: number } };
     expect(event.type).toBe('image.generation.succeeded');
     expect(event.data).toMatchObject({ status: 'succeeded', images: 1 });
+  });
+
+  it('should not follow a redirect, and count it as a failed attempt', { timeout: 60_000 }, async () => {
+    const key = await stack.key('hookredirect', 'pro');
+    const response = await fetch(`${stack.url}/v1/images/generations`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ prompt: 'a green square', size: '256x256', webhook_url: `${receiverUrl.replace('/hooks', '/moved')}` }),
+    });
+    expect(response.status).toBe(200);
+    // The 307 fails the attempt, so it is retried after the backoff (2.5–7.5 s): a second POST to the same address.
+    await until(() => moved.length >= 2, 30_000);
+    expect(moved[1]!.headers['webhook-id']).toBe(moved[0]!.headers['webhook-id']);
+    expect(landings).toEqual([]);
   });
 });
