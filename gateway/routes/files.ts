@@ -1,13 +1,27 @@
 import { Hono } from 'hono';
 import type { AppEnv } from '../env.js';
-import { ApiError, NotFoundError } from '../errors.js';
+import { ApiError, InvalidRequestError, NotFoundError } from '../errors.js';
 import { verifyImageUrl } from '../signed-urls.js';
 
 /** Serves stored images to holders of a signed URL; the signature is the credential. */
 export const files = new Hono<AppEnv>();
 
+/**
+ * The R2 key a file path names. Decoded here, not by Hono, because the signature
+ * covers the exact key and Hono leaves undecodable sequences as they are;
+ * such a path names no signed key, so it is the caller's error.
+ */
+function keyOfPath(pathname: string): string {
+  const encoded = pathname.replace(/^\/v1\/files\//, '');
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    throw new InvalidRequestError('The file path is not valid percent-encoded UTF-8. Use the URL exactly as the API returned it.', null, 'invalid_path');
+  }
+}
+
 files.get('/*', async (c) => {
-  const key = decodeURIComponent(new URL(c.req.url).pathname.replace(/^\/v1\/files\//, ''));
+  const key = keyOfPath(new URL(c.req.url).pathname);
   const check = await verifyImageUrl(c.env, key, c.req.query('expires'), c.req.query('signature'));
   if (!check.ok) {
     throw new ApiError(403, 'invalid_request_error', check.reason === 'expired' ? 'This link has expired. Ask for the image again.' : 'This link is not valid.', `url_${check.reason}`);
