@@ -19,6 +19,7 @@ export function newJobId(shardCount: number): string {
   return jobIdInShard(Math.floor(Math.random() * shardCount));
 }
 
+/** The shard written in `jobId`, or null for an id that is not one of ours. Says nothing of whether that shard exists. */
 export function shardOfJob(jobId: string): number | null {
   const match = JOB_ID.exec(jobId);
   return match?.[1] ? parseInt(match[1], 36) : null;
@@ -28,12 +29,25 @@ export function shardCount(env: Env): number {
   return Math.floor(numberVar(env.QUEUE_SHARDS, 4));
 }
 
+/**
+ * The most shards any job id may name: the largest QUEUE_SHARDS ever
+ * configured. QUEUE_SHARDS_MAX must never be lowered, or jobs in the shards
+ * above it become unreachable.
+ */
+export function maxShardCount(env: Env): number {
+  return Math.max(shardCount(env), Math.floor(numberVar(env.QUEUE_SHARDS_MAX, shardCount(env))));
+}
+
 export function shardStub(env: Env, shard: number): DurableObjectStub<QueueShard> {
   return env.QUEUE_SHARD.get(env.QUEUE_SHARD.idFromName(`shard-${shard}`));
 }
 
-/** The shard holding `jobId`, or null for an id that is not one of ours. */
+/**
+ * The shard holding `jobId`, or null for an id that is not one of ours or
+ * names a shard that never existed (at or past QUEUE_SHARDS_MAX): answer 404
+ * then, so a made-up id never brings a QueueShard object, and its storage, into being.
+ */
 export function shardForJob(c: Context<AppEnv>, jobId: string): DurableObjectStub<QueueShard> | null {
   const shard = shardOfJob(jobId);
-  return shard === null ? null : shardStub(c.env, shard);
+  return shard === null || shard >= maxShardCount(c.env) ? null : shardStub(c.env, shard);
 }

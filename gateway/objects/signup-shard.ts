@@ -22,7 +22,9 @@ const MINUTE_MS = 60_000;
  * the IP: so one IP always lands on the same shard (its per-IP limits are
  * exact), and no single object sees every signup. Each shard also owns
  * 1/SIGNUP_SHARDS of the global signup rate, and counts failed
- * authentications per IP for the auth throttle.
+ * authentications for the auth throttle: per client address, per tenant id
+ * and the shared `untrusted-peer` count, each by its own key (`ip:…`,
+ * `tenant:…`), hashed to a shard like an IP.
  */
 export class SignupShard extends SqliteObject {
   /**

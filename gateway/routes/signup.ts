@@ -90,7 +90,7 @@ export const signupRoutes = ({ configTtlMs = TIER_CONFIG_CACHE_MS }: SignupRoute
         const stub = tenantStub(c.env, tenant);
         if (!(await stub.create(tenant, 'free', parsed.data))) continue;
         await stub.addKey(keyId, 'signup', secretHash);
-        return c.json({ tenant, key: formatKey(tenant, secret), tier: 'free' as const }, 201);
+        return c.json({ tenant, key: await formatKey(c.env, tenant, secret), tier: 'free' as const }, 201);
       }
       throw new Error('could not find a free tenant id in 3 attempts');
     },

@@ -38,6 +38,14 @@ describe('API key auth', () => {
     await expectOpenAIError(await generate({ authorization: `Bearer ${forged}` }, '{"prompt":"x"}'), 401, 'invalid_api_key');
   });
 
+  it('should refuse a key in the format from before keys were tagged, saying to get a new one', async () => {
+    const key = await createTenant('authlegacy', 'pro');
+    // The same tenant and secret without the tag: what this tenant's key looked like before tags.
+    const legacy = key.slice(0, -16);
+    const error = await expectOpenAIError(await generate({ authorization: `Bearer ${legacy}` }, '{"prompt":"x"}'), 401, 'invalid_api_key');
+    expect(error.message).toMatch(/no longer accepted.*new key/);
+  });
+
   it('should reject a revoked key', async () => {
     const headers = { authorization: `Bearer ${ADMIN_SECRET}`, 'content-type': 'application/json' };
     await call('/v1/admin/tenants/revokee', { method: 'PUT', headers, body: '{"tier":"free"}' });

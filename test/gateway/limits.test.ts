@@ -216,7 +216,9 @@ describe('admitGeneration', () => {
 });
 
 describe('auth throttle', () => {
-  const bad = `lk_nobodyhere_${'a'.repeat(32)}`;
+  // A made-up tenant per attempt: these tests are about the per-address count, not the per-tenant one.
+  let attempt = 0;
+  const badKey = () => `lk_nobody${attempt++}_${'a'.repeat(32)}${'0'.repeat(16)}`;
 
   it('should answer 429 auth_throttled after 20 failures a minute from one IP, and only to that IP', async () => {
     const ip = '203.0.113.7';
@@ -224,8 +226,8 @@ describe('auth throttle', () => {
     const cachedGood = await createTenant('throttlecached', 'pro');
     const get = (key: string, from: string) => call('/v1/images/jobs/job_0_x', { headers: { authorization: `Bearer ${key}`, 'cf-connecting-ip': from } });
     expect((await get(cachedGood, ip)).status).toBe(404);
-    for (let i = 0; i < 20; i++) expect((await get(bad, ip)).status).toBe(401);
-    const throttled = await get(bad, ip);
+    for (let i = 0; i < 20; i++) expect((await get(badKey(), ip)).status).toBe(401);
+    const throttled = await get(badKey(), ip);
     expect(throttled.status).toBe(429);
     expect(Number(throttled.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect(await errorOf(throttled)).toMatchObject({ code: 'auth_throttled', type: 'auth_failures' });
@@ -234,7 +236,7 @@ describe('auth throttle', () => {
     expect((await get(good, ip)).status).toBe(429);
     // A key already verified in this isolate keeps working; other IPs are untouched.
     expect((await get(cachedGood, ip)).status).toBe(404);
-    expect((await get(bad, '203.0.113.8')).status).toBe(401);
+    expect((await get(badKey(), '203.0.113.8')).status).toBe(401);
     expect((await get(good, '203.0.113.8')).status).toBe(404);
   });
 
@@ -243,11 +245,11 @@ describe('auth throttle', () => {
     // Two auth instances stand for two isolates: each has its own local count.
     const first = limitedApp({ shareFailureCounts: true });
     const second = limitedApp({ shareFailureCounts: true });
-    for (let i = 0; i < 10; i++) expect((await first('/v1/images/jobs/x', poll(bad, ip))).status).toBe(401);
-    for (let i = 0; i < 9; i++) expect((await second('/v1/images/jobs/x', poll(bad, ip))).status).toBe(401);
+    for (let i = 0; i < 10; i++) expect((await first('/v1/images/jobs/x', poll(badKey(), ip))).status).toBe(401);
+    for (let i = 0; i < 9; i++) expect((await second('/v1/images/jobs/x', poll(badKey(), ip))).status).toBe(401);
     // The 20th failure overall (the 10th in this isolate) crosses the shared limit...
-    expect((await second('/v1/images/jobs/x', poll(bad, ip))).status).toBe(401);
+    expect((await second('/v1/images/jobs/x', poll(badKey(), ip))).status).toBe(401);
     // ...so the next attempt is throttled even though neither isolate saw 20 on its own.
-    expect((await second('/v1/images/jobs/x', poll(bad, ip))).status).toBe(429);
+    expect((await second('/v1/images/jobs/x', poll(badKey(), ip))).status).toBe(429);
   });
 });

@@ -39,7 +39,7 @@ describe('POST /v1/signup', () => {
     expect(Object.keys(body).sort()).toEqual(['key', 'tenant', 'tier']);
     expect(body.tier).toBe('free');
     expect(body.tenant).toMatch(TENANT_ID);
-    expect(body.key).toMatch(new RegExp(`^lk_${body.tenant}_[A-Za-z0-9]{32}$`));
+    expect(body.key).toMatch(new RegExp(`^lk_${body.tenant}_[A-Za-z0-9]{32}[0-9a-f]{16}$`));
     const job = await call('/v1/images/jobs/job_0_nothing', { headers: { authorization: `Bearer ${body.key}` } });
     expect(job.status).toBe(404);
     const described = (await (await call(`/v1/admin/tenants/${body.tenant}`, { headers: admin })).json()) as { tier: string; keys: { name: string }[] };
