@@ -2,7 +2,8 @@
 // applies the same migrations and uses the tables it owns: a Tenant object
 // holds `tenant`, `api_keys`, `rate_buckets`, `tenant_usage` and `job_slots`; a
 // QueueShard holds `jobs` and `job_events`; TierConfig holds `config_entries`;
-// a SignupShard holds `rate_buckets`.
+// a SignupShard holds `rate_buckets`; PolicyStore holds `policy_versions` and
+// `policy_overlays`.
 import { index, integer, primaryKey, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
 export const tenant = sqliteTable('tenant', {
@@ -135,6 +136,29 @@ export const jobSlots = sqliteTable('job_slots', {
 export const configEntries = sqliteTable('config_entries', {
   key: text('key').primaryKey(),
   value: text('value').notNull(),
+  updatedAt: integer('updated_at').notNull(),
+});
+
+/** The PolicyStore's versions of the base safety policy; the highest version is live. */
+export const policyVersions = sqliteTable('policy_versions', {
+  version: integer('version').primaryKey(),
+  /** JSON of the SafetyPolicy as validated on write. */
+  policy: text('policy').notNull(),
+  /** What the operator said the change was for, if anything. */
+  note: text('note'),
+  /** Strictly increasing over every write of the store (policies and overlays): what caches compare. */
+  revision: integer('revision').notNull(),
+  createdAt: integer('created_at').notNull(),
+});
+
+/** The PolicyStore's per-tenant overlays (stricter only). A cleared overlay keeps its row with `overlay` null, so its revision is not lost. */
+export const policyOverlays = sqliteTable('policy_overlays', {
+  tenantId: text('tenant_id').primaryKey(),
+  /** JSON of the PolicyOverlay; null once cleared. */
+  overlay: text('overlay'),
+  /** Counts this tenant's overlay writes. */
+  version: integer('version').notNull(),
+  revision: integer('revision').notNull(),
   updatedAt: integer('updated_at').notNull(),
 });
 
