@@ -11,7 +11,8 @@ export default defineConfig({
           cloudflareTest({
             wrangler: { configPath: './wrangler.toml' },
             miniflare: {
-              bindings: { ADMIN_SECRET: 'test-admin-secret', ORIGIN_SECRET: 'test-origin-secret', LEASE_TTL_MS: '300' },
+              // Tests stand in for Cloudflare's edge, which sets CF-Connecting-IP itself (see docs/CONFIGURATION.md).
+              bindings: { ADMIN_SECRET: 'test-admin-secret', ORIGIN_SECRET: 'test-origin-secret', LEASE_TTL_MS: '300', TRUSTED_CLIENT_IP_HEADER: 'cf-connecting-ip' },
             },
           }),
         ],

@@ -1,4 +1,5 @@
-import type { QueueShard } from './objects/queue-shard.js';
+import type { PolicyStore } from './objects/policy-store.js';
+import type { IdempotentLookup, QueueShard } from './objects/queue-shard.js';
 import type { SignupShard } from './objects/signup-shard.js';
 import type { RateSnapshot, Tenant } from './objects/tenant.js';
 import type { TierConfig } from './objects/tier-config.js';
@@ -13,6 +14,8 @@ export interface Env {
   TIER_CONFIG: DurableObjectNamespace<TierConfig>;
   /** Per-IP counters for signup and failed auth, sharded by a hash of the IP. */
   SIGNUP_SHARD: DurableObjectNamespace<SignupShard>;
+  /** The one object holding the versioned safety policy and per-tenant overlays (read through an isolate cache). */
+  POLICY_STORE: DurableObjectNamespace<PolicyStore>;
   IMAGES: R2Bucket;
   /** Bearer secret of the admin API. */
   ADMIN_SECRET: string;
@@ -20,6 +23,14 @@ export interface Env {
   ORIGIN_SECRET: string;
   /** How many QueueShard objects new jobs spread over. */
   QUEUE_SHARDS?: string;
+  /** The largest QUEUE_SHARDS ever configured (default QUEUE_SHARDS): job ids naming a shard at or past it are 404s. Never lower it. */
+  QUEUE_SHARDS_MAX?: string;
+  /** Key of the tag in every API key that proves the gateway minted it; derived from ORIGIN_SECRET when unset. */
+  KEY_SIGNING_SECRET?: string;
+  /** Where the client's address comes from: `cf-connecting-ip`, `x-forwarded-for`, `x-real-ip` or `none` (the default). */
+  TRUSTED_CLIENT_IP_HEADER?: string;
+  /** With `x-forwarded-for`: how many trusted proxies append to it (default 1); the address is that many entries from the right. */
+  TRUSTED_PROXY_HOPS?: string;
   /** How long a sync request waits for its job before answering 202 (ms). */
   SYNC_WAIT_MS?: string;
   /** How long a lease lives without a heartbeat (ms). */
@@ -55,6 +66,8 @@ export type AppEnv = {
     tenant: AuthenticatedTenant;
     /** Set by the rateLimit() middleware: the tenant's buckets, written into the response's rate-limit headers. */
     rateLimit?: RateLimitState;
+    /** Set before the rate limit when a POST's Idempotency-Key already names a job: that job, and the body hash it was made with. */
+    idempotentRetry?: Extract<IdempotentLookup, { outcome: 'recorded' }>;
   };
 };
 

@@ -62,6 +62,13 @@ export const SIGNUP_SHARDS = 8;
 /** Failed authentications one IP may make per minute before it gets 429 `auth_throttled`. */
 export const AUTH_FAILURES_PER_MINUTE = 20;
 
+/**
+ * Failed authentications naming one tenant id (from any address) per minute
+ * before keys for it that the gateway did not mint get 429 `auth_throttled`.
+ * Its real keys are never refused by this count.
+ */
+export const AUTH_FAILURES_PER_TENANT_PER_MINUTE = 20;
+
 /** How long an isolate trusts its copy of the live tier limits: the propagation delay of an admin change. */
 export const TIER_CONFIG_CACHE_MS = 5_000;
 

@@ -5,6 +5,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { and, desc, eq, lt } from 'drizzle-orm';
 import { z } from 'zod';
+import { gatewayBlockSchema } from '../gateway/protocol/policy.js';
 import { SIGNATURE_HEADERS, verifyInternalRequest } from '../gateway/protocol/signature.js';
 import type { Logger } from '../plugins/sdk/index.js';
 import { safetyVerdicts } from '../schema/origin.js';
@@ -17,6 +18,8 @@ export interface OriginApiOptions {
   db: OriginDatabase;
   provenance: ProvenanceRegistry;
   logger: Logger;
+  /** The root certificate (PEM) the C2PA manifests of this deployment's images are signed under. */
+  c2paTrustAnchor?: string;
 }
 
 class HttpError extends Error {
@@ -55,7 +58,7 @@ function send(response: ServerResponse, status: number, body: unknown, headers: 
   response.end(JSON.stringify(body));
 }
 
-export function createOriginApi({ secret, db, provenance, logger }: OriginApiOptions): Server {
+export function createOriginApi({ secret, db, provenance, logger, c2paTrustAnchor }: OriginApiOptions): Server {
   const handle = async (request: IncomingMessage, response: ServerResponse) => {
     const url = new URL(request.url ?? '/', 'http://origin');
     const pathAndQuery = `${url.pathname}${url.search}`;
@@ -76,7 +79,25 @@ export function createOriginApi({ secret, db, provenance, logger }: OriginApiOpt
       const keys = await provenance.publicKeys();
       return send(response, 200, {
         keys: keys.map((key) => ({ kid: key.keyId, kty: 'OKP', crv: 'Ed25519', x: key.publicKey, alg: 'EdDSA', created_at: Math.floor(key.createdAt / 1000) })),
+        ...(c2paTrustAnchor && { c2pa: { trust_anchors: [c2paTrustAnchor] } }),
       });
+    }
+    // A prompt the gateway refused before queueing: audited with the origins' own verdicts, its `modr_` id standing in for a job id.
+    if (request.method === 'POST' && url.pathname === '/v1/safety/verdicts') {
+      let raw: unknown;
+      try {
+        raw = JSON.parse(new TextDecoder().decode(body));
+      } catch {
+        throw new HttpError(400, 'invalid_request_error', 'The verdict is not valid JSON.');
+      }
+      const parsed = gatewayBlockSchema.safeParse(raw);
+      if (!parsed.success) throw new HttpError(400, 'invalid_request_error', `Invalid verdict: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
+      const block = parsed.data;
+      const [row] = await db
+        .insert(safetyVerdicts)
+        .values({ jobId: block.id, tenantId: block.tenantId, attempt: 0, stage: 'input', plugin: block.plugin, allowed: false, category: block.category, score: block.score, pass: 0, imageIndex: 0, createdAt: block.createdAt })
+        .returning({ id: safetyVerdicts.id });
+      return send(response, 201, { id: row?.id ?? null });
     }
     if (request.method === 'GET' && url.pathname === '/v1/safety/verdicts') {
       const parsed = verdictQuery.safeParse(Object.fromEntries(url.searchParams));

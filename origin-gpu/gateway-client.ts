@@ -1,6 +1,9 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { policySnapshotSchema, type PolicySnapshot } from '../gateway/protocol/policy.js';
 import { signInternalRequest } from '../gateway/protocol/signature.js';
 import type {
   CompleteRequest,
+  DepartRequest,
   FailRequest,
   HeartbeatRequest,
   HeartbeatResponse,
@@ -39,6 +42,11 @@ export class GatewayClient {
     return this.#json('POST', '/internal/lease', request, signal);
   }
 
+  /** Tells the gateway that this lease session is leaving: none of its lease calls, open or not, gets a job from then on. */
+  depart(request: DepartRequest, signal?: AbortSignal): Promise<{ ok: true }> {
+    return this.#json('POST', '/internal/depart', request, signal);
+  }
+
   heartbeat(jobId: string, request: HeartbeatRequest): Promise<HeartbeatResponse> {
     return this.#json('POST', `/internal/jobs/${jobId}/heartbeat`, request);
   }
@@ -57,6 +65,12 @@ export class GatewayClient {
   downloadInput(jobId: string, leaseId: string, key: string): Promise<Uint8Array> {
     const path = `/internal/jobs/${jobId}/inputs?lease=${encodeURIComponent(leaseId)}&key=${encodeURIComponent(key)}`;
     return this.#send('GET', path, new Uint8Array(), 'application/octet-stream', undefined, async (response) => new Uint8Array(await response.arrayBuffer()));
+  }
+
+  /** The live safety policy: the base and every tenant's overlay (or only `tenantId`'s), validated. */
+  policy(tenantId?: string, signal?: AbortSignal): Promise<PolicySnapshot> {
+    const path = tenantId === undefined ? '/internal/policy' : `/internal/policy?tenant=${encodeURIComponent(tenantId)}`;
+    return this.#send('GET', path, new Uint8Array(), 'application/json', signal, async (response) => policySnapshotSchema.parse(await response.json()));
   }
 
   complete(jobId: string, request: CompleteRequest): Promise<{ ok: true }> {
@@ -93,7 +107,8 @@ export class GatewayClient {
         const transient = error instanceof GatewayCallError ? TRANSIENT_STATUSES.has(error.status) : !signal?.aborted;
         const backoffMs = Math.min(4_000, 200 * 2 ** (attempt - 1)) * (0.5 + Math.random());
         if (!transient || Date.now() + backoffMs > deadline) throw error;
-        await new Promise((resolve) => setTimeout(resolve, backoffMs));
+        // A draining worker aborts its lease call; it must not sit out a backoff first.
+        await sleep(backoffMs, undefined, { signal }).catch(() => undefined);
       }
     }
   }

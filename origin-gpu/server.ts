@@ -3,13 +3,16 @@
 // Configuration comes from the environment (see docs/CONFIGURATION.md).
 import { once } from 'node:events';
 import { hostname } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PolicyCache } from '../gateway/protocol/policy.js';
 import { createOriginApi } from './api.js';
 import { openOriginDatabase } from './db.js';
 import { GatewayClient } from './gateway-client.js';
 import { createLogger } from './logger.js';
 import { loadPipeline } from './pipeline/registry.js';
 import { disposePipeline, setupPipeline } from './pipeline/runner.js';
+import { loadC2paCredentials } from './provenance/c2pa-credentials.js';
 import { ProvenanceRegistry } from './provenance/registry.js';
 import { loadSigningKey } from './provenance/signer.js';
 import { OnnxRuntime } from './runtime/onnx-runtime.js';
@@ -40,7 +43,27 @@ async function main(): Promise<void> {
     // The bound: a call never waits more than 5 ms for company.
     maxBatchWaitMs: Math.min(5, Math.max(0, Number(process.env.LUMEN_BATCH_WAIT_MS ?? '2') || 0)),
   });
-  const pipeline = await loadPipeline(process.env.LUMEN_PIPELINE ?? DEFAULT_PIPELINE);
+  const gateway = new GatewayClient(gatewayUrl, secret);
+  // The prompt check runs the gateway's live policy again (defence in depth), read through a cache
+  // that answers from memory and refreshes in the background; unreachable, it keeps the last known or default policy.
+  const policies = new PolicyCache({
+    ttlMs: positiveInt('LUMEN_POLICY_CACHE_MS', 5_000),
+    serveStale: true,
+    onRefreshError: (error) => logger.warn('policy refresh failed; keeping the last known policy', { error: String(error) }),
+  });
+  const resolvePolicy = (tenantId: string | undefined) => policies.resolve(tenantId, () => gateway.policy(undefined, AbortSignal.timeout(5_000)));
+  // The C2PA chain lives next to the provenance key unless placed elsewhere; like it, every origin must share it.
+  const stateDir = dirname(process.env.LUMEN_PROVENANCE_KEY_FILE ?? '.lumen/provenance-key.pem');
+  const c2pa = await loadC2paCredentials({
+    certificatesPem: process.env.LUMEN_C2PA_CERT,
+    keyPem: process.env.LUMEN_C2PA_KEY,
+    certificatesPath: process.env.LUMEN_C2PA_CERT_FILE ?? join(stateDir, 'c2pa-cert.pem'),
+    keyPath: process.env.LUMEN_C2PA_KEY_FILE ?? join(stateDir, 'c2pa-key.pem'),
+  });
+  const pipeline = await loadPipeline(process.env.LUMEN_PIPELINE ?? DEFAULT_PIPELINE, {
+    'lumen/prompt-policy': { resolvePolicy },
+    'lumen/c2pa-manifest': { credentials: c2pa },
+  });
   await setupPipeline(pipeline, { logger, runtime });
   const signingKey = await loadSigningKey({
     pem: process.env.LUMEN_PROVENANCE_KEY,
@@ -48,11 +71,12 @@ async function main(): Promise<void> {
   });
   const provenance = new ProvenanceRegistry(db, signingKey, pipeline);
   await provenance.publishKey();
-  logger.info('pipeline ready', { stages: pipeline.stages.map((stage) => stage.name), passes: pipeline.passes, db: dbUrl.split('?')[0] });
+  const policy = await resolvePolicy(undefined);
+  logger.info('pipeline ready', { policyVersion: policy.version, stages: pipeline.stages.map((stage) => stage.name), passes: pipeline.passes, db: dbUrl.split('?')[0] });
 
   const worker = new OriginWorker({
     workerId,
-    gateway: new GatewayClient(gatewayUrl, secret),
+    gateway,
     pipeline,
     runtime,
     db,
@@ -63,7 +87,7 @@ async function main(): Promise<void> {
     freeYieldMs: Number(process.env.LUMEN_FREE_YIELD_MS ?? '2000'),
   });
   const apiPort = process.env.LUMEN_API_PORT;
-  const api = apiPort ? createOriginApi({ secret, db, provenance, logger }) : undefined;
+  const api = apiPort ? createOriginApi({ secret, db, provenance, logger, c2paTrustAnchor: c2pa.trustAnchorPem }) : undefined;
   if (api) {
     api.listen(Number(apiPort), process.env.LUMEN_API_HOST ?? '127.0.0.1');
     await once(api, 'listening');

@@ -44,9 +44,23 @@ export function decodeCheckpoint(checkpoint: Checkpoint | null): ResumePoint | n
   return { passesDone: checkpoint.passesDone, grids: checkpoint.grids.map(decodeGrid) };
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Resolves after `ms`, or at once when `signal` aborts. */
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
+  });
 /** Lease wait while free slots are held back only by running free jobs. */
 const FREE_REFILL_POLL_MS = 250;
+/** A drain does not wait longer than this for the gateway to hear of it. */
+const DEPART_TIMEOUT_MS = 2_000;
 
 /**
  * Pulls jobs from the gateway while it has free slots, runs them through the
@@ -57,6 +71,8 @@ export class OriginWorker {
   readonly #options: Required<OriginWorkerOptions>;
   readonly #inFlight = new Map<string, { controller: AbortController; done: Promise<void>; free: boolean }>();
   readonly #stopLeasing = new AbortController();
+  /** Names this process's lease calls, so that a drain can tell the gateway to hand none of them anything. */
+  readonly #leaseSession = randomUUID();
   #loop: Promise<void> | undefined;
   #paidRunning = 0;
   readonly #paidIdleWaiters = new Set<() => void>();
@@ -79,8 +95,17 @@ export class OriginWorker {
     this.#loop ??= this.#leaseLoop();
   }
 
-  /** Stops leasing, lets running jobs finish for `graceMs`, then aborts them at their next pass (their checkpoints survive). */
+  /**
+   * Stops leasing, lets running jobs finish for `graceMs`, then aborts them at their next pass (their checkpoints survive).
+   * The gateway hears of the drain before the open lease call is cancelled: it would otherwise learn
+   * that the call had closed only when writing to it failed, and might hand it a job in between.
+   */
   async stop(graceMs = 30_000): Promise<void> {
+    if (!this.#stopLeasing.signal.aborted) {
+      await this.#options.gateway
+        .depart({ session: this.#leaseSession }, AbortSignal.timeout(DEPART_TIMEOUT_MS))
+        .catch((error: unknown) => this.#options.logger.warn('could not tell the gateway this worker is leaving', { error: String(error) }));
+    }
     this.#stopLeasing.abort();
     this.#slotFreed?.();
     await this.#loop;
@@ -108,13 +133,13 @@ export class OriginWorker {
         // While running free jobs are what keeps this call from taking free work, a long poll would
         // sit out their completion (free work never wakes it); poll briefly so freed slots refill at once.
         const waitMs = freeRunning > 0 && maxFree < free ? Math.min(leaseWaitMs, FREE_REFILL_POLL_MS) : leaseWaitMs;
-        const { jobs } = await gateway.lease({ workerId, slots: free, waitMs, maxFree }, this.#stopLeasing.signal);
+        const { jobs } = await gateway.lease({ workerId, slots: free, waitMs, maxFree, session: this.#leaseSession }, this.#stopLeasing.signal);
         backoffMs = 250;
         for (const job of jobs) this.#track(job);
       } catch (error) {
         if (this.#stopLeasing.signal.aborted) break;
         logger.warn('lease call failed; retrying', { error: String(error), retryInMs: backoffMs });
-        await sleep(backoffMs);
+        await sleep(backoffMs, this.#stopLeasing.signal);
         backoffMs = Math.min(backoffMs * 2, 5_000);
       }
     }
@@ -152,10 +177,19 @@ export class OriginWorker {
       audited = true;
       await this.#audit(leased, verdicts, block).catch((error: unknown) => logger.error('could not record safety verdicts', { ...log, error: String(error) }));
     };
+    let passesDone = leased.passesDone;
+    // Keeps the lease alive through long passes; a lost lease stops the job at its next pass.
+    const beat = () =>
+      gateway.heartbeat(leased.id, { leaseId: leased.leaseId, passesDone }).then(
+        ({ keep }) => keep || controller.abort(new JobStopped('lease lost')),
+        (error: unknown) => logger.warn('heartbeat failed', { ...log, error: String(error) }),
+      );
+    // The first beat, at once, confirms the lease: until then the gateway treats the job as never
+    // delivered, and a lease that lapses unconfirmed costs the job no attempt.
+    void beat();
     const runId = randomUUID();
     const started = performance.now();
     const onnxBefore = runtime.onnxMilliseconds;
-    let passesDone = leased.passesDone;
     let resumeFrom: ResumePoint | null = null;
     try {
       resumeFrom = decodeCheckpoint(leased.checkpoint);
@@ -175,14 +209,7 @@ export class OriginWorker {
       startedAt: Date.now(),
     });
     logger.info('job started', { ...log, resumeAfterPass: resumeFrom?.passesDone ?? 0 });
-
-    // Keeps the lease alive through long passes; a lost lease stops the job at its next pass.
-    const keepAlive = setInterval(() => {
-      gateway.heartbeat(leased.id, { leaseId: leased.leaseId, passesDone }).then(
-        ({ keep }) => keep || controller.abort(new JobStopped('lease lost')),
-        (error: unknown) => logger.warn('heartbeat failed', { ...log, error: String(error) }),
-      );
-    }, Math.max(500, leased.leaseTtlMs / 3));
+    const keepAlive = setInterval(beat, Math.max(500, leased.leaseTtlMs / 3));
 
     const finish = (status: 'succeeded' | 'failed' | 'aborted', error?: string) =>
       db

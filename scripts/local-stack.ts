@@ -6,6 +6,7 @@ import { createServer } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import type { ExitStatus, Supervisable } from './supervisor.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -21,10 +22,14 @@ export interface GatewayOptions {
   persistTo: string;
   /** Secrets passed on the command line (visible in `ps`): for throwaway test stacks only. Without them wrangler reads `.dev.vars`. */
   secrets?: StackSecrets;
+  /** A dotenv file with the secrets, read instead of `.dev.vars` next to wrangler.toml. */
+  envFile?: string;
   /** Extra `[vars]` overrides, e.g. a short LEASE_TTL_MS for crash tests. */
   vars?: Record<string, string>;
   /** Receives every log line of the process. */
   onLog?: (line: string) => void;
+  /** Gives up waiting for readiness and stops the process, e.g. on Ctrl-C during a start. */
+  signal?: AbortSignal;
 }
 
 export interface OriginOptions {
@@ -35,6 +40,7 @@ export interface OriginOptions {
   slots?: number;
   env?: Record<string, string>;
   onLog?: (line: string) => void;
+  signal?: AbortSignal;
 }
 
 export class PortInUseError extends Error {
@@ -75,17 +81,24 @@ function pipeLines(child: ChildProcess, onLog: (line: string) => void): void {
 }
 
 /** A child process that can be stopped politely, then firmly. */
-export class ManagedProcess {
+export class ManagedProcess implements Supervisable {
   readonly exited: Promise<number | null>;
+  /** The exit code and the signal that ended it, for the supervisor's log. */
+  readonly ended: Promise<ExitStatus>;
   #exitCode: number | null | undefined;
 
   constructor(readonly name: string, readonly child: ChildProcess) {
-    this.exited = new Promise((resolveExit) => {
+    this.ended = new Promise((resolveEnd) => {
       child.once('exit', (code, signal) => {
         this.#exitCode = code ?? (signal ? null : 0);
-        resolveExit(this.#exitCode);
+        resolveEnd({ code, signal });
       });
     });
+    this.exited = this.ended.then(() => this.#exitCode ?? null);
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
   }
 
   get running(): boolean {
@@ -101,9 +114,16 @@ export class ManagedProcess {
     clearTimeout(timer);
   }
 
-  /** Simulates a crash: no cleanup, no goodbye. */
+  /** Simulates a crash: no cleanup, no goodbye. After an exit it still ends what is left of the group (wrangler's workerd). */
   async kill(): Promise<void> {
-    if (!this.running) return;
+    if (!this.running) {
+      try {
+        process.kill(-this.child.pid!, 'SIGKILL');
+      } catch {
+        // the group is already gone
+      }
+      return;
+    }
     this.#signal('SIGKILL');
     await this.exited;
   }
@@ -118,9 +138,10 @@ export class ManagedProcess {
   }
 }
 
-async function waitForHealthy(url: string, process: ManagedProcess, timeoutMs: number): Promise<void> {
+async function waitForHealthy(url: string, process: ManagedProcess, timeoutMs: number, signal?: AbortSignal): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
+    signal?.throwIfAborted();
     if (!process.running) throw new Error(`${process.name} exited before it became ready`);
     try {
       const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
@@ -150,6 +171,7 @@ export async function startGateway(options: GatewayOptions): Promise<{ url: stri
     '--port', String(options.port),
     '--inspector-port', String(inspectorPort),
     '--persist-to', options.persistTo,
+    ...(options.envFile ? ['--env-file', options.envFile] : []),
     '--show-interactive-dev-session=false',
     '--log-level', 'info',
     ...Object.entries(vars).flatMap(([name, value]) => ['--var', `${name}:${value}`]),
@@ -164,7 +186,7 @@ export async function startGateway(options: GatewayOptions): Promise<{ url: stri
   pipeLines(child, options.onLog ?? (() => undefined));
   const url = `http://${host}:${options.port}`;
   try {
-    await waitForHealthy(`${url}/healthz`, managed, 90_000);
+    await waitForHealthy(`${url}/healthz`, managed, 90_000, options.signal);
   } catch (error) {
     await managed.stop(2_000);
     throw error;
@@ -200,11 +222,19 @@ export async function startOrigin(options: OriginOptions): Promise<ManagedProces
   const timeout = new Promise<never>((_, reject) =>
     setTimeout(() => reject(new Error(`origin ${options.workerId} was not ready within 60 s`)), 60_000).unref(),
   );
+  let onAbort: () => void = () => undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(options.signal?.reason);
+    if (options.signal?.aborted) onAbort();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+  });
   try {
-    await Promise.race([ready, timeout]);
+    await Promise.race([ready, timeout, aborted]);
   } catch (error) {
     await managed.stop(2_000);
     throw error;
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
   }
   return managed;
 }

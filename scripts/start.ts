@@ -1,24 +1,20 @@
 // `npm start`: the whole Lumen system on this machine, in one terminal.
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { newSecret } from '../gateway/keys.js';
-import {
-  assertPortFree,
-  ManagedProcess,
-  PortInUseError,
-  ROOT,
-  seedTenant,
-  startGateway,
-  startOrigin,
-  type DevKey,
-  type StackSecrets,
-} from './local-stack.js';
+import { assertPortFree, PortInUseError, ROOT, seedTenant, startGateway, startOrigin, type DevKey, type StackSecrets } from './local-stack.js';
+import { Supervisor, type ChildState } from './supervisor.js';
 
-const DEV_VARS = resolve(ROOT, '.dev.vars');
-const STATE_DIR = resolve(ROOT, '.lumen');
+// LUMEN_STATE_DIR moves everything npm start keeps (secrets, keys, databases) into one directory,
+// e.g. a temporary one for a test; without it the usual places next to wrangler.toml are used.
+const CUSTOM_STATE_DIR = process.env.LUMEN_STATE_DIR ? resolve(process.env.LUMEN_STATE_DIR) : undefined;
+const STATE_DIR = CUSTOM_STATE_DIR ?? resolve(ROOT, '.lumen');
+const DEV_VARS = CUSTOM_STATE_DIR ? resolve(CUSTOM_STATE_DIR, '.dev.vars') : resolve(ROOT, '.dev.vars');
+const GATEWAY_STATE = CUSTOM_STATE_DIR ? resolve(CUSTOM_STATE_DIR, 'gateway') : resolve(ROOT, '.wrangler/state');
 const DEV_KEYS = resolve(STATE_DIR, 'dev-keys.json');
+const PROCESS_FILE = process.env.LUMEN_PROCESS_FILE ? resolve(process.env.LUMEN_PROCESS_FILE) : resolve(STATE_DIR, 'processes.json');
 
 const colours = { gateway: '\x1b[36m', origin: '\x1b[35m', lumen: '\x1b[32m' } as const;
 const reset = '\x1b[0m';
@@ -31,8 +27,9 @@ function log(source: keyof typeof colours, line: string): void {
 async function loadSecrets(): Promise<StackSecrets> {
   if (!existsSync(DEV_VARS)) {
     const fresh = `ADMIN_SECRET=${randomBytes(24).toString('hex')}\nORIGIN_SECRET=${randomBytes(24).toString('hex')}\n`;
+    await mkdir(STATE_DIR, { recursive: true });
     await writeFile(DEV_VARS, fresh, { mode: 0o600 });
-    log('lumen', 'created .dev.vars with new ADMIN_SECRET and ORIGIN_SECRET');
+    log('lumen', `created ${DEV_VARS} with new ADMIN_SECRET and ORIGIN_SECRET`);
   }
   const vars = Object.fromEntries(
     (await readFile(DEV_VARS, 'utf8'))
@@ -69,12 +66,28 @@ function banner(url: string, keys: DevKey[]): string {
     `    -d '{"prompt":"a red circle on a blue background","size":"1024x1024"}' \\`,
     `    | node -e "process.stdout.write(Buffer.from(JSON.parse(require('fs').readFileSync(0)).data[0].b64_json,'base64'))" > image.png`,
     '',
-    'Ctrl-C stops everything.',
+    'Crashed parts are restarted; Ctrl-C stops everything.',
     '',
   ].join('\n');
 }
 
-const processes: ManagedProcess[] = [];
+/** What runs now, for tools and tests that need the pids (rewritten on every start, exit and restart). */
+interface ProcessFile {
+  supervisor: number;
+  url: string;
+  updatedAt: number;
+  children: ChildState[];
+}
+
+function writeProcessFile(url: string, children: ChildState[]): void {
+  const content: ProcessFile = { supervisor: process.pid, url, updatedAt: Date.now(), children };
+  // Write then rename, so a reader never sees half a file.
+  const partial = `${PROCESS_FILE}.${process.pid}.tmp`;
+  writeFileSync(partial, `${JSON.stringify(content, null, 2)}\n`);
+  renameSync(partial, PROCESS_FILE);
+}
+
+let supervisor: Supervisor | undefined;
 
 async function main(): Promise<void> {
   const host = process.env.LUMEN_HOST ?? '127.0.0.1';
@@ -85,60 +98,84 @@ async function main(): Promise<void> {
   await assertPortFree(apiPort, host, 'LUMEN_API_PORT');
   const secrets = await loadSecrets();
   const keySecrets = await devKeySecrets();
+  const url = `http://${host}:${port}`;
+  mkdirSync(dirname(PROCESS_FILE), { recursive: true });
 
-  let stopping = false;
-  const stopAll = async (code: number) => {
-    if (stopping) return;
-    stopping = true;
+  supervisor = new Supervisor({
+    log: (line) => log('lumen', line),
+    onChange: (children) => writeProcessFile(url, children),
+  });
+  const stopAll = async () => {
+    if (!supervisor || supervisor.stopping) return;
     log('lumen', 'stopping…');
-    // Origins first, so they finish or checkpoint their passes while the gateway still answers.
-    for (const child of [...processes].reverse()) await child.stop(15_000);
+    // Origins were added last, so they stop first and finish or checkpoint their passes while the gateway still answers.
+    await supervisor.stop();
+    rmSync(PROCESS_FILE, { force: true });
     log('lumen', 'stopped');
-    process.exit(code);
+    process.exit(0);
   };
-  process.on('SIGINT', () => void stopAll(0));
-  process.on('SIGTERM', () => void stopAll(0));
+  process.on('SIGINT', () => void stopAll());
+  process.on('SIGTERM', () => void stopAll());
 
   log('lumen', `starting gateway (wrangler dev) on ${host}:${port}…`);
-  const gateway = await startGateway({
-    port,
-    host,
-    persistTo: resolve(ROOT, '.wrangler/state'),
-    vars: { ORIGIN_API_URLS: `http://${host}:${apiPort}` },
-    onLog: (line) => log('gateway', line),
+  await supervisor.add({
+    name: 'gateway',
+    // The same port and persisted state each time, so jobs, keys and images survive a restart.
+    start: async (signal) =>
+      (
+        await startGateway({
+          signal,
+          port,
+          host,
+          persistTo: GATEWAY_STATE,
+          envFile: DEV_VARS,
+          vars: { ORIGIN_API_URLS: `http://${host}:${apiPort}` },
+          onLog: (line) => log('gateway', line),
+        })
+      ).process,
+    // wrangler stays up when its workerd dies, so its exit alone would not tell.
+    health: {
+      probe: async () => (await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2_000) })).ok,
+      intervalMs: 2_000,
+      failuresBeforeRestart: 3,
+    },
+    stopGraceMs: 15_000,
   });
-  processes.push(gateway.process);
 
+  // The gateway tags each key it installs (gateway/keys.ts): a key from before tags, or from before a change of
+  // KEY_SIGNING_SECRET / ORIGIN_SECRET, is re-issued here for the same stored secret, and the banner shows the new one.
   const keys = [
-    await seedTenant(gateway.url, secrets.adminSecret, 'devfree', 'free', keySecrets.free),
-    await seedTenant(gateway.url, secrets.adminSecret, 'devpro', 'pro', keySecrets.pro),
+    await seedTenant(url, secrets.adminSecret, 'devfree', 'free', keySecrets.free),
+    await seedTenant(url, secrets.adminSecret, 'devpro', 'pro', keySecrets.pro),
   ];
 
+  const workerId = process.env.LUMEN_WORKER_ID ?? 'origin-1';
   log('lumen', 'starting origin-gpu worker…');
-  const origin = await startOrigin({
-    gatewayUrl: gateway.url,
-    originSecret: secrets.originSecret,
-    dbUrl,
-    workerId: process.env.LUMEN_WORKER_ID ?? 'origin-1',
-    slots: Number(process.env.LUMEN_SLOTS ?? 1),
-    env: { LUMEN_API_PORT: String(apiPort), LUMEN_API_HOST: host, LUMEN_PROVENANCE_KEY_FILE: resolve(STATE_DIR, 'provenance-key.pem') },
-    onLog: (line) => log('origin', line),
+  await supervisor.add({
+    name: workerId,
+    start: (signal) =>
+      startOrigin({
+        signal,
+        gatewayUrl: url,
+        originSecret: secrets.originSecret,
+        dbUrl,
+        workerId,
+        slots: Number(process.env.LUMEN_SLOTS ?? 1),
+        env: { LUMEN_API_PORT: String(apiPort), LUMEN_API_HOST: host, LUMEN_PROVENANCE_KEY_FILE: resolve(STATE_DIR, 'provenance-key.pem') },
+        onLog: (line) => log('origin', line),
+      }),
+    stopGraceMs: 15_000,
   });
-  processes.push(origin);
-
-  for (const child of processes) {
-    void child.exited.then((code) => {
-      if (stopping) return;
-      log('lumen', `${child.name} exited unexpectedly (code ${code}); stopping the rest`);
-      void stopAll(1);
-    });
-  }
-  process.stdout.write(banner(gateway.url, keys));
+  process.stdout.write(banner(url, keys));
 }
 
 main().catch(async (error: unknown) => {
+  // Ctrl-C during startup: stopAll is already ending everything.
+  if (supervisor?.stopping) return;
   const message = error instanceof PortInUseError ? error.message : `npm start failed: ${error instanceof Error ? error.message : String(error)}`;
   process.stderr.write(`${message}\n`);
-  for (const child of processes.reverse()) await child.stop(5_000);
+  // A first start failed: end whatever is already up.
+  await supervisor?.stop();
+  rmSync(PROCESS_FILE, { force: true });
   process.exit(1);
 });

@@ -106,6 +106,8 @@ function setHeaders(c: Context<AppEnv>, headers: Record<string, string>): void {
 export interface RateLimitOptions {
   /** How long an isolate trusts its copy of the live tier limits (the propagation delay of admin changes). */
   configTtlMs?: number;
+  /** Requests that take no request token, e.g. an idempotent retry already answered by its first attempt. */
+  exempt?: (c: Context<AppEnv>) => boolean;
 }
 
 /**
@@ -113,10 +115,12 @@ export interface RateLimitOptions {
  * puts the x-ratelimit-* / RateLimit headers on every response, 429s included.
  * Runs after apiKeyAuth().
  */
-export const rateLimit = ({ configTtlMs = TIER_CONFIG_CACHE_MS }: RateLimitOptions = {}): MiddlewareHandler<AppEnv> =>
+export const rateLimit = ({ configTtlMs = TIER_CONFIG_CACHE_MS, exempt = () => false }: RateLimitOptions = {}): MiddlewareHandler<AppEnv> =>
   createMiddleware<AppEnv>(async function rateLimit(c, next) {
     const tenant = c.get('tenant') as AppEnv['Variables']['tenant'] | undefined;
     if (!tenant) throw new Error('rateLimit() must run after apiKeyAuth()');
+    // An exempt request touches no bucket, so it has no bucket state to report either.
+    if (exempt(c)) return next();
     const { tiers } = await liveTierConfig(c.env, configTtlMs);
     const decision = await tenantStub(c.env, tenant.id).takeRequest(tiers);
     c.set('rateLimit', { rate: decision.rate, tiers });
@@ -131,6 +135,11 @@ export interface Admission {
   readonly jobId: string;
   /** Frees the concurrency slot. Idempotent, and harmless after the queue has freed it. */
   release(): Promise<void>;
+  /**
+   * Frees the slot and gives back the image tokens, and the request token
+   * this request took: for an admission whose job turned out to exist already.
+   */
+  refund(): Promise<void>;
 }
 
 /**
@@ -149,6 +158,8 @@ export async function admitGeneration(
   jobId: string = `slot_${crypto.randomUUID().replaceAll('-', '')}`,
 ): Promise<Admission> {
   const tenant = c.get('tenant');
+  // Set exactly when the rateLimit() middleware took this request's token.
+  const tookRequestToken = c.get('rateLimit') !== undefined;
   const tiers = c.get('rateLimit')?.tiers ?? (await liveTierConfig(c.env)).tiers;
   const stub = tenantStub(c.env, tenant.id);
   const decision = await stub.admitGeneration(tiers, { n, size, quality, jobId });
@@ -161,6 +172,10 @@ export async function admitGeneration(
   return {
     jobId,
     release: () => (released ??= stub.releaseSlot(jobId).then(() => undefined)),
+    refund: () =>
+      (released ??= stub.refundAdmission(tiers, jobId, { requests: tookRequestToken ? 1 : 0, images: n }).then((rate) => {
+        c.set('rateLimit', { rate, tiers });
+      })),
   };
 }
 

@@ -67,6 +67,17 @@ export type EnqueueResult =
   | { outcome: 'conflict'; jobId: string }
   | { outcome: 'full'; retryAfterMs: number };
 
+/** An Idempotency-Key's record, looked up before any limit is applied to the request carrying it. */
+export type IdempotentLookup =
+  | { outcome: 'none' }
+  | {
+      outcome: 'recorded';
+      /** What the first attempt's body hashed to: another hash is a 422, the same one a replay. */
+      bodyHash: string;
+      job: JobView;
+      estimatedWaitMs: number;
+    };
+
 export type LeaseCheck = { ok: true; tenantId: string } | { ok: false; reason: 'unknown_job' | 'stale_lease' };
 
 export type CancelResult = { ok: true; job: JobView } | { ok: false; reason: 'not_found' | 'finished'; status?: JobStatus };
@@ -77,6 +88,14 @@ const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 const RATE_WINDOW = 64;
 /** Leases remembered to enforce the free tier's share of capacity. */
 const SHARE_WINDOW = 50;
+/**
+ * Times a job may go back to the queue without spending an attempt because its
+ * lease never reached a worker. A job that crashes its workers before they even
+ * confirm it would otherwise loop forever; past this, such a loss costs an attempt.
+ */
+const MAX_FREE_RETURNS = 3;
+/** How long a departed lease session is remembered: longer than any lease call stays open (25 s). */
+const DEPARTED_MEMORY_MS = 60_000;
 
 /**
  * One shard of the durable job queue. Jobs are routed here by the shard index
@@ -93,6 +112,11 @@ export class QueueShard extends SqliteObject {
   readonly #completions: number[] = [];
   /** Tiers of recent leases, for the free tier's guaranteed share. */
   readonly #recentLeases: Tier[] = [];
+  /**
+   * Lease sessions (one per worker process) that said they are leaving, with when. In memory:
+   * they matter only while a lease call of theirs may still be open, and those wait on this very object.
+   */
+  readonly #departed = new Map<string, number>();
   #queuedIndex: QueuedIndex | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -113,24 +137,49 @@ export class QueueShard extends SqliteObject {
     return numberVar(this.env.LEASE_TTL_MS, 10_000);
   }
 
+  /**
+   * How long a lease lasts until its worker confirms it with a first heartbeat
+   * (which a worker sends as soon as it has the job): a job handed to a worker
+   * that had already gone comes back sooner than a full TTL. At least TTL/2,
+   * so a worker that heartbeats only every TTL/3 still confirms in time.
+   */
+  get #leaseConfirmMs(): number {
+    const ttl = this.#leaseTtlMs;
+    return Math.min(ttl, Math.max(5_000, ttl / 2));
+  }
+
   get #maxAttempts(): number {
     return numberVar(this.env.MAX_ATTEMPTS, 3);
   }
 
-  /** Admits a job: replays an idempotent retry, refuses when this tier's queue is full, otherwise queues it. */
+  /**
+   * The job an Idempotency-Key already names for this tenant, if any. Read-only
+   * and cheap: the gateway asks before taking any token or slot, so a retry
+   * costs nothing and gets the first attempt's job.
+   */
+  async findIdempotent(tenantId: string, key: string): Promise<IdempotentLookup> {
+    const record = this.#idempotencyRecord(tenantId, key, Date.now());
+    const row = record && this.#row(record.jobId);
+    if (!record || !row) return { outcome: 'none' };
+    return { outcome: 'recorded', bodyHash: record.bodyHash, job: this.#viewOf(row), estimatedWaitMs: this.#estimateWaitMs(row) };
+  }
+
+  /**
+   * Admits a job: replays an idempotent retry, refuses when this tier's queue
+   * is full, otherwise queues it. The idempotency check here settles a race
+   * between two first attempts that both found no record.
+   */
   async enqueue(input: EnqueueInput): Promise<EnqueueResult> {
     const now = Date.now();
     if (input.idempotency) {
       this.db.delete(idempotencyKeys).where(lt(idempotencyKeys.createdAt, now - IDEMPOTENCY_TTL_MS)).run();
-      const existing = this.db
-        .select()
-        .from(idempotencyKeys)
-        .where(and(eq(idempotencyKeys.tenantId, input.tenantId), eq(idempotencyKeys.key, input.idempotency.key)))
-        .get();
+      const existing = this.#idempotencyRecord(input.tenantId, input.idempotency.key, now);
       if (existing) {
         if (existing.bodyHash !== input.idempotency.bodyHash) return { outcome: 'conflict', jobId: existing.jobId };
         const row = this.#row(existing.jobId);
         if (row) return { outcome: 'replayed', job: this.#viewOf(row), estimatedWaitMs: this.#estimateWaitMs(row) };
+        // The record outlived its job: forget it, so this attempt can take the key.
+        this.db.delete(idempotencyKeys).where(and(eq(idempotencyKeys.tenantId, input.tenantId), eq(idempotencyKeys.key, input.idempotency.key))).run();
       }
     }
     const queuedOfTier = this.#queued.count(TIER_PRIORITY[input.tier]);
@@ -232,8 +281,9 @@ export class QueueShard extends SqliteObject {
    * when free jobs wait and got less than their share of recent leases, the
    * oldest free job goes next. Writes without an await in between commit atomically.
    */
-  async lease(workerId: string, slots: number, maxFree = slots): Promise<LeasedJob[]> {
+  async lease(workerId: string, slots: number, maxFree = slots, session?: string): Promise<LeasedJob[]> {
     const now = Date.now();
+    if (session !== undefined && this.#departed.has(session)) return [];
     const ttl = this.#leaseTtlMs;
     const freeShare = Number(this.env.FREE_MIN_SHARE ?? '0.1');
     const leased: LeasedJob[] = [];
@@ -251,7 +301,7 @@ export class QueueShard extends SqliteObject {
       const attempt = row.attempt + 1;
       this.db
         .update(jobs)
-        .set({ status: 'running', attempt, leaseId, leaseWorker: workerId, leaseExpiresAt: now + ttl, updatedAt: now })
+        .set({ status: 'running', attempt, leaseId, leaseWorker: workerId, leaseExpiresAt: now + this.#leaseConfirmMs, updatedAt: now })
         .where(eq(jobs.id, row.id))
         .run();
       this.#event(row.id, 'leased', { attempt, resumeAfterPass: row.passesDone });
@@ -275,11 +325,23 @@ export class QueueShard extends SqliteObject {
     return leased;
   }
 
-  /** Extends a lease and records progress; `keep: false` tells the worker to stop (expired, re-leased or cancelled). */
+  /** A draining worker's goodbye: no lease call of `session` gets a job from here on, and waiting ones wake to find out. */
+  async depart(session: string): Promise<void> {
+    const now = Date.now();
+    for (const [gone, at] of this.#departed) if (now - at > DEPARTED_MEMORY_MS) this.#departed.delete(gone);
+    this.#departed.set(session, now);
+    this.#wakeWorkers();
+  }
+
+  /**
+   * Extends a lease and records progress; `keep: false` tells the worker to stop (expired, re-leased or cancelled).
+   * The first heartbeat of a lease also confirms that its worker received it (see `alarm`).
+   */
   async heartbeat(id: string, leaseId: string, passesDone: number, checkpoint?: Checkpoint): Promise<{ keep: boolean }> {
     const row = this.#row(id);
     if (!row || row.status !== 'running' || row.leaseId !== leaseId) return { keep: false };
     const now = Date.now();
+    if (this.ctx.storage.kv.get(confirmedKey(id)) !== leaseId) this.ctx.storage.kv.put(confirmedKey(id), leaseId);
     const progressed = passesDone > row.passesDone;
     this.db
       .update(jobs)
@@ -303,10 +365,23 @@ export class QueueShard extends SqliteObject {
     return { ok: true, tenantId: row.tenantId };
   }
 
-  /** Records a stored preview of one pass, for `partial_image` stream events. */
+  /**
+   * Records a stored preview of one pass, for `partial_image` stream events.
+   * Each (image, partial index) is recorded once per job, across attempts: a
+   * resumed attempt that renders a pass again sends its preview again, and the
+   * client must not receive it twice. A repeat is answered OK and records nothing.
+   */
   async recordPreview(id: string, leaseId: string, preview: { key: string; pass: number; imageIndex: number; partialImageIndex: number }): Promise<LeaseCheck> {
     const check = await this.checkLease(id, leaseId);
-    if (check.ok) this.#event(id, 'partial_image', { ...preview });
+    if (!check.ok) return check;
+    const recorded = this.db
+      .select({ data: jobEvents.data })
+      .from(jobEvents)
+      .where(and(eq(jobEvents.jobId, id), eq(jobEvents.type, 'partial_image')))
+      .all()
+      .map((event) => JSON.parse(event.data) as EventData);
+    const repeat = recorded.some((data) => data.imageIndex === preview.imageIndex && data.partialImageIndex === preview.partialImageIndex);
+    if (!repeat) this.#event(id, 'partial_image', { ...preview });
     return check;
   }
 
@@ -328,7 +403,7 @@ export class QueueShard extends SqliteObject {
     if (!check.ok) return check;
     const row = this.#row(id)!;
     if (retryable && row.attempt < this.#maxAttempts) {
-      this.#requeue(row, error.message);
+      this.#requeue(row, error.message, true);
     } else {
       this.#finish(id, 'failed', { error: JSON.stringify(error) }, 'failed', errorEventData(error));
       await this.#scheduleAlarm();
@@ -347,7 +422,26 @@ export class QueueShard extends SqliteObject {
     return { ok: true, job: this.#viewOf(this.#row(id)!) };
   }
 
-  /** Expires leases whose heartbeats stopped and delivers due webhooks. Safe to run twice: it acts only on what is past due. */
+  /**
+   * Puts back a job whose lease never reached its worker (the lease call's
+   * connection had closed when the job was taken for it), without spending an
+   * attempt. Only the current, unconfirmed lease can be given back.
+   */
+  async returnUndelivered(id: string, leaseId: string): Promise<void> {
+    const row = this.#row(id);
+    if (!row || row.status !== 'running' || row.leaseId !== leaseId || this.#leaseConfirmed(row)) return;
+    // Past the cap, the lease expires as any other and the alarm spends the attempt.
+    if (this.#freeReturns(id) >= MAX_FREE_RETURNS) return;
+    this.#requeue(row, 'the worker hung up before it received the job', false);
+    await this.#scheduleAlarm();
+  }
+
+  /**
+   * Expires leases whose heartbeats stopped and delivers due webhooks. Safe to run twice: it acts only on what is past due.
+   * A lease that never heartbeated never reached a worker that could run it (the
+   * worker hung up or died as it was handed out), so it goes back without spending
+   * an attempt, up to MAX_FREE_RETURNS times per job.
+   */
   override async alarm(): Promise<void> {
     const now = Date.now();
     const expired = this.db
@@ -356,7 +450,9 @@ export class QueueShard extends SqliteObject {
       .where(and(eq(jobs.status, 'running'), isNotNull(jobs.leaseExpiresAt), lte(jobs.leaseExpiresAt, now)))
       .all();
     for (const row of expired) {
-      if (row.attempt >= this.#maxAttempts) {
+      if (!this.#leaseConfirmed(row) && this.#freeReturns(row.id) < MAX_FREE_RETURNS) {
+        this.#requeue(row, 'lease expired before its worker confirmed it', false);
+      } else if (row.attempt >= this.#maxAttempts) {
         const error: JobError = {
           message: `The job was interrupted ${row.attempt} times (its worker stopped heartbeating) and will not be retried.`,
           code: 'attempts_exhausted',
@@ -364,7 +460,7 @@ export class QueueShard extends SqliteObject {
         };
         this.#finish(row.id, 'failed', { error: JSON.stringify(error) }, 'failed', errorEventData(error));
       } else {
-        this.#requeue(row, 'lease expired');
+        this.#requeue(row, 'lease expired', true);
       }
     }
     await this.#deliverWebhooks(now);
@@ -392,7 +488,9 @@ export class QueueShard extends SqliteObject {
             const secret = await tenantWebhookSecret(this.env.WEBHOOK_SIGNING_SECRET ?? this.env.ORIGIN_SECRET, job?.tenantId ?? '');
             const headers = await signWebhook(secret, delivery.id, Math.floor(Date.now() / 1000), delivery.payload);
             const response = await fetch(verdict.url, { method: 'POST', headers, body: delivery.payload, redirect: 'manual', signal: AbortSignal.timeout(10_000) });
-            if (!response.ok) error = `HTTP ${response.status}`;
+            // Redirects are never followed (their target was never checked): a 3xx is a failed attempt.
+            await response.body?.cancel();
+            if (!response.ok) error = response.status >= 300 && response.status < 400 ? `HTTP ${response.status} (redirects are not followed)` : `HTTP ${response.status}`;
           } catch (failure) {
             error = String(failure);
           }
@@ -412,15 +510,33 @@ export class QueueShard extends SqliteObject {
     );
   }
 
-  #requeue(row: JobRow, reason: string): void {
+  /** Gives up the job's lease and queues it again with its checkpoint; `attemptSpent: false` hands the attempt back. */
+  #requeue(row: JobRow, reason: string, attemptSpent: boolean): void {
     this.db
       .update(jobs)
-      .set({ status: 'queued', leaseId: null, leaseWorker: null, leaseExpiresAt: null, updatedAt: Date.now() })
+      .set({ status: 'queued', attempt: attemptSpent ? row.attempt : row.attempt - 1, leaseId: null, leaseWorker: null, leaseExpiresAt: null, updatedAt: Date.now() })
       .where(eq(jobs.id, row.id))
       .run();
+    this.ctx.storage.kv.delete(confirmedKey(row.id));
     this.#queued.add(row.priority, row.createdAt);
-    this.#event(row.id, 'requeued', { reason, attempt: row.attempt, resumeAfterPass: row.passesDone });
+    // Stream routes relay this, so a client's open stream learns its job is being resumed rather than stalled.
+    this.#event(row.id, 'requeued', { reason, attempt: row.attempt, resumeAfterPass: row.passesDone, attemptSpent });
     this.#wakeWorkers();
+  }
+
+  /** Whether the worker holding the row's lease has heartbeated at least once, i.e. received the job. */
+  #leaseConfirmed(row: JobRow): boolean {
+    return row.leaseId !== null && this.ctx.storage.kv.get(confirmedKey(row.id)) === row.leaseId;
+  }
+
+  /** How often the job has gone back to the queue without spending an attempt: its event log says. */
+  #freeReturns(id: string): number {
+    return this.db
+      .select({ data: jobEvents.data })
+      .from(jobEvents)
+      .where(and(eq(jobEvents.jobId, id), eq(jobEvents.type, 'requeued')))
+      .all()
+      .filter((event) => (JSON.parse(event.data) as EventData).attemptSpent === false).length;
   }
 
   #finish(id: string, status: JobStatus, fields: Partial<Pick<JobRow, 'result' | 'error'>>, eventType: string, eventData: EventData): void {
@@ -432,6 +548,7 @@ export class QueueShard extends SqliteObject {
       .set({ status, leaseId: null, leaseWorker: null, leaseExpiresAt: null, updatedAt: now, ...fields })
       .where(eq(jobs.id, id))
       .run();
+    this.ctx.storage.kv.delete(confirmedKey(id));
     this.#event(id, eventType, eventData);
     const row = this.#row(id);
     // The tenant's concurrency slot is freed whatever the ending; releasing twice is harmless.
@@ -486,6 +603,16 @@ export class QueueShard extends SqliteObject {
   get #queued(): QueuedIndex {
     if (!this.#queuedIndex) throw new Error('QueueShard used before its queued index was built');
     return this.#queuedIndex;
+  }
+
+  /** A live (younger than the TTL) record of `key` for `tenantId`. */
+  #idempotencyRecord(tenantId: string, key: string, now: number) {
+    const record = this.db
+      .select()
+      .from(idempotencyKeys)
+      .where(and(eq(idempotencyKeys.tenantId, tenantId), eq(idempotencyKeys.key, key)))
+      .get();
+    return record && record.createdAt >= now - IDEMPOTENCY_TTL_MS ? record : undefined;
   }
 
   #queuePosition(row: JobRow): number {
@@ -555,4 +682,12 @@ export class QueueShard extends SqliteObject {
       waiters.add(wake);
     });
   }
+}
+
+/**
+ * Key (in the object's key-value storage) of the lease id that has heartbeated for a job.
+ * Kept there rather than in the jobs table because it lives only as long as one lease.
+ */
+function confirmedKey(jobId: string): string {
+  return `lease-confirmed:${jobId}`;
 }

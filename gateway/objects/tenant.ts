@@ -5,7 +5,7 @@ import { constantTimeEqual } from '../protocol/signature.js';
 import type { Tier } from '../tiers.js';
 import type { Env } from '../env.js';
 import { SqliteObject } from './migrate.js';
-import { peekBucket, perMinute, sqlBuckets, takeBucket, type BucketReading, type BucketState, type BucketStore } from './token-bucket.js';
+import { peekBucket, perMinute, returnToBucket, sqlBuckets, takeBucket, type BucketReading, type BucketState, type BucketStore } from './token-bucket.js';
 
 export interface VerifiedKey {
   tenantId: string;
@@ -200,6 +200,21 @@ export class Tenant extends SqliteObject {
   /** Frees a job's concurrency slot. Idempotent: the request path and the queue may both call it. */
   async releaseSlot(jobId: string): Promise<boolean> {
     return this.db.delete(jobSlots).where(eq(jobSlots.jobId, jobId)).returning({ jobId: jobSlots.jobId }).all().length > 0;
+  }
+
+  /**
+   * Undoes an admission whose job was never created (it lost a race to an
+   * identical idempotent request): frees the slot and returns its tokens, so
+   * the tenant is charged for one job, not two.
+   */
+  async refundAdmission(tiers: Record<Tier, TierLimits>, jobId: string, refund: { requests: number; images: number }): Promise<RateSnapshot> {
+    const now = Date.now();
+    const limits = this.#limits(tiers);
+    this.db.delete(jobSlots).where(eq(jobSlots.jobId, jobId)).run();
+    const requests = returnToBucket(this.#buckets, 'requests', perMinute(limits.requestsPerMinute), refund.requests, now);
+    const images = returnToBucket(this.#buckets, 'images', perMinute(limits.imagesPerMinute), refund.images, now);
+    this.#count(now, { requests: -refund.requests, images: -refund.images });
+    return { requests, images };
   }
 
   /** Null when this object holds no tenant. */

@@ -95,3 +95,10 @@ export function takeBucket(store: BucketStore, name: string, spec: BucketSpec, a
   store.write(name, { tokens: left, updatedAt: now });
   return { ok: true, ...reading(left, 1, spec) };
 }
+
+/** Puts back `amount` tokens taken for work that then did not happen (never above capacity). */
+export function returnToBucket(store: BucketStore, name: string, spec: BucketSpec, amount: number, now: number): BucketReading {
+  const tokens = Math.min(spec.capacity, level(store, name, spec, now) + amount);
+  store.write(name, { tokens, updatedAt: now });
+  return reading(tokens, 1, spec);
+}

@@ -114,6 +114,15 @@ export interface LeaseRequest {
   waitMs: number;
   /** Of those slots, the most that may take free-tier jobs; the rest wait for paid work. Default: all. */
   maxFree?: number;
+  /**
+   * One random id per worker process. A worker that drains says so (`POST /internal/depart`),
+   * and from then on no lease call of its session is handed a job, not even one still open.
+   */
+  session?: string;
+}
+
+export interface DepartRequest {
+  session: string;
 }
 
 export interface LeaseResponse {

@@ -1,13 +1,17 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import type { AppEnv } from '../env.js';
-import { InvalidRequestError, NotFoundError } from '../errors.js';
+import type { AppEnv, Env } from '../env.js';
+import { applyOverlay, compilePolicy, policyOverlaySchema, policySchema, type SafetyPolicy } from '../../plugins/safety-policy/engine.js';
+import { ConflictError, InvalidRequestError, NotFoundError } from '../errors.js';
 import { formatKey, newSecret, TENANT_ID } from '../keys.js';
 import { IMAGE_QUALITIES, IMAGE_SIZES, type TierLimits } from '../limits.js';
 import { adminAuth } from '../middleware/admin-auth.js';
 import { liveTierConfig, rememberTierConfig } from '../middleware/rate-limit.js';
+import { rememberPolicy } from '../moderation.js';
+import { policyStoreStub, type OverlayEntry } from '../objects/policy-store.js';
 import { callOriginApi, relay } from '../origin-api.js';
 import { tierConfigStub, type TierConfigSnapshot } from '../objects/tier-config.js';
+import { effectivePolicyOf, type PolicySnapshot } from '../protocol/policy.js';
 import { sha256Hex } from '../protocol/signature.js';
 import { TIERS, type Tier } from '../tiers.js';
 import { tenantStub } from '../objects/tenant.js';
@@ -36,6 +40,11 @@ const limitsPatch = z
   .strict();
 const surgeBody = z.object({ enabled: z.boolean() }).strict();
 const signupPatch = z.object({ perIpPerHour: count, globalPerMinute: count }).partial().strict();
+const MAX_POLICY_CHARS = 1_000_000;
+const policyPutQuery = z.object({ note: z.string().max(500).optional() }).strict();
+const policyHistoryQuery = z
+  .object({ limit: z.coerce.number().int().min(1).max(100).default(20), before: z.coerce.number().int().min(1).optional() })
+  .strict();
 
 function parse<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, raw: unknown): T {
   const parsed = schema.safeParse(raw);
@@ -59,6 +68,50 @@ function tier(raw: string): Tier {
 
 function tierView(snapshot: TierConfigSnapshot, name: Tier) {
   return { tier: name, surge: snapshot.surge, limits: snapshot.tiers[name], base: snapshot.base[name], surgeProfile: snapshot.surgeProfile[name] ?? null };
+}
+
+/** Compiles a policy the way every isolate and origin will, refusing (400) what would not. */
+function compileOrRefuse(policy: SafetyPolicy, what: string): void {
+  try {
+    compilePolicy(policy);
+  } catch (error) {
+    throw new InvalidRequestError(`${what} does not compile: ${error instanceof Error ? error.message : String(error)}`, null, 'invalid_policy');
+  }
+}
+
+function policyView(snapshot: PolicySnapshot) {
+  const { base } = snapshot;
+  return {
+    object: 'safety_policy',
+    version: base.version,
+    /** `default`: nothing stored yet, the engine's DEFAULT_POLICY is live. */
+    source: base.version === 0 ? 'default' : 'store',
+    note: base.note,
+    created_at: base.version === 0 ? null : Math.floor(base.createdAt / 1000),
+    tenant_overlays: Object.keys(snapshot.overlays).length,
+    policy: base.policy,
+  };
+}
+
+function overlayView(entry: OverlayEntry, snapshot: PolicySnapshot) {
+  return {
+    object: 'safety_policy_overlay',
+    tenant_id: entry.tenantId,
+    version: entry.version,
+    updated_at: entry.updatedAt === null ? null : Math.floor(entry.updatedAt / 1000),
+    overlay: entry.overlay,
+    base_version: snapshot.base.version,
+    /** The base with this overlay applied: what the tenant's prompts are held to. */
+    effective: effectivePolicyOf(snapshot, entry.tenantId),
+  };
+}
+
+async function requireTenant(env: Env, id: string): Promise<void> {
+  try {
+    await tenantStub(env, id).describe();
+  } catch {
+    throw new NotFoundError(`No tenant '${id}'. Create it first with PUT /v1/admin/tenants/${id}.`);
+  }
 }
 
 function tenantId(raw: string): string {
@@ -99,7 +152,7 @@ admin.post('/tenants/:tenantId/keys', async (c) => {
   } catch {
     throw new NotFoundError(`No tenant '${id}'. Create it first with PUT /v1/admin/tenants/${id}.`);
   }
-  return c.json({ id: keyId, name, key: formatKey(id, secret) }, 201);
+  return c.json({ id: keyId, name, key: await formatKey(c.env, id, secret) }, 201);
 });
 
 admin.delete('/tenants/:tenantId/keys/:keyId', async (c) => {
@@ -196,4 +249,85 @@ admin.get('/safety', async (c) => {
   }
   const search = query.size > 0 ? `?${query}` : '';
   return relay(await callOriginApi(c.env, 'GET', `/v1/safety/verdicts${search}`));
+});
+
+// Live safety policy. Writes go to the PolicyStore; every isolate and origin
+// enforces them within POLICY_CACHE_MS (this isolate at once).
+
+admin.get('/policy', async (c) => {
+  const snapshot = await policyStoreStub(c.env).snapshot();
+  rememberPolicy(snapshot);
+  return c.json(policyView(snapshot));
+});
+
+/**
+ * Replaces the base policy with the body (a SafetyPolicy, as GET returns it
+ * under `policy`) as the next version. A `version` in the body is the version
+ * the edit was based on: if another write came first the PUT is refused (409)
+ * rather than silently undoing it.
+ */
+admin.put('/policy', async (c) => {
+  const { note } = parse(policyPutQuery, c.req.query());
+  const policy = parse(policySchema, await jsonBody(c.req.raw));
+  // A Durable Object's SQLite holds at most 2 MB per value; the bundled policy is under 100 KB.
+  if (JSON.stringify(policy).length > MAX_POLICY_CHARS) throw new InvalidRequestError(`The policy is larger than ${MAX_POLICY_CHARS} characters of JSON.`, null, 'policy_too_large');
+  compileOrRefuse(policy, 'The policy');
+  const store = policyStoreStub(c.env);
+  const current = await store.snapshot();
+  for (const [tenant, { overlay }] of Object.entries(current.overlays)) compileOrRefuse(applyOverlay(policy, overlay), `With tenant '${tenant}'s overlay, the policy`);
+  const outcome = await store.putPolicy(policy, { expectedVersion: policy.version, note: note ?? null });
+  if (!outcome.ok) {
+    throw new ConflictError(
+      `The live policy is version ${outcome.currentVersion} but this one was based on version ${policy.version}. GET /v1/admin/policy again, reapply the change, and PUT it with "version": ${outcome.currentVersion} (or without "version" to overwrite).`,
+      'policy_version_conflict',
+    );
+  }
+  rememberPolicy(outcome.snapshot);
+  return c.json(policyView(outcome.snapshot));
+});
+
+/** Every stored version, newest first; PUT an old one's `policy` back to roll back. */
+admin.get('/policy/history', async (c) => {
+  const { limit, before } = parse(policyHistoryQuery, c.req.query());
+  const { entries, hasMore } = await policyStoreStub(c.env).history(limit, before);
+  return c.json({
+    object: 'list',
+    data: entries.map((entry) => ({ version: entry.version, note: entry.note, created_at: Math.floor(entry.createdAt / 1000), policy: entry.policy })),
+    has_more: hasMore,
+    next_before: hasMore ? (entries.at(-1)?.version ?? null) : null,
+  });
+});
+
+admin.get('/tenants/:tenantId/policy', async (c) => {
+  const id = tenantId(c.req.param('tenantId'));
+  const store = policyStoreStub(c.env);
+  const [entry, snapshot] = await Promise.all([store.overlay(id), store.snapshot()]);
+  rememberPolicy(snapshot);
+  return c.json(overlayView(entry, snapshot));
+});
+
+/**
+ * Sets a tenant's overlay: it can only make the base stricter (disable
+ * relaxation, enable categories, add terms, raise severities); the schema has
+ * no way to say anything looser.
+ */
+admin.put('/tenants/:tenantId/policy', async (c) => {
+  const id = tenantId(c.req.param('tenantId'));
+  const overlay = parse(policyOverlaySchema, await jsonBody(c.req.raw));
+  await requireTenant(c.env, id);
+  const store = policyStoreStub(c.env);
+  const current = await store.snapshot();
+  const effective = applyOverlay(current.base.policy, overlay);
+  compileOrRefuse(effective, `With this overlay, tenant '${id}'s policy`);
+  const { entry, snapshot } = await store.putOverlay(id, overlay);
+  rememberPolicy(snapshot);
+  return c.json(overlayView(entry, snapshot));
+});
+
+/** Removes a tenant's overlay: it is held to the base policy again. */
+admin.delete('/tenants/:tenantId/policy', async (c) => {
+  const id = tenantId(c.req.param('tenantId'));
+  const { entry, snapshot } = await policyStoreStub(c.env).putOverlay(id, null);
+  rememberPolicy(snapshot);
+  return c.json({ object: 'safety_policy_overlay', tenant_id: id, version: entry.version, overlay: null, base_version: snapshot.base.version, deleted: true });
 });

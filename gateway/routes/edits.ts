@@ -195,17 +195,21 @@ async function parseMultipartEdit(c: Context<AppEnv>): Promise<Submission> {
 
   // Content-addressed keys: a retried or repeated upload stores nothing new.
   const tenantId = c.get('tenant').id;
-  const store = async (upload: Upload) => {
-    const key = `uploads/${tenantId}/${upload.sha256}.${upload.header.format}`;
-    await c.env.IMAGES.put(key, upload.bytes, { httpMetadata: { contentType: `image/${upload.header.format}` } });
-    return key;
+  const keyOf = (upload: Upload) => `uploads/${tenantId}/${upload.sha256}.${upload.header.format}`;
+  const uploadKeys = uploads.map(keyOf);
+  const maskKey = mask ? keyOf(mask) : null;
+  // Stored only once the request is admitted (submitJob), so a refused or replayed edit writes nothing.
+  const storeInputs = async () => {
+    await Promise.all(
+      [...uploads, ...(mask ? [mask] : [])].map((upload) =>
+        c.env.IMAGES.put(keyOf(upload), upload.bytes, { httpMetadata: { contentType: `image/${upload.header.format}` } }),
+      ),
+    );
   };
-  const uploadKeys = await Promise.all(uploads.map(store));
-  const maskKey = mask ? await store(mask) : null;
   const size = fields.size === 'auto' ? autoSize(canvas.header.width, canvas.header.height) : fields.size;
   const edit: EditParams = { uploadKeys, maskKey, source: null, inputFidelity: fields.input_fidelity };
   const fingerprint = canonicalJson({ ...raw, images: uploads.map((upload) => upload.sha256), mask: mask?.sha256 ?? null });
-  return submissionOf(fields, size, paramsOf(fields, size, edit), fingerprint);
+  return { ...submissionOf(fields, size, paramsOf(fields, size, edit), fingerprint), storeInputs };
 }
 
 /** Parses an edit request in either form into a job submission; uploads are stored in R2 first. */

@@ -1,4 +1,5 @@
 import { Hono, type Context } from 'hono';
+import { createMiddleware } from 'hono/factory';
 import { bodyLimit } from 'hono/body-limit';
 import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
 import { encodeBase64 } from 'hono/utils/encode';
@@ -16,11 +17,12 @@ import {
 } from '../errors.js';
 import { apiKeyAuth } from '../middleware/auth.js';
 import { admitGeneration, rateLimit } from '../middleware/rate-limit.js';
-import type { JobView, QueueShard } from '../objects/queue-shard.js';
+import { moderateSubmission } from '../moderation.js';
+import type { EnqueueResult, JobView, QueueShard } from '../objects/queue-shard.js';
 import { canonicalJson } from '../protocol/canonical-json.js';
 import type { GenerationParams, JobError } from '../protocol/jobs.js';
 import { sha256Hex } from '../protocol/signature.js';
-import { jobIdInShard, newJobId, shardCount, shardForJob } from '../queue.js';
+import { jobIdInShard, newJobId, shardCount, shardForJob, shardStub } from '../queue.js';
 import { signImageUrl } from '../signed-urls.js';
 import { checkWebhookAddress, webhookAllowedHosts } from '../webhooks.js';
 import { imageIdOf, MAX_EDIT_BODY_BYTES, parseEditRequest } from './edits.js';
@@ -102,9 +104,39 @@ export function parsePrefer(header: string | undefined): { respondAsync: boolean
   return { respondAsync, waitSeconds };
 }
 
-function shardOfKey(hashHex: string, shards: number): number {
-  return parseInt(hashHex.slice(0, 8), 16) % shards;
+/** The Idempotency-Key header, checked; undefined when the request has none. */
+function idempotencyKeyOf(c: Context<AppEnv>): string | undefined {
+  const key = c.req.header('idempotency-key');
+  if (key !== undefined && !/^[\x21-\x7e]{1,255}$/.test(key)) {
+    throw new InvalidRequestError('Idempotency-Key must be 1–255 visible ASCII characters.', 'Idempotency-Key');
+  }
+  return key || undefined;
 }
+
+/** The key, not chance, picks the shard, so a retry lands where the first attempt is recorded. */
+async function idempotencyShard(tenantId: string, key: string, shards: number): Promise<number> {
+  const keyHash = await sha256Hex(`${tenantId}\n${key}`);
+  return parseInt(keyHash.slice(0, 8), 16) % shards;
+}
+
+function idempotencyKeyReused(): ApiError {
+  return new ApiError(422, 'invalid_request_error', 'This Idempotency-Key was already used with a different request body.', 'idempotency_key_reused', 'Idempotency-Key');
+}
+
+/**
+ * Looks a POST's Idempotency-Key up before the rate limit and admission run:
+ * a retry of a recorded request must get its first attempt's answer, not a
+ * 429 for the job it already has. submitJob compares the bodies.
+ */
+const idempotentRetryLookup = createMiddleware<AppEnv>(async function idempotentRetryLookup(c, next) {
+  const key = c.req.method === 'POST' ? idempotencyKeyOf(c) : undefined;
+  if (key !== undefined) {
+    const tenantId = c.get('tenant').id;
+    const found = await shardStub(c.env, await idempotencyShard(tenantId, key, shardCount(c.env))).findIdempotent(tenantId, key);
+    if (found.outcome === 'recorded') c.set('idempotentRetry', found);
+  }
+  await next();
+});
 
 const INPUT_ERROR_CODES = new Set(['invalid_image', 'invalid_mask', 'image_too_large', 'image_too_many_pixels']);
 
@@ -179,13 +211,23 @@ function usageOf(job: JobView) {
   };
 }
 
-/** Streams a job in the event format of OpenAI's image streaming, which the official SDK parses. */
+/** One (image, partial index) pair of a `partial_image` event: each is sent at most once per stream, whatever attempt rendered it. */
+const partialKey = (data: Readonly<Record<string, unknown>>) => `${Number(data.imageIndex ?? 0)}:${Number(data.partialImageIndex)}`;
+
+/**
+ * Streams a job in the event format of OpenAI's image streaming, which the official SDK parses.
+ * When the job's worker is lost and the job is requeued, the stream stays open:
+ * a Lumen `<kind>.requeued` event says so, then the resumed attempt's passes follow.
+ * The official SDK yields events of types it does not know as they are, without throwing.
+ */
 async function streamGeneration(c: Context<AppEnv>, shard: DurableObjectStub<QueueShard>, job: JobView, stream: SSEStreamingApi): Promise<void> {
   const { params } = job;
   const common = { size: `${params.width}x${params.height}`, quality: params.quality, background: 'opaque', output_format: params.outputFormat };
   const tenantId = c.get('tenant').id;
   // Edits stream under OpenAI's image_edit.* names, generations under image_generation.*.
   const kind = params.edit ? 'image_edit' : 'image_generation';
+  // The shard records each partial once; this guards the client against a repeat all the same.
+  const sentPartials = new Set<string>();
   let after = 0;
   for (;;) {
     const batch = await shard.events(job.id, tenantId, after, 15_000);
@@ -196,9 +238,24 @@ async function streamGeneration(c: Context<AppEnv>, shard: DurableObjectStub<Que
     }
     for (const event of batch.events) {
       after = event.seq;
-      if (event.type === 'partial_image') {
+      if (event.type === 'requeued') {
+        await stream.writeSSE({
+          event: `${kind}.requeued`,
+          data: JSON.stringify({
+            type: `${kind}.requeued`,
+            job_id: job.id,
+            attempt: Number(event.data.attempt),
+            resume_from_pass: Number(event.data.resumeAfterPass),
+            attempt_spent: event.data.attemptSpent !== false,
+            reason: String(event.data.reason),
+            created_at: Math.floor(event.createdAt / 1000),
+          }),
+        });
+      } else if (event.type === 'partial_image') {
+        if (sentPartials.has(partialKey(event.data))) continue;
         const object = await c.env.IMAGES.get(String(event.data.key));
         if (!object) continue;
+        sentPartials.add(partialKey(event.data));
         await stream.writeSSE({
           event: `${kind}.partial_image`,
           data: JSON.stringify({
@@ -248,6 +305,8 @@ export interface Submission {
   stream: boolean;
   responseFormat: 'b64_json' | 'url';
   webhookUrl?: string;
+  /** Stores the request's uploads (edits); called once it is admitted, so a refused or replayed request stores nothing. */
+  storeInputs?: () => Promise<void>;
 }
 
 /**
@@ -255,6 +314,8 @@ export interface Submission {
  * synchronously, as an SSE stream, or 202 with the job's status URL.
  */
 export async function submitJob(c: Context<AppEnv>, submission: Submission): Promise<Response> {
+  // First of all: a refused prompt takes no token, slot or queue entry, and is refused before any stream or 202.
+  await moderateSubmission(c, submission);
   const { params } = submission;
   const tenant = c.get('tenant');
   const prefer = parsePrefer(c.req.header('prefer'));
@@ -267,36 +328,37 @@ export async function submitJob(c: Context<AppEnv>, submission: Submission): Pro
     webhookUrl = verdict.url.href;
   }
 
-  const idempotencyKey = c.req.header('idempotency-key');
-  if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,255}$/.test(idempotencyKey)) {
-    throw new InvalidRequestError('Idempotency-Key must be 1–255 visible ASCII characters.', 'Idempotency-Key');
+  const idempotencyKey = idempotencyKeyOf(c);
+  const idempotency = idempotencyKey === undefined ? undefined : { key: idempotencyKey, bodyHash: await sha256Hex(submission.fingerprint) };
+  const retry = c.get('idempotentRetry');
+  let shard: DurableObjectStub<QueueShard>;
+  let admitted: EnqueueResult;
+  if (retry) {
+    // A retry of a recorded request: answered from its job, with no token, slot or queue entry taken.
+    if (retry.bodyHash !== idempotency?.bodyHash) throw idempotencyKeyReused();
+    shard = shardForJob(c, retry.job.id)!;
+    admitted = { outcome: 'replayed', job: retry.job, estimatedWaitMs: retry.estimatedWaitMs };
+  } else {
+    const shards = shardCount(env);
+    const id = idempotencyKey === undefined ? newJobId(shards) : jobIdInShard(await idempotencyShard(tenant.id, idempotencyKey, shards));
+    shard = shardForJob(c, id)!;
+    const queueLimit = Math.floor(numberVar(tenant.tier === 'free' ? env.QUEUE_LIMIT_FREE : env.QUEUE_LIMIT_PAID, tenant.tier === 'free' ? 5_000 : 1_000));
+    // Plan limits (n, size, quality), the image bucket and a concurrency slot, held until the job ends.
+    const slot = await admitGeneration(c, submission.n, submission.size, submission.quality, id);
+    try {
+      await submission.storeInputs?.();
+      admitted = await shard.enqueue({ id, tenantId: tenant.id, tier: tenant.tier, params, queueLimit, idempotency, webhookUrl });
+    } catch (error) {
+      await slot.release();
+      throw error;
+    }
+    // An identical first attempt won the race: this request created nothing, so it is charged nothing.
+    if (admitted.outcome === 'replayed' || admitted.outcome === 'conflict') await slot.refund();
+    // A full queue created no job either, so nothing will free the slot later.
+    if (admitted.outcome === 'full') await slot.release();
   }
-  const shards = shardCount(env);
-  let idempotency: { key: string; bodyHash: string } | undefined;
-  let id = newJobId(shards);
-  if (idempotencyKey) {
-    // The key, not chance, picks the shard, so a retry lands where the first attempt is recorded.
-    const keyHash = await sha256Hex(`${tenant.id}\n${idempotencyKey}`);
-    id = jobIdInShard(shardOfKey(keyHash, shards));
-    idempotency = { key: idempotencyKey, bodyHash: await sha256Hex(submission.fingerprint) };
-  }
-  const shard = shardForJob(c, id)!;
-  const queueLimit = Math.floor(numberVar(tenant.tier === 'free' ? env.QUEUE_LIMIT_FREE : env.QUEUE_LIMIT_PAID, tenant.tier === 'free' ? 5_000 : 1_000));
-  // Plan limits (n, size, quality), the image bucket and a concurrency slot, held until the job ends.
-  const slot = await admitGeneration(c, submission.n, submission.size, submission.quality, id);
-  let admitted;
-  try {
-    admitted = await shard.enqueue({ id, tenantId: tenant.id, tier: tenant.tier, params, queueLimit, idempotency, webhookUrl });
-  } catch (error) {
-    await slot.release();
-    throw error;
-  }
-  // A replay, a conflict or a full queue created no job, so nothing will free the slot later.
-  if (admitted.outcome !== 'created') await slot.release();
 
-  if (admitted.outcome === 'conflict') {
-    throw new ApiError(422, 'invalid_request_error', 'This Idempotency-Key was already used with a different request body.', 'idempotency_key_reused', 'Idempotency-Key');
-  }
+  if (admitted.outcome === 'conflict') throw idempotencyKeyReused();
   if (admitted.outcome === 'full') {
     const retryAfter = Math.ceil((admitted.retryAfterMs * (0.8 + Math.random() * 0.4)) / 1000);
     throw new ApiError(503, 'server_error', `The ${tenant.tier} tier's queue is full. Retry after ${retryAfter} s.`, 'queue_full', null, {
@@ -334,7 +396,10 @@ export async function submitJob(c: Context<AppEnv>, submission: Submission): Pro
 export const images = new Hono<AppEnv>();
 
 images.use('*', apiKeyAuth());
-images.use('*', rateLimit());
+// Before the rate limit: a retry of a recorded request spends no request token.
+images.use('/generations', idempotentRetryLookup);
+images.use('/edits', idempotentRetryLookup);
+images.use('*', rateLimit({ exempt: (c) => c.get('idempotentRetry') !== undefined }));
 
 images.post(
   '/generations',
@@ -393,9 +458,14 @@ images.get('/jobs/:id/events', async (c) => {
   return streamSSE(c, async (stream) => {
     let batch = first;
     let cursor = after;
+    const sentPartials = new Set<string>();
     for (;;) {
       for (const event of batch.events) {
         cursor = event.seq;
+        if (event.type === 'partial_image') {
+          if (sentPartials.has(partialKey(event.data))) continue;
+          sentPartials.add(partialKey(event.data));
+        }
         const data = event.type === 'partial_image' ? { ...event.data, url: await signImageUrl(c.env, origin, String(event.data.key)), key: undefined } : event.data;
         await stream.writeSSE({ id: String(event.seq), event: event.type, data: JSON.stringify({ job_id: id, ...data, created_at: Math.floor(event.createdAt / 1000) }) });
       }

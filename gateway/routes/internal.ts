@@ -1,14 +1,20 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import type { AppEnv } from '../env.js';
 import { ConflictError, InvalidRequestError, NotFoundError } from '../errors.js';
+import { rememberPolicy } from '../moderation.js';
 import { originSignature } from '../middleware/origin-signature.js';
-import type { LeaseCheck } from '../objects/queue-shard.js';
+import { policyStoreStub } from '../objects/policy-store.js';
+import type { LeaseCheck, QueueShard } from '../objects/queue-shard.js';
 import type { LeasedJob, LeaseResponse } from '../protocol/jobs.js';
+import type { PolicySnapshot } from '../protocol/policy.js';
 import { shardCount, shardForJob, shardStub } from '../queue.js';
 
 /** The longest a lease call is held open; below common proxy idle timeouts. */
 const MAX_LEASE_WAIT_MS = 25_000;
+/** How often a waiting lease call writes a byte: writing is how a worker that hung up is noticed (about 0.4 s after, under wrangler dev). */
+const LEASE_KEEPALIVE_MS = 100;
+const textEncoder = new TextEncoder();
 const IMAGE_TYPES = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp' } as const;
 const MAX_IMAGE_BYTES = 40 * 1024 * 1024;
 const MAX_PREVIEW_BYTES = 2 * 1024 * 1024;
@@ -18,7 +24,9 @@ const leaseRequest = z.object({
   slots: z.number().int().min(1).max(64),
   waitMs: z.number().int().min(0).max(MAX_LEASE_WAIT_MS).default(0),
   maxFree: z.number().int().min(0).max(64).optional(),
+  session: z.string().min(1).max(128).optional(),
 });
+const departRequest = z.object({ session: z.string().min(1).max(128) });
 const checkpoint = z.object({
   passesDone: z.number().int().min(0),
   grids: z.array(
@@ -87,27 +95,145 @@ internal.use('*', originSignature());
  * Long-poll for work: sweep every shard for queued jobs (highest priority
  * first within each), and when all are empty wait until any shard reports
  * new work, then sweep again.
+ *
+ * A worker that drains says so first (/depart), and its session is handed
+ * nothing from then on. For one that vanishes without a word, a call that has
+ * to wait is answered as a stream: whitespace every LEASE_KEEPALIVE_MS, then
+ * the JSON. A handler that merely awaits never learns that its client hung up:
+ * `request.signal` fires only under the `enable_request_signal` compatibility
+ * flag, and under wrangler dev 4.86 not even then before an answer has started.
+ * What does tell is a write to the response body failing, a few writes after
+ * the worker left. So a worker that died mid-poll is given nothing once that is
+ * noticed; a job taken for it in the instant before goes back without spending
+ * an attempt, at once if the answer cannot be written, otherwise when its
+ * unconfirmed lease expires. An AbortSignal cannot cross RPC, so the check sits
+ * here, before every sweep.
  */
 internal.post('/lease', async (c) => {
-  const { workerId, slots, waitMs, maxFree = slots } = parse(leaseRequest, await c.req.json());
+  const { workerId, slots, waitMs, maxFree = slots, session } = parse(leaseRequest, await c.req.json());
   const deadline = Date.now() + waitMs;
   const shards = Array.from({ length: shardCount(c.env) }, (_, shard) => shardStub(c.env, shard));
   const start = Math.floor(Math.random() * shards.length);
-  for (;;) {
+  const sweep = async (): Promise<LeasedJob[]> => {
     const leased: LeasedJob[] = [];
     for (let i = 0; i < shards.length && leased.length < slots; i++) {
       const freeSoFar = leased.filter((job) => job.tier === 'free').length;
-      leased.push(...(await shards[(start + i) % shards.length]!.lease(workerId, slots - leased.length, Math.max(0, maxFree - freeSoFar))));
+      leased.push(...(await shards[(start + i) % shards.length]!.lease(workerId, slots - leased.length, Math.max(0, maxFree - freeSoFar), session)));
     }
-    const remaining = deadline - Date.now();
-    if (leased.length > 0 || remaining <= 0) return c.json({ jobs: leased } satisfies LeaseResponse);
-    const woken = await Promise.race([
-      Promise.any(shards.map((shard) => shard.waitForWork(remaining, maxFree > 0).then((found) => found || Promise.reject(new Error('timeout'))))).catch(() => false),
-      sleep(remaining).then(() => false),
-    ]);
-    if (!woken && Date.now() >= deadline) return c.json({ jobs: [] } satisfies LeaseResponse);
-  }
+    return leased;
+  };
+  const first = await sweep();
+  if (first.length > 0 || waitMs === 0) return c.json({ jobs: first } satisfies LeaseResponse);
+
+  const answer = new StreamedAnswer(c.req.raw.signal);
+  const poll = async () => {
+    const keepAlive = setInterval(() => void answer.write(' '), LEASE_KEEPALIVE_MS);
+    try {
+      while (!answer.gone && Date.now() < deadline) {
+        await Promise.race([workArrives(shards, deadline - Date.now(), maxFree > 0), answer.hungUp]);
+        if (answer.gone) return;
+        const jobs = await sweep();
+        if (jobs.length === 0) continue;
+        if (!(await answer.write(JSON.stringify({ jobs } satisfies LeaseResponse)))) await returnUndelivered(c, workerId, jobs);
+        return;
+      }
+      await answer.write(JSON.stringify({ jobs: [] } satisfies LeaseResponse));
+    } finally {
+      clearInterval(keepAlive);
+    }
+  };
+  c.executionCtx.waitUntil(
+    poll().then(
+      () => answer.close(),
+      (error: unknown) => {
+        console.error(JSON.stringify({ level: 'error', message: 'lease long-poll failed', workerId, error: String(error) }));
+        // A broken body, not a truncated one: the worker sees a network error and retries.
+        return answer.abort(error);
+      },
+    ),
+  );
+  return answer.response;
 });
+
+/**
+ * A JSON answer written as a stream, so that its handler learns when the client
+ * hangs up: workerd reports a closed connection only as a failed write to the
+ * response body (Hono's stream helper swallows that failure, hence this).
+ */
+class StreamedAnswer {
+  readonly response: Response;
+  /** Resolves once the client is known to have gone. */
+  readonly hungUp: Promise<void>;
+  readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
+  #gone = false;
+  #markGone: () => void = () => undefined;
+
+  constructor(requestSignal: AbortSignal) {
+    const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
+    this.#writer = writable.getWriter();
+    // Uncompressed: behind a compressing layer (workerd honours Accept-Encoding) a write to a closed connection succeeds.
+    this.response = new Response(readable, { headers: { 'content-type': 'application/json', 'content-encoding': 'identity' } });
+    this.hungUp = new Promise((resolve) => {
+      this.#markGone = () => {
+        this.#gone = true;
+        resolve();
+      };
+    });
+    // Fires only under the `enable_request_signal` compatibility flag; the failed write is what always works.
+    requestSignal.addEventListener('abort', () => this.#markGone(), { once: true });
+  }
+
+  get gone(): boolean {
+    return this.#gone;
+  }
+
+  /** Writes `text`; false once the client is known to have gone (a write can still succeed just after it left). */
+  async write(text: string): Promise<boolean> {
+    if (this.#gone) return false;
+    try {
+      await this.#writer.write(textEncoder.encode(text));
+      return !this.#gone;
+    } catch {
+      this.#markGone();
+      return false;
+    }
+  }
+
+  close(): Promise<void> {
+    return this.#writer.close().catch(() => undefined);
+  }
+
+  abort(reason: unknown): Promise<void> {
+    return this.#writer.abort(reason).catch(() => undefined);
+  }
+}
+
+/**
+ * A draining worker's goodbye, sent before it closes its lease call: every shard
+ * refuses that session from then on, so a call the gateway has not yet seen close
+ * (see /lease) is handed nothing.
+ */
+internal.post('/depart', async (c) => {
+  const { session } = parse(departRequest, await c.req.json());
+  await Promise.all(Array.from({ length: shardCount(c.env) }, (_, shard) => shardStub(c.env, shard).depart(session)));
+  return c.json({ ok: true });
+});
+
+/** Resolves true once any shard reports work the caller may lease, false after `timeoutMs`. A wake-up only signals; the sweep after it leases. */
+function workArrives(shards: DurableObjectStub<QueueShard>[], timeoutMs: number, includeFree: boolean): Promise<boolean> {
+  return Promise.race([
+    Promise.any(shards.map((shard) => shard.waitForWork(timeoutMs, includeFree).then((found) => found || Promise.reject(new Error('timeout'))))).catch(() => false),
+    sleep(timeoutMs).then(() => false),
+  ]);
+}
+
+/** Gives back jobs leased for a call whose worker hung up before the answer reached it. */
+async function returnUndelivered(c: Context<AppEnv>, workerId: string, jobs: LeasedJob[]): Promise<void> {
+  for (const job of jobs) {
+    await shardForJob(c, job.id)?.returnUndelivered(job.id, job.leaseId);
+    console.warn(JSON.stringify({ level: 'warn', message: 'lease call hung up; job returned to the queue', jobId: job.id, workerId }));
+  }
+}
 
 internal.post('/jobs/:id/heartbeat', async (c) => {
   const id = c.req.param('id');
@@ -197,4 +323,18 @@ internal.post('/jobs/:id/fail', async (c) => {
   // A job the safety system stopped mid-render leaves nothing behind: not even the previews of passes that had passed.
   if (body.error.moderation) await deleteJobObjects(c.env.IMAGES, `previews/${check.tenantId}/${id}/`);
   return c.json({ ok: true });
+});
+
+/**
+ * The live safety policy (base + tenant overlays, or only `?tenant=`'s), for
+ * the origins' prompt check: the same policy the gateway enforces, read from
+ * the store rather than this isolate's cache so origin caches do not add delay.
+ */
+internal.get('/policy', async (c) => {
+  const snapshot = await policyStoreStub(c.env).snapshot();
+  rememberPolicy(snapshot);
+  const tenant = c.req.query('tenant');
+  if (tenant === undefined) return c.json(snapshot);
+  const overlay = snapshot.overlays[tenant];
+  return c.json({ ...snapshot, overlays: overlay ? { [tenant]: overlay } : {} } satisfies PolicySnapshot);
 });

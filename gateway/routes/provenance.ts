@@ -54,12 +54,12 @@ provenance.post('/verify', async (c) => {
   return relay(await callOriginApi(c.env, 'POST', `/v1/provenance/verify?tenant=${encodeURIComponent(tenant.id)}`, image));
 });
 
-/** The public keys that sign provenance records (JWK set). */
+/** The public keys that sign provenance records (JWK set), and the root certificate the images' C2PA manifests are signed under. */
 export const wellKnown = new Hono<AppEnv>();
 
 wellKnown.get('/lumen-provenance.json', async (c) => {
   const response = await callOriginApi(c.env, 'GET', '/v1/provenance/keys');
-  const keys = (await response.json()) as { keys: unknown[] };
+  const keys = (await response.json()) as { keys: unknown[]; c2pa?: { trust_anchors: string[] } };
   return c.json(
     { issuer: new URL(c.req.url).origin, algorithm: 'Ed25519', record_format: 'canonical JSON (sorted keys), signature base64url over its UTF-8 bytes', ...keys },
     200,

@@ -68,8 +68,11 @@ function specifierFor(use: string, baseDir: string): string {
   }
 }
 
-/** Imports one plugin module and builds its stage from `options`. */
-async function instantiate(use: string, options: Record<string, unknown> | undefined, baseDir: string): Promise<Stage> {
+/** Options only the host process can give (functions, live objects), by stage name; merged over the config file's. */
+export type HostOptions = Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+
+/** Imports one plugin module and builds its stage from `options` (plus the host's options for that stage's name). */
+async function instantiate(use: string, options: Record<string, unknown> | undefined, baseDir: string, hostOptions: HostOptions = {}): Promise<Stage> {
   const specifier = specifierFor(use, baseDir);
   let module: { default?: unknown };
   try {
@@ -80,7 +83,11 @@ async function instantiate(use: string, options: Record<string, unknown> | undef
   const exported = module.default;
   let stage: unknown;
   try {
-    stage = typeof exported === 'function' ? (exported as (options: unknown) => unknown)(options ?? {}) : exported;
+    const build = (merged: Record<string, unknown>) => (typeof exported === 'function' ? (exported as (options: unknown) => unknown)(merged) : exported);
+    stage = build(options ?? {});
+    // A stage's name is known only once it is built; one the host has options for is built again with them.
+    const extra = isStage(stage) && typeof exported === 'function' ? hostOptions[stage.name] : undefined;
+    if (extra) stage = build({ ...options, ...extra });
   } catch (error) {
     throw new PipelineConfigError(`Plugin "${use}" rejected its options ${JSON.stringify(options ?? {})}: ${(error as Error).message}`);
   }
@@ -180,7 +187,7 @@ export function assemblePipeline(stages: readonly Stage[], passes: number, sourc
 }
 
 /** Loads a pipeline config file (JSON) and every plugin it lists. */
-export async function loadPipeline(configPath: string): Promise<Pipeline> {
+export async function loadPipeline(configPath: string, hostOptions: HostOptions = {}): Promise<Pipeline> {
   let raw: unknown;
   try {
     raw = JSON.parse(await readFile(configPath, 'utf8'));
@@ -193,7 +200,7 @@ export async function loadPipeline(configPath: string): Promise<Pipeline> {
     throw new PipelineConfigError(`Pipeline config ${configPath}: ${issue.path.join('.')}: ${issue.message}`);
   }
   const baseDir = dirname(configPath);
-  const stages = await Promise.all(parsed.data.stages.map(({ use, options }) => instantiate(use, options, baseDir)));
+  const stages = await Promise.all(parsed.data.stages.map(({ use, options }) => instantiate(use, options, baseDir, hostOptions)));
   return assemblePipeline(
     stages,
     parsed.data.passes,

@@ -108,7 +108,8 @@ export class ProvenanceRegistry {
       createdAt: Date.now(),
     };
     const text = canonicalJson(record);
-    // A re-run of the same job renders the same bytes; the first record stands.
+    // A re-run of the same job renders the same pixels; unsigned, the same bytes too, and the first record stands.
+    // With a C2PA manifest (random salts) each run's file gets its own record, all found by the one watermark payload.
     await this.#db
       .insert(provenanceRecords)
       .values({

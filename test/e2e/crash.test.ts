@@ -1,15 +1,18 @@
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectLibsql } from '../../origin-gpu/db.js';
 import { loadPipeline } from '../../origin-gpu/pipeline/registry.js';
 import { disposePipeline, runJob, setupPipeline } from '../../origin-gpu/pipeline/runner.js';
+import { loadC2paCredentials } from '../../origin-gpu/provenance/c2pa-credentials.js';
 import { OnnxRuntime } from '../../origin-gpu/runtime/onnx-runtime.js';
-import { startTestStack, type TestStack } from './stack.js';
+import { readManifest } from '../../plugins/c2pa-manifest/index.js';
+import { startTestStack, until, type TestStack } from './stack.js';
 
 const SLOW_PIPELINE = fileURLToPath(new URL('./fixtures/slow-pipeline.json', import.meta.url));
 const DEFAULT_PIPELINE = fileURLToPath(new URL('../../origin-gpu/pipeline.json', import.meta.url));
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface PublicJob {
   id: string;
@@ -18,15 +21,6 @@ interface PublicJob {
   attempt: number;
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await sleep(100);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 describe('crash and restart, against the real processes', () => {
   let stack: TestStack | undefined;
@@ -50,7 +44,7 @@ describe('crash and restart, against the real processes', () => {
     return (await response.json()) as PublicJob;
   }
 
-  it('should resume a SIGKILLed worker\'s job from its checkpoint, byte-identical to an uninterrupted run', { timeout: 120_000 }, async () => {
+  it('should resume a SIGKILLed worker\'s job from its checkpoint, pixel-identical to an uninterrupted run and signed', { timeout: 120_000 }, async () => {
     stack = await startTestStack({ origins: 0, vars: { LEASE_TTL_MS: '1500' } });
     const key = await stack.key('crashpro', 'pro');
     const first = await stack.addOrigin('doomed', { LUMEN_PIPELINE: SLOW_PIPELINE });
@@ -83,9 +77,15 @@ describe('crash and restart, against the real processes', () => {
     const image = await fetch(`${stack.url}/v1/images/jobs/${id}/images/0`, { headers: { authorization: `Bearer ${key}` } });
     const resumedBytes = Buffer.from(await image.arrayBuffer());
 
+    // The served image carries a manifest signed under the stack's C2PA root (made by the first origin, next to its provenance key).
+    const c2pa = await loadC2paCredentials({ certificatesPath: join(stack.dir, 'c2pa-cert.pem'), keyPath: join(stack.dir, 'c2pa-key.pem') });
+    const manifest = await readManifest(resumedBytes, 'png', c2pa.trustAnchorPem);
+    expect(manifest).toMatchObject({ state: 'Trusted', failures: [] });
+    expect(manifest.manifest?.assertions?.find((assertion) => assertion.label === 'lumen.provenance')?.data).toMatchObject({ job_id: id, image_index: 0 });
+
     // The same job, uninterrupted, in this process with the default pipeline.
     const runtime = new OnnxRuntime();
-    const pipeline = await loadPipeline(DEFAULT_PIPELINE);
+    const pipeline = await loadPipeline(DEFAULT_PIPELINE, { 'lumen/c2pa-manifest': { credentials: c2pa } });
     try {
       await setupPipeline(pipeline, { logger: silent, runtime });
       const reference = await runJob(
@@ -93,7 +93,9 @@ describe('crash and restart, against the real processes', () => {
         { jobId: id, tenantId: 'crashpro', prompt: request.prompt, n: 1, width: 256, height: 256, quality: 'auto', outputFormat: 'png', outputCompression: 100, seed: 77 },
         { signal: new AbortController().signal, logger: silent },
       );
-      expect(Buffer.from(reference.images[0]!.bytes).equals(resumedBytes)).toBe(true);
+      // Same seed, same pixels; the bytes differ by the manifest's salts and signature.
+      const pixels = (bytes: Uint8Array) => sharp(bytes).raw().toBuffer();
+      expect((await pixels(reference.images[0]!.bytes)).equals(await pixels(resumedBytes))).toBe(true);
     } finally {
       await disposePipeline(pipeline, silent);
       await runtime.dispose();

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectLibsql } from '../../origin-gpu/db.js';
+import { readManifest } from '../../plugins/c2pa-manifest/index.js';
 import { FLAG_MARKER } from '../fixtures/plugins/flag-at-pass/index.js';
 import { startTestStack, type TestStack } from './stack.js';
 
@@ -72,17 +73,24 @@ describe('end to end: safety that aborts mid-render, and provenance that survive
   };
 
   describe('input policy', () => {
-    it('should refuse a prompt in a blocked category before any pass, in the OpenAI moderation shape', async () => {
+    it('should refuse a prompt in a blocked category at the gateway, before any job exists, in the OpenAI moderation shape', async () => {
       const response = await generate({ prompt: 'a beheading in the town square' });
       expect(response.status).toBe(400);
       const body = (await response.json()) as ErrorBody;
       expect(body.error).toMatchObject({ type: 'image_generation_user_error', code: 'moderation_blocked', moderation_stage: 'input', category: 'violence/graphic' });
-      const jobId = await jobIdOf(response);
-      const verdicts = await verdictsOf(jobId);
+      expect(response.headers.get('lumen-job-id')).toBeNull();
+      // No job was made; the block's own id stands in for one in the audit log, written just after the answer.
+      const moderationId = response.headers.get('lumen-moderation-id')!;
+      expect(moderationId).toMatch(/^modr_/);
+      let verdicts: Verdict[] = [];
+      for (const deadline = Date.now() + 10_000; verdicts.length === 0 && Date.now() < deadline; ) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        verdicts = await verdictsOf(moderationId);
+      }
       expect(verdicts).toHaveLength(1);
-      expect(verdicts[0]).toMatchObject({ stage: 'input', allowed: false, category: 'violence/graphic', pass: 0, passes_skipped: 4 });
-      const runs = await db.execute({ sql: 'select passes_done from runs where job_id = ?', args: [jobId] });
-      expect(runs.rows.map((row) => row.passes_done)).toEqual([0]);
+      expect(verdicts[0]).toMatchObject({ stage: 'input', plugin: 'lumen/gateway-moderation', allowed: false, category: 'violence/graphic', pass: 0 });
+      const runs = await db.execute({ sql: 'select count(*) as n from runs where job_id = ?', args: [moderationId] });
+      expect(runs.rows[0]!.n).toBe(0);
     });
 
     it('should allow neighbours of blocked terms, and relax relaxable categories under moderation "low"', async () => {
@@ -151,6 +159,19 @@ describe('end to end: safety that aborts mid-render, and provenance that survive
       const wellKnown = (await (await fetch(`${stack.url}/.well-known/lumen-provenance.json`)).json()) as { keys: { kid: string; crv: string }[] };
       expect(wellKnown.keys.map((key) => key.kid)).toContain(body.record!.key_id);
       expect(wellKnown.keys[0]!.crv).toBe('Ed25519');
+    });
+
+    it('should carry a C2PA manifest, trusted under the root the gateway publishes, that a re-encode drops', async () => {
+      const wellKnown = (await (await fetch(`${stack.url}/.well-known/lumen-provenance.json`)).json()) as { c2pa: { trust_anchors: string[] } };
+      expect(wellKnown.c2pa.trust_anchors[0]).toContain('BEGIN CERTIFICATE');
+      const reading = await readManifest(png, 'png', wellKnown.c2pa.trust_anchors.join('\n'));
+      expect(reading).toMatchObject({ state: 'Trusted', failures: [] });
+      const assertion = (label: string) => reading.manifest?.assertions?.find((candidate) => candidate.label.startsWith(label))?.data;
+      expect(assertion('c2pa.actions')).toMatchObject({
+        actions: [{ action: 'c2pa.created', digitalSourceType: 'http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia' }],
+      });
+      expect(assertion('lumen.provenance')).toMatchObject({ job_id: jobId, image_index: 0 });
+      expect((await readManifest(new Uint8Array(await sharp(png).png().toBuffer()), 'png')).state).toBe('none');
     });
 
     it('should recognise the image after JPEG quality 75 and a resize to half', async () => {

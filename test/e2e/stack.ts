@@ -120,3 +120,14 @@ export async function pixels(bytes: Buffer): Promise<{ width: number; height: nu
     },
   };
 }
+
+/** Polls `probe` every 100 ms until it yields a value; fails after `timeoutMs` naming what it waited for. */
+export async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}

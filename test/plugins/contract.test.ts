@@ -1,6 +1,7 @@
 // The stage contract (plugins/sdk/contract.ts) run against every built-in
 // stage, the example plugin and the plugin written from docs/PLUGINS.md alone.
 import { OnnxRuntime } from '../../origin-gpu/runtime/onnx-runtime.js';
+import c2paManifest from '../../plugins/c2pa-manifest/index.js';
 import progressiveDecoder from '../../plugins/decode-progressive/index.js';
 import sharpEncoder from '../../plugins/encode-sharp/index.js';
 import vignette from '../../plugins/examples/vignette/index.js';
@@ -19,5 +20,7 @@ describeStageContract('lumen/progressive-decoder', () => progressiveDecoder(), {
 describeStageContract('lumen/prompt-policy', () => promptPolicy());
 describeStageContract('lumen/invisible-watermark', () => invisibleWatermark());
 describeStageContract('lumen/sharp-encoder', () => sharpEncoder());
+// It signs with random salts, so the same input gives the same pixels, not the same bytes.
+describeStageContract('lumen/c2pa-manifest', () => c2paManifest(), { deterministicBytes: false });
 describeStageContract('example/vignette', () => vignette({ strength: 0.6 }));
 describeStageContract('acme/corner-stamp', () => cornerStamp({ size: 12 }));
