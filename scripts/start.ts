@@ -18,6 +18,9 @@ const PROCESS_FILE = process.env.LUMEN_PROCESS_FILE ? resolve(process.env.LUMEN_
 
 const colours = { gateway: '\x1b[36m', origin: '\x1b[35m', lumen: '\x1b[32m' } as const;
 const reset = '\x1b[0m';
+/** wrangler's line for a successful GET /healthz, as the supervisor's probe makes every 2 s. */
+const HEALTH_PROBE_LOG = /GET \/healthz 200\b/;
+
 function log(source: keyof typeof colours, line: string): void {
   const prefix = process.stdout.isTTY ? `${colours[source]}[${source}]${reset}` : `[${source}]`;
   process.stdout.write(`${prefix} ${line}\n`);
@@ -130,7 +133,10 @@ async function main(): Promise<void> {
           persistTo: GATEWAY_STATE,
           envFile: DEV_VARS,
           vars: { ORIGIN_API_URLS: `http://${host}:${apiPort}` },
-          onLog: (line) => log('gateway', line),
+          // wrangler logs every request; the supervisor's own health probes would drown the rest.
+          onLog: (line) => {
+            if (!HEALTH_PROBE_LOG.test(line)) log('gateway', line);
+          },
         })
       ).process,
     // wrangler stays up when its workerd dies, so its exit alone would not tell.
