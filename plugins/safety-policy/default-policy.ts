@@ -21,6 +21,9 @@ const VIOLENT_PHRASES = [
 const concepts: NonNullable<SafetyPolicy['concepts']> = {
   minor: {
     terms: [
+      // more school-age words and inflections
+      'kindergartner*', 'preschooler*', 'grade school*', 'little ones', 'schoolkid*', 'grundschulkind*', 'vorschulkind*', 'primaria', 'nene', 'bambina', 'pequena', 'pequeno', 'anak sd', 'murid sd', 'bocah sd', '少年少女', '小学', '女子小学生', '幼稚園児',
+      
       '幼い', '小さい女の子', '小さな女の子', '幼稚園',
       'jkの', 'jk画像', '女子高校生', '制服',
       'secundaria', 'de secundaria', 'estudiante de secundaria', 'de primaria', 'alumna', 'alumnas', 'colegio', 'ensino fundamental', 'aluna', 'alunas', 'lyceenne*', 'collegien', 'schulerin*', 'smp', 'sma', 'anak sma', 'high schooler*', 'high school girl*', 'highschool girl*', 'highschooler*',
@@ -63,6 +66,9 @@ const concepts: NonNullable<SafetyPolicy['concepts']> = {
   },
   sexual_explicit: {
     terms: [
+      // slang and euphemisms for sex acts
+      'vogeln', 'vogelt', 'boquete', 'boquetes', 'mamada', 'mamando', 'chupando', 'suce', 'sucer', 'suce un', 'fellation', 'sodomi*', 'nothing left to the imagination', 'every inch exposed', 'touching herself', 'touching himself', 'rubbing herself', 'playing with her breasts', 'mit ihren brusten', 'colmek', 'coli', 'sange', 'ngangkang', 'buceta', 'xoxota', 'pau duro', 'chatte', 'bite en erection', 'pussy', 'nackt', 'cachonda', 'culo', 'les tetas', 'le cul', 'a poil', 'चूत', 'लंड', 'ストリップ', '乳房', '陰部', '無修正', '股を開',
+      
       'mostrando os seios', 'seios de fora', 'seios nus', 'mostrando os peitos', 'zeigt ihre bruste', 'deshabill*',
       'without pants', 'no pants', 'pantsless', 'without underwear', 'no underwear', 'without panties', 'no panties', 'bare bottom*', 'explicit drawing*', 'explicit art', 'explicit picture*', 'explicit scene*', 'explicit pic*', 'explicit video*', 'penetration', 'penetrating her', 'dick', 'dicks', 'orgy', 'orgies', 'clothes pulled off', 'pulled off her clothes', 'ripped off her clothes', 'tearing off her clothes',
       'people fucking', 'couple fucking', 'fucking on', 'fucking in', 'fuck scene', 'masturb*',
@@ -130,6 +136,9 @@ const concepts: NonNullable<SafetyPolicy['concepts']> = {
   },
   nonconsent: {
     terms: [
+      // states and places where consent is missing
+      'lies limp', 'limp body', 'eyes closed and', 'sleeping woman', 'sleeping girl', 'sedated', 'sedada', 'dopada', 'dopado', 'droguee', 'betaubte', 'betaubten', 'bewusstlose', '寝ている', '眠っている', '泥酔', '酔わせ', '意識のない', 'mabuk berat', 'tidak sadar', 'nashe mein', 'नशे में', 'अचेत',
+      
       'ko tropfen', 'k o tropfen', 'bewusstlos*', 'knockout drops',
       'ripped off her clothes', 'tearing off her clothes', 'pulled off her clothes', 'clothes pulled off', 'by a stranger', 'stalker', 'stalking', 'through her window', 'through the window', 'peeping through',
       'forcing himself', 'forced himself', 'forces himself',
@@ -151,6 +160,9 @@ const concepts: NonNullable<SafetyPolicy['concepts']> = {
   },
   real_person: {
     terms: [
+      // more ways to point at a real person
+      'my sister in law', 'mi cuñada', 'mi companera de clase', 'mi compañera de clase', 'minha cunhada', 'ma belle soeur', 'meine schwagerin', 'her linkedin', 'linkedin photo', 'her selfie', 'this selfie', 'dieser foto', 'foto pacar', 'pacar saya', 'foto guru', 'guru saya', 'foto teman', 'teman saya', 'meri classmate ki photo', 'classmate ki photo', 'girlfriend s photo', 'the girl from my', 'the girl at my', 'from my gym', 'from my school', 'from my office', '同級生', '元カノの', '写真の', 'この写真の',
+      
       'helene fischer', 'heidi klum', 'lena meyer landrut', 'sophia thomalla', 'lea seydoux', 'marion cotillard', 'aya nakamura', 'penelope cruz', 'ester exposito', 'aitana', 'bruna marquezine', 'larissa manoela', 'luna maya',
       'facebook photo', 'instagram photo', 'instagram picture', 'her facebook', 'her instagram', 'from her profile', 'profile picture', 'girl next door', '橋本環奈', '新垣結衣', '石原さとみ', '広瀬すず', '浜辺美波', '有村架純', '綾瀬はるか', '長澤まさみ', '今田美桜', '白石麻衣', 'दीपिका पादुकोण', 'आलिया भट्ट', 'कैटरीना कैफ', 'प्रियंका चोपड़ा',
       'esta chica', 'esta mujer', 'esta foto', 'de la foto', 'esta imagen', 'essa garota', 'esta garota', 'essa mulher', 'desta foto', 'dessa foto', 'cette fille', 'cette femme', 'cette photo', 'dieses foto', 'diesem foto', 'dieses madchen', 'diese frau', 'foto ini', 'gadis ini', 'wanita ini', 'is photo', 'इस लड़की', 'इस फोटो', 'この写真', 'この女性', 'この子',
@@ -181,6 +193,9 @@ const concepts: NonNullable<SafetyPolicy['concepts']> = {
   },
   instructions: {
     terms: [
+      // more how-to forms
+      'how many', 'step by step', 'illustrated guide', 'illustrated instructions', 'labelled diagram', 'labeled diagram', 'annotated', 'exploded view', 'flowchart', 'what to mix', 'ready to print', 'zum sterben', 'wie viele', 'quantos', 'cuantos', 'cuantas', 'combien', 'berapa', 'kitne', 'kitni', '何錠', 'どれくらい', '何個',
+      
       'methoden', 'methode', 'metodos', 'metodo', 'methodes', 'tarike', 'तरीके',
       'how deep', 'do i need to', 'the best', 'what s the best', 'which is the best', 'best rope', 'best knot', 'best pills',
       'what chemicals', 'which chemicals', 'household chemicals', 'can i mix', 'what can i',
@@ -203,6 +218,9 @@ const concepts: NonNullable<SafetyPolicy['concepts']> = {
   },
   construct: {
     terms: [
+      // growing, printing and selling
+      'plant', 'plantar', 'cultivar', 'cultiver', 'anbauen', 'menanam', 'ugana', 'print', 'imprimir', 'imprimer', 'drucken', 'mencetak', 'cetak',
+      
       'grow', 'growing', 'extract', 'extracting', 'extraction',
       'banaye', 'banayen', 'banaen', 'बनाएं', 'बनाये', 'बनाएँ',
       'cocinar', 'cocinando', 'cozinhar', 'cozinhando', 'cuisiner', 'kochen', 'masak', 'memasak',
@@ -249,16 +267,25 @@ const concepts: NonNullable<SafetyPolicy['concepts']> = {
     terms: ['alive', 'vivo', 'viva', 'vivos', 'vivant', 'vivante', 'vif', 'lebendig', 'hidup hidup', 'zinda', 'जिंदा', '生きたまま'],
   },
   gore_adj: {
-    terms: ['mutilated', 'mangled', 'dismembered', 'disfigured', 'decomposing', 'decomposed', 'rotting', 'mutilad*', 'descuartizad*', 'en descomposicion', 'em decomposicao', 'apodrecendo', 'mutile', 'mutilee', 'en decomposition', 'verstummelt*', 'verwest*', 'zerstuckelt*', 'dimutilasi', 'termutilasi', 'membusuk', 'hancur', 'सड़ी', 'सड़ा', 'क्षत विक्षत', 'sadi hui', 'kshat vikshat', '腐乱', 'バラバラ'],
+    terms: [
+      // more gore adjectives
+      'charred', 'burnt to a crisp', 'carbonizad*', 'carbonise*', 'verkohlt*', 'hangus', 'jale hue', 'जले हुए', '焼け焦げた',
+      'mutilated', 'mangled', 'dismembered', 'disfigured', 'decomposing', 'decomposed', 'rotting', 'mutilad*', 'descuartizad*', 'en descomposicion', 'em decomposicao', 'apodrecendo', 'mutile', 'mutilee', 'en decomposition', 'verstummelt*', 'verwest*', 'zerstuckelt*', 'dimutilasi', 'termutilasi', 'membusuk', 'hancur', 'सड़ी', 'सड़ा', 'क्षत विक्षत', 'sadi hui', 'kshat vikshat', '腐乱', 'バラバラ'],
   },
   corpse_word: {
     terms: ['corpse*', 'body', 'bodies', 'cuerpo', 'cuerpos', 'corpo', 'corpos', 'corps', 'cadaver*', 'cadavre*', 'leiche*', 'mayat', 'jenazah', 'laash', 'lash', 'शव', 'लाश', '死体', '遺体'],
   },
   gore_verb: {
-    terms: ['eating', 'devouring', 'ripping out', 'ripped out', 'tearing out', 'torn out', 'pulling out', 'spilling out', 'hanging out of', 'gushing', 'exposed', 'comiendo', 'arrancando', 'devorando', 'comendo', 'arrancando', 'mangeant', 'arrachant', 'frisst', 'herausgerissen', 'memakan', 'खाते', 'खा रहा', 'khata', 'kha raha', '食べ', '引きずり出', 'はみ出'],
+    terms: [
+      // spilling out in more languages
+      'fuera', 'afuera', 'de fuera', 'pra fora', 'para fora', 'dehors', 'heraus', 'raus', 'terburai', 'keluar', 'bahar', 'बाहर', '飛び出', 'splattered', 'splattered on',
+      'eating', 'devouring', 'ripping out', 'ripped out', 'tearing out', 'torn out', 'pulling out', 'spilling out', 'hanging out of', 'gushing', 'exposed', 'comiendo', 'arrancando', 'devorando', 'comendo', 'arrancando', 'mangeant', 'arrachant', 'frisst', 'herausgerissen', 'memakan', 'खाते', 'खा रहा', 'khata', 'kha raha', '食べ', '引きずり出', 'はみ出'],
   },
   gore_inner: {
-    terms: ['intestines', 'entrails', 'innards', 'viscera', 'organs', 'human flesh', 'brains', 'intestinos', 'visceras', 'entranas', 'intestins', 'entrailles', 'gedarme', 'eingeweide', 'usus', 'jeroan manusia', 'आंतें', 'आंत', 'aant', 'aantein', '内臓', '腸', '臓物'],
+    terms: [
+      // more inner-body words
+      'sesos', 'miolos', 'cervelle', 'hirn', 'gehirn', 'otak', 'bheja', 'दिमाग', '脳みそ', 'guts', 'tripas', 'tripes', 'gedarm', 'isi perut',
+      'intestines', 'entrails', 'innards', 'viscera', 'organs', 'human flesh', 'brains', 'intestinos', 'visceras', 'entranas', 'intestins', 'entrailles', 'gedarme', 'eingeweide', 'usus', 'jeroan manusia', 'आंतें', 'आंत', 'aant', 'aantein', '内臓', '腸', '臓物'],
   },
   cbrn: {
     terms: [
@@ -275,6 +302,12 @@ const concepts: NonNullable<SafetyPolicy['concepts']> = {
   },
   drug: {
     terms: [
+      // street names and slang
+      'weed to smoke', 'codeine', 'kokain', 'xtc', 'speed pills', 'charas', 'afeem',
+      
+      // more drug names
+      'cannabis', 'marijuana', 'maconha', 'marihuana', 'weed to sell', 'pills to sell', 'nashili dawa', 'नशीली दवा', 'नशीली दवाई', 'drugs', 'droga', 'drogas', 'drogue', 'drogen', 'narkotika', 'obat terlarang', 'ドラッグ', 'マリファナ',
+      
       'maconha sintetica', 'synthetic cannabis', 'synthetic marijuana', 'drogen',
       'crack de cocaina', 'hacer crack', 'fazer crack', 'cocinar crack', 'cook crack', 'make crack', 'lanca perfume',
       'magic mushrooms', 'psilocybin', 'shrooms', 'oxycodone', 'oxy', 'percocet', 'xanax', 'adderall', 'narkoba', 'putau',
@@ -284,6 +317,9 @@ const concepts: NonNullable<SafetyPolicy['concepts']> = {
   },
   illicit_act: {
     terms: [
+      // more fraud, theft and trafficking words
+      'skim credit card*', 'skimming credit card*', 'skim cards', 'card skimming', 'atm skimmer*', 'fake passport*', 'forged passport*', 'passaporte falso', 'pasaporte falso', 'faux passeport', 'gefalschter reisepass', 'paspor palsu', 'illegal guns', 'armas ilegales', 'armes illegales', 'illegale waffen', 'senjata ilegal', 'sin licencia', 'without a license', 'sem licenca', 'sans permis', 'ohne waffenschein', 'tanpa izin',
+      
       '*diebstahl',
       'rob houses', 'rob a', 'robbing a', 'rob people', 'robbing people', 'rob banks', 'burglary', 'burglarize', 'burglarizing', 'break into houses',
       'fake vaccination card*', 'fake vaccine card*', 'fake certificate*', 'fake diploma*', 'forged certificate*', 'fake document*', 'steal it', 'bypass a car', 'car immobilizer', 'bypass the alarm',
@@ -297,6 +333,12 @@ const concepts: NonNullable<SafetyPolicy['concepts']> = {
   },
   violent_act: {
     terms: [
+      // verb stems per language (the engine undoes the endings)
+      'golpea', 'golpeando', 'apunala', 'dispara contra', 'mata a', 'ahorca', 'estrangula', 'espanca', 'esfaqueia', 'mata o', 'mata a', 'estrangula', 'frappe', 'tabasse', 'tue', 'abat', 'egorge', 'etrangle', 'schlagt', 'verprugelt', 'totet', 'erschiesst', 'wurgt', 'ersticht', 'bunuh', 'tusuk', 'pukul', 'tembak', 'bacok', 'aniaya', 'keroyok', 'cekik', 'gorok', 'chaku se', 'goli maar di', 'peet', 'maar daala', 'चाकू मार', 'गोली मार', 'पीट रहा', 'मार डाला', '殺して', '刺され', '殴られ', '撃たれ', '首を絞め', 'strangling', 'bludgeoning', 'pistol whipping', 'curb stomp*', 'smashing his head', 'smashing her head', 'throwing acid at', 'set him on fire', 'set her on fire', 'burning him alive', 'burning her alive',
+      
+      // more violent verbs and their inflections
+      'executing', 'executes', 'execute', 'whipping', 'whips', 'whipped', 'flogging', 'hacking at', 'machete', 'with a machete', 'machete attack', 'poignard*', 'atirando', 'atira', 'atirou', 'dispara', 'disparo', 'disparando', 'ersticht', 'erstach', 'erschiesst', 'erschoss', 'menusuk', 'menikam', 'membacok', 'memukuli', 'dipukuli', 'mengeroyok', 'dikeroyok', 'gala kaat', 'gala kat', 'maar rahe', 'maar raha', 'peet rahe', 'peet raha', 'dande se', 'chaku maar', 'goli maar', 'गला काट', 'मार रहे', 'पीट रहे', '刺している', '刺す', '殴る', '殴っている', '撃つ', '撃っている',
+      
       'erwurgt', 'erwurgen', 'wurgt', 'erdrosselt',
       'apunalada', 'acuchillad*', 'asesinada', 'esfaqueada', 'espancado', 'espancada', 'frappant un', 'frappant une', 'frappe un', 'tabassant', 'tabasse',
       'bayonet*', 'pushed down the stairs', 'pushing his wife', 'pushing her down the stairs', 'pushes his wife', 'threw her down', 'throwing her down', 'linchando', 'linchar', 'linchamento', 'schlagt seine', 'schlagt ihre', 'schlug seine', 'schlug ihre', 'membacok', 'dibacok', 'menganiaya', 'dianiaya', 'menikam', 'ditikam', 'को मारा', 'को मार रहा', 'को पीटा', 'ko maara', 'ko mara', 'ko peeta',
@@ -313,6 +355,9 @@ const concepts: NonNullable<SafetyPolicy['concepts']> = {
   },
   person: {
     terms: [
+      // more people words
+      'shopper*', 'passant*', 'commuter*', 'concert goer*', 'worshipper*', 'shoppers', 'aadmi', 'ladka', 'ladke', 'ladki', 'aurat', 'log', 'logon', 'आदमी', 'लड़का', 'लड़के', 'लड़की', 'औरत', 'लोग', 'pessoas', 'jovem', 'joven', 'jeune', 'junge', 'jungen', 'pemuda', 'orang', 'tetangga', 'tetangganya', 'nachbarn', 'nachbar', 'vecino', 'vizinho', 'voisin', 'his child', 'her child', 'his son', 'his daughter', '通行人', '人々', '買い物客',
+      
       'homens', 'hombres', 'mujeres', 'mulheres', 'femmes', 'hommes', 'frauen', 'manner', 'ladrao', 'ladron', 'voleur', 'dieb', 'pencuri',
       'manifestante*', 'demonstran', 'manifestants', 'demonstrant*', 'प्रदर्शनकारी*', 'policial', 'policia', 'policier*', 'polizist*', 'polisi', 'ninos', 'criancas', 'enfants', 'prisionero*', 'preso*', 'prisonnier*', 'gefangene*', 'tahanan', 'tentara', 'soldado*', 'soldat*', 'civis', 'warga', 'penduduk', 'passants', 'passagiere', 'pasajeros', 'passageiros', 'penumpang', '警察官', '参加者', '市民', '住民', '学生', '生徒', '乗客', '通行人', '者', '子供',
       'man', 'men', 'woman', 'women', 'person', 'people', 'crowd', 'victim*', 'civilian*', 'prisoner*', 'hostage*', 'boy', 'girl', 'guy', 'lady', 'wife', 'husband', 'girlfriend', 'boyfriend', 'child', 'children', 'kid', 'kids', 'baby', 'student*', 'teacher', 'protester*', 'family', 'elderly', 'police officer*', 'cop', 'cops', 'someone', 'somebody', 'him', 'her', 'them', 'neighbor', 'neighbour', 'classmate*', 'coworker*', 'stranger*', 'pedestrian*', 'worshipper*', 'shoppers', 'villager*', 'refugee*', 'journalist*', 'nurse', 'doctor', 'priest', 'soldier', 'soldiers', 'old man', 'old woman', 'homeless man',
@@ -321,12 +366,18 @@ const concepts: NonNullable<SafetyPolicy['concepts']> = {
   },
   blood: {
     terms: [
+      // more blood words
+      'sang qui', 'du sang', 'le sang', 'de sang', 'sang gicle', 'gicle', 'jorrando', 'jorra', 'muncrat', 'spurting', 'spraying blood', 'blood pooling', 'pooling', 'khoon', 'khoon se', 'lathpath', 'लथपथ', '血だらけ', '血まみれ', '血が', '流血',
+      
       'plein de sang', 'couvert de sang', 'en sang',
       'blood', 'bloody', 'bloodied', 'bleeding', 'blood soaked', 'bloodsoaked', 'covered in blood', 'drenched in blood', 'sangre', 'sangriento*', 'ensangrentad*', 'sangrando', 'sangue', 'sangrento*', 'ensanguentad*', 'sanglant*', 'ensanglant*', 'blut', 'blutig*', 'blutuberstromt*', 'darah', 'berdarah', 'bersimbah darah', 'खून', 'लहूलुहान', 'खूनी', 'खून से लथपथ', 'khoon', 'khooni', 'khoon se lathpath', 'lahuluhan', '血', '血まみれ', '流血', '出血',
     ],
   },
   injury: {
     terms: [
+      // more injury words
+      'torn limbs', 'torn off', 'face torn off', 'face peeled off', 'peeled off', 'exposed muscle', 'craneo abierto', 'sesos', 'skull open', 'cracked skull', 'cabeza abierta', 'kepala pecah', 'sar kata', 'kata hua sar', 'कटा हुआ', '首を切断', '切断された',
+      
       'guts out', 'guts hanging',
       'skinned',
       'abgetrennt*', 'kopf ab', 'cabeza cortada', 'cabeca cortada', 'tete coupee', 'tete tranchee', 'kepala terpenggal', 'potongan tubuh', 'tubuh terpotong', 'anggota tubuh', 'body parts',
@@ -336,6 +387,9 @@ const concepts: NonNullable<SafetyPolicy['concepts']> = {
   },
   protected_group: {
     terms: [
+      // singulars, inflections and more groups
+      'mexican', 'mexicans', 'jew', 'musalman', 'musalmaan', 'musalmano', 'मुसलमान', 'मुसलमानों', 'muslim log', 'dalit', 'dalits', 'दलित', 'दलितों', 'orang cina', 'orang tionghoa', 'cina', 'orang papua', 'papua', 'orang kristen', 'kristen', 'christen', 'black men', 'black man', 'black women', 'negroes', 'nordestino', 'nordestinos', 'roms', 'refugies', 'fluchtlinge', 'fluchtlingen', 'auslandern', 'zuwanderer', 'migranten', 'asylanten', 'jewish', 'gays', 'homosexuels', 'maricones', 'bichas', 'kaum gay', 'kaum lgbt', '在日', '朝鮮人', '韓国人', '中国人', '外国人',
+      
       'mexicanos', 'venezolanos', 'colombianos', 'peruanos', 'bolivianos', 'chinos', 'africanos', 'marroquies', 'haitianos', 'japoneses', 'coreanos', 'roms', 'maghrebins', 'africains', 'chinois', 'asiatiques', 'araber', 'afrikaner', 'polen', 'russen', 'roma', 'sinti',
       'jews', 'jewish people', 'jew', 'muslims', 'muslim people', 'moslems', 'black people', 'blacks', 'africans', 'mexicans', 'immigrants', 'migrants', 'refugees', 'asylum seekers', 'gays', 'gay people', 'homosexuals', 'lesbians', 'trans people', 'transgender people', 'lgbt people', 'lgbtq people', 'queers', 'asians', 'chinese people', 'arabs', 'hindus', 'sikhs', 'christians', 'catholics', 'roma people', 'gypsies', 'latinos', 'hispanics', 'indians', 'pakistanis', 'women', 'disabled people', 'the disabled', 'dalits', 'aborigines', 'native americans', 'koreans', 'japanese people', 'palestinians', 'israelis', 'whites', 'white people', 'foreigners',
       'judios', 'musulmanes', 'negros', 'inmigrantes', 'migrantes', 'gitanos', 'homosexuales', 'gays', 'mujeres', 'indigenas', 'latinos', 'judeus', 'muculmanos', 'imigrantes', 'ciganos', 'nordestinos', 'homossexuais', 'mulheres', 'indios', 'juifs', 'musulmans', 'noirs', 'immigres', 'arabes', 'gitans', 'homosexuels', 'femmes', 'etrangers', 'juden', 'muslime', 'auslander', 'fluchtlinge', 'schwarze', 'migranten', 'zigeuner', 'schwule', 'frauen', 'turken', 'yahudi', 'orang yahudi', 'orang cina', 'etnis tionghoa', 'orang kristen', 'umat muslim', 'orang papua', 'kaum gay', 'pendatang', 'मुसलमान', 'मुसलमानों', 'मुस्लिम', 'मुस्लिमों', 'हिंदू', 'हिंदुओं', 'दलित', 'दलितों', 'ईसाई', 'ईसाइयों', 'यहूदी', 'सिख', 'musalman', 'musalmaan', 'musalmano', 'musalmanon', 'muslimon', 'hinduon', 'dalit', 'dalito', 'isai', 'sikh', '朝鮮人', '韓国人', '中国人', '在日', 'ユダヤ人', '外国人', '黒人', '移民', '同性愛者', 'イスラム教徒', '部落',
@@ -343,6 +397,9 @@ const concepts: NonNullable<SafetyPolicy['concepts']> = {
   },
   dehumanizing: {
     terms: [
+      // more dehumanising claims
+      'dirty', 'rapists', 'criminals', 'thieves', 'traitors', 'terrorists', 'inferior', 'inferiors', 'inferiores', 'inferieurs', 'minderwertig*', 'burros', 'estupidos', 'stupides', 'dumm', 'bodoh', 'kecoak', 'monyet', 'tikus', 'anjing', 'sampah', 'gande', 'ganda', 'neech', 'gaddar', 'atankwadi', 'आतंकवादी', 'गद्दार', 'नीच', 'गंदा', 'गंदे', 'ゴキブリ', '害虫', '寄生虫', '劣等',
+      
       'salvajes', 'son salvajes', 'sao selvagens', 'sont des sauvages', 'sind wilde', 'sao doentes', 'nojentos', 'sao nojentos', 'doentes mentais', 'son enfermos', 'asquerosos', 'sont malades', 'sont des voleurs', 'son ladrones', 'sao ladroes', 'sind diebe', 'adalah pencuri', 'voleurs',
       'monkey face*', 'ape face*', 'pig face*', 'rat face*', 'son terroristas', 'sao terroristas', 'sont des terroristes', 'sind terroristen', 'adalah teroris', 'aatanki hain', 'आतंकवादी हैं', 'はテロリスト', 'son violadores', 'sao estupradores', 'sont des violeurs', 'は猿', 'はサル', 'は豚', 'は犬', 'は動物',
       'una plaga', 'son una plaga', 'uma praga', 'sao uma praga', 'une peste', 'sont une plaie', 'eine plage', 'sind eine plage', 'adalah hama', 'hama',
@@ -354,6 +411,12 @@ const concepts: NonNullable<SafetyPolicy['concepts']> = {
   },
   group_violence: {
     terms: [
+      // violence against a group shown as it happens
+      'hanging black', 'mob hanging', 'burning a mosque', 'burning a church', 'burning a synagogue', 'burning a temple',
+      
+      // more calls to mass violence
+      'gassed', 'rounded up', 'round up', 'round them up', 'shot on sight', 'should be shot', 'should burn', 'deserve this', 'deserve to burn', 'off the map', 'wipe them', 'devem morrer', 'deben morir', 'doivent mourir', 'mussen sterben', 'harus mati', 'queimados', 'quemados', 'brules', 'ins gas', 'tod allen', 'tod den', 'zundet', 'anzunden', 'membantai', 'bantai', 'bantai semua', 'usir', 'jala do', 'maar do', 'मार दो', 'जला दो', '皆殺し', '殺せ', '追い出せ',
+      
       'quemar a', 'queimar os', 'bruler les', 'verbrennen', 'bakar', 'जला', 'burn the',
       'matem todos', 'matem os', 'mate todos', 'matemos', 'matar os',
       'lynching',
@@ -363,6 +426,9 @@ const concepts: NonNullable<SafetyPolicy['concepts']> = {
   },
   extremist_group: {
     terms: [
+      // more extremist figures and groups
+      'oklahoma city bomber', 'unabomber', 'christchurch shooter', 'the base', 'accelerationis*', 'aryan*', 'aryan brotherhood', '14 words', 'jihad', 'jihadi*', 'djihad*', 'dschihad', 'ナチス', 'ナチ', '鉤十字', 'イスラム国', 'ハーケンクロイツ',
+      
       'नाजियों', 'नाज़ियों',
       'आईएसआईएस', 'आईएस', 'अल कायदा', 'तालिबान',
       '9 11 hijackers', 'hijackers', 'the hijackers', 'la eta', 'a eta', 'banda terrorista eta', 'eta terrorista', 'nazie', 'nazies',
@@ -375,6 +441,12 @@ const concepts: NonNullable<SafetyPolicy['concepts']> = {
   },
   glorify: {
     terms: [
+      // recruitment calls
+      'bergabunglah', 'bergabung dengan', 'ayo gabung', 'join karo', 'join now', 'unete a', 'junte se a', 'rejoignez', 'schliesst euch an', '参加せよ', '加われ',
+      
+      // more glorifying words
+      'freedom fighter', 'inspire others', 'inspire', 'as a saint', 'saint', 'hero of', 'honour', '称え', '讃え', '賛美', '英雄',
+      
       'प्रशंसा', 'तारीफ', 'prashansa', 'tareef', 'tarif', 'elogio*', 'elogiando', 'elogiar', 'louvor', 'louvando', 'exaltar', 'eloge', 'elogieux', 'loben', 'lobt', 'lobpreis*', 'pujian', 'memuji', '賞賛', '絶賛',
       'glorif*', 'recruit*', 'praise', 'praising', 'tribute to', 'honoring', 'honouring', 'in honor of', 'idoliz*', 'idolis*', 'romanticiz*', 'romanticis*', 'manifesto', 'martyr*', 'long live',
       'glorific*', 'reclut*', 'alabando', 'homenaje a', 'exaltando', 'exaltacion', 'enaltec*', 'martir*', 'recrut*', 'homenagem a', 'exaltando', 'glorifi*', 'hommage a', 'a la gloire', 'verherrlich*', 'anwerb*', 'rekrutier*', 'huldigung', 'mengagungkan', 'memuliakan', 'perekrutan', 'rekrutmen', 'merekrut', 'memuja', 'महिमामंडन', 'गुणगान', 'भर्ती', 'mahimamandan', 'gungaan', 'gungan', 'bharti', '美化', '勧誘', '称賛', '礼賛', '募集', '讃える', '崇拝',
@@ -382,6 +454,9 @@ const concepts: NonNullable<SafetyPolicy['concepts']> = {
   },
   propaganda: {
     terms: [
+      // more recruitment calls
+      'unete a', 'junte se a', 'rejoignez', 'schliesst euch', '参加せよ', '加われ',
+      
       'propaganda*',
       'heroic', 'heroes', 'hero', 'join us', 'join the', 'joining the', 'salute', 'saluting', 'victory of the', 'rally for', 'supporting the', 'support the', 'glorious', 'triumphant', 'we will win', 'wants you', 'enlist', 'rise up', 'inspirational', 'pride in', 'celebrating the', 'fan art of', 'heroico', 'heroica', 'unete', 'viva el', 'viva la', 'heroi', 'herois', 'junte se', 'heroique', 'rejoignez', 'rejoindre', 'vive le', 'vive la', 'heldenhaft', 'helden', 'tritt bei', 'es lebe', 'pahlawan', 'bergabunglah', 'hidup', 'नायक', 'शहीद', 'जिंदाबाद', 'समर्थन', 'शामिल हों', 'nayak', 'shaheed', 'zindabad', 'samarthan', 'shamil ho', '英雄', '万歳', 'バンザイ', 'heil', 'sieg heil',
       'propagandistic', 'propagande', 'propagandistisch*', 'प्रचार', 'prachar', 'プロパガンダ', '宣伝', 'recruitment poster', 'pamphlet', 'leaflet', 'flag waving',
@@ -401,12 +476,18 @@ const concepts: NonNullable<SafetyPolicy['concepts']> = {
   },
   slur: {
     terms: [
+      // more slurs
+      'ni99er*', 'n1gga*', 'chutiya', 'chutiye',
+      
       'nigger*', 'nigga*', 'n1gger', 'niglet*', 'kike*', 'kyke', 'spic', 'spics', 'wetback*', 'beaner*', 'chink*', 'gook*', 'raghead*', 'towelhead*', 'sand nigger*', 'paki', 'pakis', 'faggot*', 'fag', 'fags', 'tranny', 'trannies', 'shemale*', 'coon', 'coons', 'jungle bunny', 'porch monkey*', 'golliwog*', 'zipperhead*', 'camel jockey*', 'kaffir*', 'gyppo*', 'pikey*', 'retards',
       'sudaca*', 'maricon*', 'machorra', 'panchito*', 'negrata', 'viado*', 'sapatao', 'bougnoule*', 'youpin*', 'bamboula*', 'negre', 'negresse', 'kanake*', 'neger*', 'kameltreiber*', 'schwuchtel*', 'cina babi', 'kafir laknat', 'katua', 'katwa', 'mulle', 'mullah log', 'chamar', 'bhangi', 'chinki', 'कटुआ', 'कटवा', 'मुल्ले', 'चमार', 'भंगी', 'चिंकी', 'チョン', '支那人', 'シナ人', 'ニガー', 'ガイジ', 'ホモ野郎',
     ],
   },
   insult: {
     terms: [
+      // more insults
+      'conne', 'vagabunda', 'otaria', 'goblok', 'tolol', 'chutiya', 'kamina', 'kamine', 'ブス', 'キモい',
+      
       'gorda', 'gordo',
       'worthless', 'pathetic loser', 'loser', 'idiot', 'moron', 'retard', 'retarded', 'whore', 'slut', 'bitch', 'cunt', 'fatso', 'fat pig', 'ugly pig', 'ugly cow', 'fat cow', 'piece of shit', 'scumbag', 'dumbass', 'dumb bitch', 'skank', 'thot', 'incel', 'virgin loser', 'pervert',
       'puta', 'zorra', 'idiota', 'imbecil', 'gorda asquerosa', 'retrasad*', 'vadia', 'imbecil', 'gorda nojenta', 'retardad*', 'otario', 'salope', 'pute', 'connard', 'connasse', 'grosse vache', 'debile', 'schlampe', 'hure', 'fotze', 'missgeburt', 'fette sau', 'idiot', 'pelacur', 'lonte', 'goblok', 'tolol', 'babi gendut', 'रंडी', 'कुतिया', 'हरामी', 'कमीना', 'कमीनी', 'मोटी भैंस', 'बदसूरत', 'गंदी', 'randi', 'kutiya', 'harami', 'kamina', 'kamini', 'moti bhains', 'chutiya', 'ブス', 'デブ', 'クズ', 'キモい', '淫乱',
@@ -414,6 +495,9 @@ const concepts: NonNullable<SafetyPolicy['concepts']> = {
   },
   harass_act: {
     terms: [
+      // more ways to expose or shame someone
+      'make fun', 'zoeira', 'ngejek', 'mengejek', 'menghina', 'hina', 'mazaak', 'sharminda', '晒す', '晒し', 'バカにする',
+      
       'का मज़ाक', 'का मजाक', 'ka mazak', 'ka mazaak', 'ka majak',
       'zoando', 'zoar', 'tirando sarro',
       'मज़ाक उड़ा*', 'मजाक उड़ा*', 'mazak uda*', 'mazaak uda*', 'majak uda*', 'mazak bana*', 'मज़ाक बना*',
@@ -424,6 +508,12 @@ const concepts: NonNullable<SafetyPolicy['concepts']> = {
   },
   target: {
     terms: [
+      // pronouns that point at one person
+      'uski photo', 'uska photo', 'uske photo', 'uski', 'uska', 'uske', 'his name', 'her name',
+      
+      // more personal targets
+      'mi profe', 'mi profesor', 'profe', 'mere dost', 'mera dost', 'meri dost', 'dost ko', 'sahpathi', 'सहपाठी', 'मेरे सहपाठी', 'teman sekelas', 'temanku', 'teman saya', 'si budi', 'guru saya', 'my school', 'from my school', 'from accounting', 'from work', 'mon voisin', 'ma voisine', 'mon prof', 'meinen mitschuler', 'minha vizinha', 'meu vizinho', 'ex', 'mantan', '元カノ', '同級生', '上司', '同僚',
+      
       'सहकर्मी', 'मेरे सहकर्मी', 'पड़ोसी', 'पड़ोसन', 'बॉस',
       'classmate', 'classmates', 'coworker', 'co worker', 'colleague', 'boss', 'neighbor', 'neighbour', 'teacher', 'roommate', 'stepmom', 'stepdad', 'ex girlfriend', 'ex boyfriend', 'ex wife', 'ex husband', 'manager', 'landlord', 'mother in law', 'companero de clase', 'companera de clase', 'colega de classe', 'colega de trabalho', 'camarade de classe', 'collegue', 'mitschuler*', 'kollege*', 'kollegin*', 'teman sekelas', 'rekan kerja', 'sahpathi', 'सहपाठी', '同級生', 'クラスメイト', '同僚', '上司',
       'meinen ex', 'meinem ex', 'meinen chef', 'meinen kollegen', 'meinen nachbarn', 'meinen lehrer', 'meiner nachbarin', 'meiner kollegin',
@@ -433,6 +523,15 @@ const concepts: NonNullable<SafetyPolicy['concepts']> = {
   },
   threat: {
     terms: [
+      // more threats of harm to the reader
+      'i will stab', 'i ll stab', 'gonna stab', 'i will shoot', 'i ll shoot', 'gonna shoot', 'i will burn', 'gonna burn', 'i ll make you pay', 'you will regret', 'you ll regret', 'your days are numbered', 'sleep with one eye open', 'your family will', 'te vas a arrepentir', 'vas a pagar', 'voce vai pagar', 'vai se arrepender', 'tu vas payer', 'tu vas le regretter', 'du wirst es bereuen', 'du wirst bezahlen', 'kamu akan menyesal', 'awas kau', 'tujhe dekh lunga', 'dekh lunga', 'nahi chhodunga', 'chhodunga nahi', 'तुझे छोड़ूंगा नहीं', 'देख लूंगा', '覚えてろ', 'ぶっ殺す', '殺しに行く',
+      
+      // a weapon marked for someone
+      'name engraved', 'with his name engraved', 'with her name engraved',
+      
+      // more threats
+      'coming for you', 'i m coming for you', 'see you soon', 'maar dalunga', 'maar daalunga', 'maar dunga', 'maar doonga', 'mar dalunga', 'tujhe maar', 'tujhe', 'membunuhmu', 'kubunuh', 'kubunuh kau', 'bunuh kau', 'akan membunuh', 'he s gonna hang', 'you re gonna hang', 'gonna hang', 'you re dead', 'you are dead', 'du bist tot', 'estas muerto', 'te va a pasar', 'te vai acontecer', 'vai acontecer com voce', 'ca va t arriver', 'das passiert dir', 'kamu akan mati', 'tu vas crever', '殺してやる', '殺す', 'お前を', 'お前の家族', 'मार डालूंगा', 'मार दूंगा', 'जान से मार',
+      
       'this will happen to you', 'this will happen', 'this is what will happen', 'you will be next', 'next it will be you',
       'death threat*', 'threatening message', 'threatening note', 'threatening letter', 'threatening poster', 'threatening image', 'i will kill', 'i ll kill', 'i m going to kill', 'i am going to kill', 'gonna kill', 'going to kill', 'i will hurt', 'i ll hurt', 'i will find you', 'i ll find you', 'you will pay', 'you re next', 'you are next', 'know where you live', 'watch your back', 'bullet with your name', 'you will die', 'you re dead', 'you are dead', 'your days are numbered', 'will burn your house', 'burn down his house', 'burn down her house', 'sleep with one eye open', 'crosshairs on', 'in the crosshairs',
       'amenaza de muerte', 'te voy a matar', 'voy a matarte', 'se donde vives', 'vas a morir', 'eres el siguiente', 'eres la siguiente', 'ameaca de morte', 'vou te matar', 'vou matar voce', 'sei onde voce mora', 'voce vai morrer', 'voce e o proximo', 'menace de mort', 'menaces de mort', 'je vais te tuer', 'je sais ou tu habites', 'tu vas mourir', 'tu es le prochain', 'tu es la prochaine', 'morddrohung*', 'ich bringe dich um', 'ich bring dich um', 'ich werde dich toten', 'ich weiss wo du wohnst', 'du wirst sterben', 'du bist der nachste', 'du bist die nachste', 'ancaman pembunuhan', 'aku akan membunuhmu', 'akan kubunuh', 'kubunuh kau', 'kubunuh kamu', 'aku tahu rumahmu', 'kamu akan mati', 'kau akan mati', 'जान से मार दूंगा', 'जान से मारने की धमकी', 'मैं तुम्हें मार दूंगा', 'तुझे मार डालूंगा', 'तुझे मार दूंगा', 'धमकी', 'jaan se maar dunga', 'jaan se maar dungi', 'tujhe maar dunga', 'tumhe maar dunga', 'tujhe maar dalunga', 'dhamki', 'jaan se marne ki dhamki', '殺害予告', '殺すぞ', 'お前を殺す', '殺してやる', '家を知ってる', '脅迫状', '脅迫',
@@ -440,6 +539,9 @@ const concepts: NonNullable<SafetyPolicy['concepts']> = {
   },
   self_harm_method: {
     terms: [
+      // more self-harm methods
+      'a noose that', 'noose that won t', 'hanging from the ceiling fan', 'ceiling fan', 'zum sterben', 'schlaftabletten', 'sleeping pills', 'slit your wrists', 'slit wrists', 'cortarse las venas', 'cortar las venas', 'se pendre', 'pendre', 'aufhangen', 'erhangen', 'mati', 'morir', 'morrer', 'mourir', 'sterben', 'marna', 'मरना', '死ぬ', '死ね',
+      
       'cut my wrist', 'cut your wrist', 'slit my wrist', 'will kill me', 'to kill me', 'enough to kill', 'hanging yourself',
       'jump off a bridge', 'jump off a building', 'jump in front of a train', 'jump to my death', 'throw myself', 'cortarse las venas', 'cortar las venas', 'cortarme las venas', 'cortar os pulsos', 'se cortar', 'cortarse', 'bringt man sich um', 'sich umbringen', 'man sich um',
       'mix to die', 'chemicals to die', 'to die quickly', 'to die painlessly', 'para morir', 'para morrer', 'pour mourir', 'um zu sterben', 'untuk mati', 'marne ke liye', '死ぬため', 'mourir sans douleur', 'morir sin dolor', 'morrer sem dor', 'das leben nehmen', 'sich das leben', 'schmerzlos', 'marne', 'mar jaane', 'मरने', '死ねる',
@@ -454,8 +556,67 @@ const concepts: NonNullable<SafetyPolicy['concepts']> = {
       'suicidio', 'suicidarse', 'suicidarme', 'matarme', 'cortarme', 'ahorcarme', 'sobredosis', 'dosis letal', 'suicidio', 'me matar', 'me cortar', 'me enforcar', 'overdose', 'dose letal', 'suicide', 'me suicider', 'me tuer', 'me pendre', 'dose mortelle', 'selbstmord', 'suizid', 'mich umbringen', 'mich toten', 'mich ritzen', 'mich erhangen', 'todliche dosis', 'bunuh diri', 'menyayat', 'menggantung diri', 'overdosis', 'dosis mematikan', 'आत्महत्या', 'खुदकुशी', 'ख़ुदकुशी', 'नस काट', 'फांसी', 'aatmhatya', 'atmahatya', 'khudkushi', 'nas kaat', 'nas kaatna', 'phansi', 'fansi', '自殺', '首吊り', '首をつる', 'リストカット', 'リスカ', '致死量', '飛び降り',
     ],
   },
+  /** Fine art, museums and antiquity: bare nudity there is not sexual content (explicit acts still are). */
+  art_context: {
+    terms: ['painting', 'paintings', 'oil painting', 'statue', 'statues', 'sculpture*', 'museum', 'museums', 'gallery', 'art gallery', 'classical', 'renaissance', 'baroque', 'greek vase', 'ancient', 'antique', 'fresco*', 'figurine', 'life drawing', 'figure drawing', 'art history', 'venus', 'botticelli', 'michelangelo', 'goya', 'modigliani', 'titian', 'rubens', 'cranach', 'manet', 'louvre', 'prado', 'uffizi', 'pintura', 'pinturas', 'cuadro', 'museo', 'estatua', 'escultura', 'estatua', 'antigua', 'antiguo', 'pintura a oleo', 'quadro', 'estatua grega', 'museu', 'peinture', 'tableau', 'statue', 'musee', 'antique', 'gemalde', 'aktgemalde', 'skulptur', 'statue', 'antike', 'lukisan', 'patung', 'museum', 'kuno', 'संग्रहालय', 'मूर्ति', 'चित्रकला', 'प्राचीन', 'sangrahalay', 'murti', '美術館', '博物館', '彫刻', '絵画', '彫像', '古代'],
+  },
+  /** Sexual acts and explicit anatomy: sexual content even in an art setting. */
+  sexual_act: {
+    terms: ['sex', 'having sex', 'sex act*', 'sexually explicit', 'explicit', 'porn*', 'porno', 'pornografia', 'pornographie', 'pornografie', 'pornografi', 'xxx', 'nsfw', 'hentai', 'intercourse', 'genital*', 'penis*', 'vagina*', 'vulva*', 'clitoris', 'erection', 'erect', 'masturb*', 'orgasm*', 'blowjob*', 'blow job*', 'handjob*', 'cum', 'cumshot*', 'penetrat*', 'fucking', 'fucked', 'fuck', 'pussy', 'dick', 'cock', 'orgy', 'orgies', 'spread legs', 'legs spread', 'spreading her legs', 'sexo', 'follando', 'transando', 'sexe', 'ficken', 'fickt', 'vogeln', 'ngentot', 'bokep', 'seks', 'chudai', 'चुदाई', 'सेक्स', 'संभोग', 'セックス', 'ポルノ', '性器', '性行為', '無修正', 'ngangkang', 'boquete', 'fellation', 'mamada'],
+  },
+  /** Cameras people do not know about. */
+  covert_camera: {
+    terms: ['hidden camera', 'hidden cam', 'spy cam*', 'spycam*', 'secretly filmed', 'secretly recorded', 'secretly filming', 'camara oculta', 'camara escondida', 'camera escondida', 'camera oculta', 'camera cachee', 'versteckte kamera', 'kamera tersembunyi', 'kamera tersembunyi di', 'छिपा कैमरा', 'छुपा कैमरा', 'chhupa camera', 'chupa camera', '隠しカメラ', '盗撮'],
+  },
+  /** Places people undress. */
+  private_place: {
+    terms: ['changing room*', 'locker room*', 'shower*', 'showering', 'bathroom*', 'toilet*', 'restroom*', 'fitting room*', 'dressing room*', 'kamar ganti', 'ruang ganti', 'kamar mandi', 'vestuario*', 'probador*', 'bano', 'ducha', 'banheiro*', 'vestiario*', 'provador*', 'chuveiro', 'vestiaire*', 'cabine d essayage', 'douche*', 'toilettes', 'umkleide*', 'dusche*', 'toilette*', 'बाथरूम', 'चेंजिंग रूम', 'bathroom mein', '更衣室', 'トイレ', '風呂', 'シャワー', '浴室'],
+  },
+  /** Someone undressing another person. */
+  undress_act: {
+    terms: ['pulling her jeans off', 'pulling her pants off', 'pulling off her', 'pulls off her', 'pulling her clothes off', 'taking her clothes off', 'takes her clothes off', 'taking off her', 'undressing her', 'undresses her', 'strips her', 'stripping her', 'zieht sie aus', 'zieht ihr', 'zog sie aus', 'la desnuda', 'desnudandola', 'desvistiendola', 'tirando a roupa dela', 'despindo', 'la deshabille', 'melepas bajunya', 'melepas pakaian', 'membuka baju', 'kapde utaar*', 'कपड़े उतार*', '脱がせ', '脱がす', '服を脱が'],
+  },
+  /** What self-harm cuts are made with, or called: with an arm or wrist, self-harm. */
+  cut_mark: {
+    terms: ['razor', 'razor blade*', 'self inflicted', 'fresh cuts', 'schnittwunde*', 'rasierklinge*', 'gilete', 'lame de rasoir', 'silet', 'sayatan', 'luka sayatan', 'blade se', 'ब्लेड', 'カッター', 'リスカ', '切り傷'],
+  },
+  /** Cuts and scars that are as often fabric, meat or old injuries: they need blood or a self-inflicted marker too. */
+  cut_mark_ambiguous: {
+    terms: ['cuts', 'slits', 'slashes', 'scars', 'red lines', 'narben', 'cortes', 'cicatrices', 'cicatrizes', 'lamina', 'navaja', 'coupures', 'entailles', 'zakhm', 'ज़ख्म', '傷跡'],
+  },
+  /** Doing it to oneself. */
+  self_marker: {
+    terms: ['herself', 'himself', 'themselves', 'their own', 'her own', 'his own', 'on purpose', 'a proposito', 'de proposito', 'ela mesma', 'ele mesmo', 'ella misma', 'el mismo', 'elle meme', 'lui meme', 'sich selbst', 'absichtlich', 'dirinya', 'sendiri', 'sengaja', 'khud', 'apne', 'apni', 'खुद', 'अपने', '自分で', '自傷'],
+  },
+  /** Weak insults ("fat", "ugly", "stupid"): harassment only when aimed at someone as a depiction or a mockery. */
+  insult_mild: {
+    terms: ['fat', 'ugly', 'disgusting', 'stupid', 'dumb', 'brainless', 'smells', 'stinks', 'pig', 'cow', 'slob', 'freak', 'gorda', 'fea', 'feo', 'estupida', 'estupido', 'asquerosa', 'asqueroso', 'vaca', 'cerda', 'burra', 'grosse', 'moche', 'degueulasse', 'fett', 'fetten', 'hasslich', 'hasslichen', 'eklig', 'dumme', 'blode', 'fette', 'nojenta', 'nojento', 'feia', 'burra', 'gendut', 'jelek', 'bau', 'bego', 'babi', 'मोटा', 'मोटी', 'बेवकूफ', 'गंदी', 'moti', 'mota', 'bevkoof', 'bewakoof', 'デブ', 'バカ', 'ブサイク'],
+  },
+  /** Where self-harm cuts are made. */
+  arm_part: {
+    terms: ['wrist*', 'forearm*', 'arm', 'arms', 'thigh*', 'muneca*', 'brazo*', 'antebrazo*', 'muslo*', 'braco*', 'pulso*', 'antebraco*', 'coxa*', 'poignet*', 'bras', 'avant bras', 'cuisse*', 'handgelenk*', 'unterarm*', 'oberschenkel*', 'lengan', 'pergelangan', 'paha', 'kalai', 'bazu', 'कलाई', 'बांह', '手首', '腕', '太もも'],
+  },
+  /** Doctors and first aid treat cuts. */
+  care_context: {
+    terms: ['doctor', 'nurse', 'surgeon', 'surgery', 'stitch*', 'first aid', 'bandag*', 'paramedic*', 'hospital', 'medico', 'medica', 'enfermera', 'enfermeira', 'medecin', 'infirmiere', 'arzt', 'arztin', 'krankenschwester', 'dokter', 'perawat', 'डॉक्टर', 'doctor sahab', '医者', '看護師', '手当て', 'tattoo*'],
+  },
+  /** Someone being called names in public. */
+  calling_word: {
+    terms: ['calling', 'saying', 'says', 'que es', 'diciendo que', 'dizendo que', 'que e uma', 'qui traite', 'traite', 'traiter', 'traitant', 'nennt', 'nennen', 'bilang', 'menyebut', 'bertuliskan', 'bolke', 'कहकर', 'と書いた'],
+  },
+  /** Selling and delivering: with a drug, dealing. Alone, ordinary commerce. */
+  trade: {
+    terms: ['dealer', 'drug dealer', 'dealer service', 'delivered', 'dm for prices', 'for sale', 'selling', 'sell', 'vender', 'venderla', 'venda', 'vendre', 'revendre', 'verkaufen', 'verticken', 'jual', 'menjual', 'bechna', 'cash only', 'price list', 'menu', 'buy', 'comprar', 'acheter', 'kaufen', 'beli', 'kharidna', '売る', '売ります', '買う'],
+  },
+  /** Places of worship, targets of group violence. */
+  place_of_worship: {
+    terms: ['mosque', 'mosques', 'synagogue*', 'church', 'churches', 'temple', 'mezquita*', 'sinagoga*', 'iglesia*', 'mesquita*', 'igreja*', 'mosquee*', 'eglise*', 'moschee*', 'synagoge*', 'kirche*', 'masjid', 'gereja', 'मस्जिद', 'मंदिर', 'गुरुद्वारा', 'モスク', '教会'],
+  },
   first_person_intent: {
     terms: [
+      // more first-person intent
+      'i ve got the pills', 'pills ready', 'done with life', 'i m done', 'nobody would miss me', 'no one would miss me', 'my funeral', 'my last sunset', 'kms', 'unalive myself', 'unalive', 'my goodbye', 'apni jaan', 'अपनी जान', 'jaan lena', 'जान लेना', 'pengen mati', 'ingin mati', 'aku mau mati', 'quero morrer', 'quiero morir', 'je veux mourir', 'ich will sterben', '死にたい', '消えたい',
+      
       'chahta hoon', 'chahti hoon', 'chahta hu', 'chahti hu', 'karna chahta', 'karna chahti', 'चाहता हूं', 'चाहती हूं', 'चाहता हूँ', 'चाहती हूँ', 'me quiero', 'quiero',
       'i want to', 'i wanna', 'i m going to', 'i am going to', 'i will', 'i ll', 'i plan to', 'i need to', 'i m ready to', 'i am ready to', 'i have decided to', 'i m about to', 'i am about to', 'tonight i', 'help me', 'i should', 'i deserve to', 'i can t go on', 'my last', 'before i',
       'quiero', 'voy a', 'necesito', 'esta noche', 'eu quero', 'quero', 'vou', 'hoje a noite', 'je veux', 'je vais', 'ce soir', 'ich will', 'ich werde', 'ich mochte', 'heute nacht', 'aku ingin', 'aku mau', 'saya ingin', 'saya mau', 'aku akan', 'malam ini', 'मैं चाहता', 'मैं चाहती', 'मुझे', 'मैं करूंगा', 'मैं करूंगी', 'main chahta', 'main chahti', 'mujhe', 'mai chahta', 'mai chahti', 'main karunga', 'main karungi',
@@ -484,7 +645,7 @@ export const DEFAULT_POLICY: SafetyPolicy = {
     // suicide in names and idioms
     'suicide squad', 'suicide door*', 'suicide lane', 'suicide sprint*', 'suicide run*', 'suicide burpee*', 'suicide king', 'suicide prevention', 'suicide awareness', 'suicide hotline', 'suicide helpline', 'suicide crisis line', 'suicide crisis', 'self harm awareness', 'self harm prevention', 'self harm recovery', 'suicidio prevencion', 'prevencion del suicidio', 'prevencao do suicidio', 'setembro amarelo', 'prevention du suicide', 'suizidpravention', 'pencegahan bunuh diri', 'आत्महत्या रोकथाम', '自殺防止', '自殺予防', 'いのちの電話',
     // threats, hate and harassment idioms
-    'you re next in line', 'you are next in line', 'next in line', 'you will pay at', 'kill the engine', 'kill switch', 'you re killing me', 'dying of laughter', 'i will paint', 'death to smoochy', 'mock up', 'mockup', 'mock ups', 'mockups', 'mock turtleneck', 'mock exam', 'mock trial', 'mocking bird', 'mockingbird', 'insulated', 'insulation', 'roast chicken', 'ugly sweater', 'ugly christmas sweater', 'ugly duckling', 'ugly betty', 'pig roast', 'guinea pig', 'piggy bank', 'clown fish', 'clownfish', 'trash can', 'garbage truck', 'hoe garden', 'garden hoe', 'freak show', 'control freak', 'fitness freak', 'creepy crawly', 'bitch please tshirt', 'stupid cupid', 'disgusting food challenge', 'evil queen', 'evil eye', 'evil villain', 'evil robot', 'evil witch', 'evil wizard', 'evil twin', 'evil dead', 'resident evil', 'evil knievel', 'the purge movie', 'spring purge', 'wardrobe purge', 'maine coon*', 'raccoon*', 'tycoon*', 'cocoon*', 'spic and span', 'spick and span', 'pakistani food', 'puta madre', 'cina daratan', 'bahasa cina', 'makanan cina', 'tahun baru cina', 'pigs in a blanket', 'pigs flying', 'three little pigs', 'angry birds pigs',
+    'no stupid questions', 'preventing child abuse', 'prevent child abuse', 'child abuse prevention', 'child abuse awareness', 'stop child abuse', 'report child abuse', 'against child abuse', 'you re next in line', 'you are next in line', 'next in line', 'you will pay at', 'kill the engine', 'kill switch', 'you re killing me', 'dying of laughter', 'i will paint', 'death to smoochy', 'mock up', 'mockup', 'mock ups', 'mockups', 'mock turtleneck', 'mock exam', 'mock trial', 'mocking bird', 'mockingbird', 'insulated', 'insulation', 'roast chicken', 'ugly sweater', 'ugly christmas sweater', 'ugly duckling', 'ugly betty', 'pig roast', 'guinea pig', 'piggy bank', 'clown fish', 'clownfish', 'trash can', 'garbage truck', 'hoe garden', 'garden hoe', 'freak show', 'control freak', 'fitness freak', 'creepy crawly', 'bitch please tshirt', 'stupid cupid', 'disgusting food challenge', 'evil queen', 'evil eye', 'evil villain', 'evil robot', 'evil witch', 'evil wizard', 'evil twin', 'evil dead', 'resident evil', 'evil knievel', 'the purge movie', 'spring purge', 'wardrobe purge', 'maine coon*', 'raccoon*', 'tycoon*', 'cocoon*', 'spic and span', 'spick and span', 'pakistani food', 'puta madre', 'cina daratan', 'bahasa cina', 'makanan cina', 'tahun baru cina', 'pigs in a blanket', 'pigs flying', 'three little pigs', 'angry birds pigs',
   ],
   categories: [
     {
@@ -492,7 +653,7 @@ export const DEFAULT_POLICY: SafetyPolicy = {
       severity: 'critical',
       relaxable: false,
       enabled: true,
-      terms: [
+      terms: ['kindergartner*', 
         'pedophile fantasy', 'pedophilic', 'pedophile art', 'pedophile porn', 'pedo art', 'pedo porn', 'pedofilia', 'pedophilie', 'padophilie', 'ペドフィリア', 'child porn*', 'kiddie porn*', 'kiddy porn*', 'cp porn', 'csam', 'child sexual abuse', 'loli', 'lolis', 'lolicon', 'lolita porn', 'shotacon', 'shota porn', 'shota hentai', 'ショタコン', 'ペドフィリア', 'ペド画像', 'jailbait', 'pedo porn', 'pedophile porn', 'preteen model*', 'underage nude*', 'underage sex', 'underage porn', 'teen porn', 'child erotica', 'naked child*', 'naked kid*', 'nude child*', 'nude kid*', 'child nude*', 'nacktes kind', 'nackte kinder', 'kind nackt', 'kinderporn*', 'kinderpornografie', 'pornografia infantil', 'pornografia infantil', 'pedopornografia', 'pedopornographie', 'pornographie infantile', 'pornografi anak', 'बाल अश्लील', 'बाल पोर्न', 'baal porn', 'bal ashleel', '児童ポルノ', 'ロリコン', '幼女 エロ', 'ジュニアアイドル', 'cheese pizza porn',
       ],
       rules: [{ all: ['minor', ['sexual_explicit', 'suggestive', 'abuse']] }],
@@ -502,11 +663,11 @@ export const DEFAULT_POLICY: SafetyPolicy = {
       severity: 'critical',
       relaxable: false,
       enabled: true,
-      terms: [
+      terms: ['bajo la falda', 'debajo de la falda', 'sous la jupe', 'debaixo da saia', 'unter den rock', 'di bawah rok', 'スカートの中', '犯され', '犯す', '犯して', 'レイプ', '盗撮', 'rape', 'r a p e', 'non con hentai', 'forced themselves', 'force themselves on', 
         'rape', 'raped', 'raping', 'rape scene', 'sexual assault*', 'sexually assault*', 'molest*', 'date rape', 'revenge porn', 'upskirt*', 'downblouse', 'creepshot*', 'creep shot*', 'voyeur porn', 'hidden camera nude*', 'spycam porn', 'forced sex', 'forced to have sex', 'forced to strip', 'forcibly undressed', 'non consensual sex', 'nonconsensual porn', 'noncon', 'drugged and raped', 'groping', 'gropes', 'groped',
         'abusada sexualmente', 'abusado sexualmente', 'abusar sexualmente', 'agressee sexuellement', 'agresse sexuellement', 'sexuell missbraucht', 'sexuell belastigt', 'dilecehkan secara seksual', 'violacion', 'violada', 'violando', 'violar a', 'abuso sexual', 'agresion sexual', 'estupro', 'estuprada', 'estuprando', 'abuso sexual', 'pornografia de vinganca', 'viol', 'violee', 'violer', 'agression sexuelle', 'vergewaltigung', 'vergewaltigt', 'vergewaltig*', '*vergewaltigung', '*vergewaltigungen', 'sexueller ubergriff', 'racheporno*', 'pemerkosaan', 'diperkosa', 'memperkosa', 'perkosa', 'pelecehan seksual', 'बलात्कार', 'रेप', 'यौन उत्पीड़न', 'balatkar', 'rape karna', 'yaun utpeedan', 'レイプ', '強姦', '盗撮', '痴漢', 'リベンジポルノ', '性的暴行',
       ],
-      rules: [{ all: ['nonconsent', ['sexual_explicit', 'suggestive']] }],
+      rules: [{ all: ['nonconsent', ['sexual_explicit', 'suggestive']] }, { all: ['covert_camera', 'private_place'] }, { all: ['nonconsent', 'undress_act'] }],
     },
     {
       id: 'sexual/deepfake',
@@ -530,7 +691,7 @@ export const DEFAULT_POLICY: SafetyPolicy = {
       severity: 'critical',
       relaxable: false,
       enabled: true,
-      terms: ['no quiero vivir', 'ya no quiero vivir', 'nao quero mais viver', 'ne veux plus vivre', 'je ne veux plus vivre', 'ich mochte sterben', 'mochte nicht mehr leben', 'मुझे मरना है', 'मरना है', 'tidak ingin hidup', 'ga mau hidup lagi', '生きたくない', 'if i died', 'if i die', 'if i was dead', 'if i were dead', 'do it tonight', 'my goodbye letter', 'my goodbye note', 'my farewell letter', 'before i end it', 'me quito la vida', 'en finir avec la vie', 'veux en finir', 'slit my wrists', 'cut my wrists', 'cutting my wrists', 'hang myself', 'overdose tonight', 'acabar com a minha vida', 'acabar con mi vida', 'terminar con mi vida', 'quitarme la vida', 'tirar minha vida', 'mettre fin a ma vie', 'mettre fin a mes jours', 'meinem leben ein ende', 'mengakhiri hidup', 'mengakhiri hidupku', 'apni jaan de', 'jaan de dunga', 'jaan de dungi', 'zindagi khatam', 'जान दे दूंगा', 'जान दे दूंगी', '命を絶', 'envie de mourir', 'ganas de morir', 'vontade de morrer', 'nicht mehr leben', 'ingin mati', 'pengen mati', 'मरने का मन', 'marne ka man', '死にます', '死ぬつもり', '自殺します', '死のう', 'kill myself', 'killing myself', 'end my life', 'take my own life', 'want to die', 'wanna die', 'my suicide note', 'suicide note', 'end it all tonight', 'better off dead', 'cut myself', 'i want to disappear forever', 'quiero morir', 'me quiero matar', 'quiero matarme', 'quiero suicidarme', 'quero morrer', 'quero me matar', 'vou me matar', 'je veux mourir', 'je vais me suicider', 'je veux me tuer', 'ich will sterben', 'ich will mich umbringen', 'ich bringe mich um', 'aku ingin mati', 'aku mau mati', 'mau bunuh diri', 'ingin bunuh diri', 'मैं मरना चाहता', 'मैं मरना चाहती', 'मरना चाहता हूं', 'मरना चाहती हूं', 'mujhe marna hai', 'main marna chahta', 'main marna chahti', 'marna chahta hoon', 'marna chahti hoon', '死にたい', '自殺したい', '消えたい'],
+      terms: ['unalive myself', 'kms tonight', 'done with life', 'nobody would miss me', 'i want to disappear forever', 'better off dead', 'better off without me', 'no reason to live', 'end it all', 'apni jaan lena', 'अपनी जान लेना', 'जान लेना चाहता', 'jaan lena chahta', '死にたい', '消えたい', 'pengen mati aja', 'quero morrer', 'quiero morirme', 'je veux mourir', 'ich will sterben', 'no quiero vivir', 'ya no quiero vivir', 'nao quero mais viver', 'ne veux plus vivre', 'je ne veux plus vivre', 'ich mochte sterben', 'mochte nicht mehr leben', 'मुझे मरना है', 'मरना है', 'tidak ingin hidup', 'ga mau hidup lagi', '生きたくない', 'if i died', 'if i die', 'if i was dead', 'if i were dead', 'do it tonight', 'my goodbye letter', 'my goodbye note', 'my farewell letter', 'before i end it', 'me quito la vida', 'en finir avec la vie', 'veux en finir', 'slit my wrists', 'cut my wrists', 'cutting my wrists', 'hang myself', 'overdose tonight', 'acabar com a minha vida', 'acabar con mi vida', 'terminar con mi vida', 'quitarme la vida', 'tirar minha vida', 'mettre fin a ma vie', 'mettre fin a mes jours', 'meinem leben ein ende', 'mengakhiri hidup', 'mengakhiri hidupku', 'apni jaan de', 'jaan de dunga', 'jaan de dungi', 'zindagi khatam', 'जान दे दूंगा', 'जान दे दूंगी', '命を絶', 'envie de mourir', 'ganas de morir', 'vontade de morrer', 'nicht mehr leben', 'ingin mati', 'pengen mati', 'मरने का मन', 'marne ka man', '死にます', '死ぬつもり', '自殺します', '死のう', 'kill myself', 'killing myself', 'end my life', 'take my own life', 'want to die', 'wanna die', 'my suicide note', 'suicide note', 'end it all tonight', 'better off dead', 'cut myself', 'i want to disappear forever', 'quiero morir', 'me quiero matar', 'quiero matarme', 'quiero suicidarme', 'quero morrer', 'quero me matar', 'vou me matar', 'je veux mourir', 'je vais me suicider', 'je veux me tuer', 'ich will sterben', 'ich will mich umbringen', 'ich bringe mich um', 'aku ingin mati', 'aku mau mati', 'mau bunuh diri', 'ingin bunuh diri', 'मैं मरना चाहता', 'मैं मरना चाहती', 'मरना चाहता हूं', 'मरना चाहती हूं', 'mujhe marna hai', 'main marna chahta', 'main marna chahti', 'marna chahta hoon', 'marna chahti hoon', '死にたい', '自殺したい', '消えたい'],
       rules: [{ all: ['first_person_intent', 'self_harm_method'] }],
     },
     {
@@ -539,14 +700,14 @@ export const DEFAULT_POLICY: SafetyPolicy = {
       relaxable: false,
       enabled: true,
       terms: ['gas the jews', 'kill all jews', 'kill all muslims', 'race war now', 'ethnic cleansing', 'genocide of', 'lynch mob', 'day of the rope', 'final solution'],
-      rules: [{ all: ['protected_group', 'group_violence'] }, { all: ['slur', ['group_violence', 'violent_act']] }],
+      rules: [{ all: ['protected_group', 'group_violence'] }, { all: ['place_of_worship', 'group_violence'] }, { all: ['slur', ['group_violence', 'violent_act']] }],
     },
     {
       id: 'extremism',
       severity: 'critical',
       relaxable: false,
       enabled: true,
-      terms: ['heil hitler', 'sieg heil', 'white power', 'blood and soil', 'fourteen words', 'isis recruitment', 'jihadi recruitment', 'terrorist recruitment', 'join isis', 'join the jihad', 'nazi propaganda poster', 'hitlergruss', 'hitler gruss', 'great replacement'],
+      terms: ['ハイルヒトラー', 'ハイル ヒトラー', '14 words', 'fourteen words', 'aryan brotherhood', 'heil hitler', 'sieg heil', 'white power', 'blood and soil', 'fourteen words', 'isis recruitment', 'jihadi recruitment', 'terrorist recruitment', 'join isis', 'join the jihad', 'nazi propaganda poster', 'hitlergruss', 'hitler gruss', 'great replacement'],
       rules: [
         { all: ['extremist_group', 'glorify'] },
         { all: ['extremist_group', 'propaganda'], none: ['education_context'] },
@@ -570,7 +731,7 @@ export const DEFAULT_POLICY: SafetyPolicy = {
       severity: 'high',
       relaxable: false,
       enabled: true,
-      terms: ['तुझे मार दूंगा', 'तुझे मार डालूंगा', 'तुम्हें मार दूंगा', 'main tujhe maar dunga', 'death threat*', 'we know where you live', 'i know where you live', 'i will kill you', 'i ll kill you', 'i m going to kill you', 'gonna kill you', 'going to kill you', 'you re next', 'you are next', 'ich weiss wo du wohnst', 'se donde vives', 'sei onde voce mora', 'je sais ou tu habites', 'aku tahu rumahmu', 'amenaza de muerte', 'te voy a matar', 'ameaca de morte', 'vou te matar', 'menace de mort', 'je vais te tuer', 'morddrohung*', 'ich bringe dich um', 'ich bring dich um', 'ancaman pembunuhan', 'akan kubunuh', 'जान से मार दूंगा', 'जान से मारने की धमकी', 'jaan se maar dunga', 'jaan se marne ki dhamki', '殺害予告', '殺すぞ', '殺してやる'],
+      terms: ['tujhe maar*', 'tujhe jaan se', 'तुझे मार*', 'तुझे मार दूंगा', 'तुझे मार डालूंगा', 'तुम्हें मार दूंगा', 'main tujhe maar dunga', 'death threat*', 'we know where you live', 'i know where you live', 'i will kill you', 'i ll kill you', 'i m going to kill you', 'gonna kill you', 'going to kill you', 'you re next', 'you are next', 'ich weiss wo du wohnst', 'se donde vives', 'sei onde voce mora', 'je sais ou tu habites', 'aku tahu rumahmu', 'amenaza de muerte', 'te voy a matar', 'ameaca de morte', 'vou te matar', 'menace de mort', 'je vais te tuer', 'morddrohung*', 'ich bringe dich um', 'ich bring dich um', 'ancaman pembunuhan', 'akan kubunuh', 'जान से मार दूंगा', 'जान से मारने की धमकी', 'jaan se maar dunga', 'jaan se marne ki dhamki', '殺害予告', '殺すぞ', '殺してやる'],
       rules: [{ all: ['threat', ['target', 'person']] }, { all: ['target', 'violent_act', 'insult'] }],
     },
     {
@@ -578,8 +739,10 @@ export const DEFAULT_POLICY: SafetyPolicy = {
       severity: 'high',
       relaxable: false,
       enabled: true,
-      terms: ['suicide', 'suicidal', 'self harm', 'self-harm', 'selfharm', 'self injury', 'self mutilation', 'self-mutilation', 'cortandose los brazos', 'cortandose', 'se corta los brazos', 'self inflicted', 'shooting himself', 'shooting herself', 'shot himself', 'shot herself', 'gun to his own head', 'gun in his mouth', 'gun in her mouth', 'kill herself', 'kill himself', 'to kill herself', 'to kill himself', 'se pend', 'se pendre', '手首を切', 'slicing her arm', 'slicing his arm', 'cutting her arm', 'cutting his arm', 'cutting her skin', 'razor to her wrist', 'razor to his wrist', 'hanging from a noose', 'hanging from a rope', 'hanged from', 'hanging by the neck', 'noose around', 'se mutile', 'se scarifie', 'se taillade', 'automutil*', 'menyayat pergelangan', 'menyayat tangan', 'cutting myself', 'cutting herself', 'cutting himself', 'cutting themselves', 'cutting her wrists', 'cutting his wrists', 'slit wrists', 'slit her wrists', 'slit his wrists', 'slitting wrists', 'slitting her wrists', 'slashed wrists', 'cut wrists', 'hanging himself', 'hanging herself', 'hanging themselves', 'hanged himself', 'hanged herself', 'hangs himself', 'hangs herself', 'noose around her neck', 'noose around his neck', 'kill themselves', 'killing themselves', 'killing himself', 'killing herself', 'kills himself', 'kills herself', 'shoots himself', 'shoots herself', 'jumping to her death', 'jumping to his death', 'jumps to her death', 'overdosing on pills', 'overdose on pills', 'pro ana', 'proana', 'thinspo', 'thinspiration', 'starving herself', 'starving himself', 'razor blade scars', 'self harm scars', 'fresh cuts on her arm', 'fresh cuts on his arm',
+      terms: ['starving herself', 'starving himself', 'makes herself throw up', 'makes himself throw up', 'hurting herself', 'hurting himself', 'hurts herself', 'hurts himself', 'harming herself', 'harming himself', 'cigarette burns on her', 'cigarette burns on his', 'se lastima', 'se machuca', 'se fait du mal', 'verletzt sich selbst', 'melukai dirinya', 'menyakiti diri', 'khud ko chot', 'खुद को चोट', '自傷', '自分を傷つけ', 'cutting himself', 'cutting herself', 'cutting themselves', 'cuts himself', 'cuts herself', 'burning their arm', 'burning his arm', 'burning her arm', 'on purpose', 'a proposito', 'de proposito', 'expres', 'absichtlich', 'sengaja', 'kalai kaat*', 'kalai kat*', 'कलाई काट*', 'pergelangan tangannya', 'menyilet', 'silet', '腕を切', 'リストカット', 'リスカ', 'banging his head', 'pulling out her hair', 'pulling out his hair', 'ritzt sich', 'se cortando', 'se cortar', 'quemandose', 'se brulant', 'se scarifie', 'suicide', 'suicidal', 'self harm', 'self-harm', 'selfharm', 'self injury', 'self mutilation', 'self-mutilation', 'cortandose los brazos', 'cortandose', 'se corta los brazos', 'self inflicted', 'shooting himself', 'shooting herself', 'shot himself', 'shot herself', 'gun to his own head', 'gun in his mouth', 'gun in her mouth', 'kill herself', 'kill himself', 'to kill herself', 'to kill himself', 'se pend', 'se pendre', '手首を切', 'slicing her arm', 'slicing his arm', 'cutting her arm', 'cutting his arm', 'cutting her skin', 'razor to her wrist', 'razor to his wrist', 'hanging from a noose', 'hanging from a rope', 'hanged from', 'hanging by the neck', 'noose around', 'se mutile', 'se scarifie', 'se taillade', 'automutil*', 'menyayat pergelangan', 'menyayat tangan', 'cutting myself', 'cutting herself', 'cutting himself', 'cutting themselves', 'cutting her wrists', 'cutting his wrists', 'slit wrists', 'slit her wrists', 'slit his wrists', 'slitting wrists', 'slitting her wrists', 'slashed wrists', 'cut wrists', 'hanging himself', 'hanging herself', 'hanging themselves', 'hanged himself', 'hanged herself', 'hangs himself', 'hangs herself', 'noose around her neck', 'noose around his neck', 'kill themselves', 'killing themselves', 'killing himself', 'killing herself', 'kills himself', 'kills herself', 'shoots himself', 'shoots herself', 'jumping to her death', 'jumping to his death', 'jumps to her death', 'overdosing on pills', 'overdose on pills', 'pro ana', 'proana', 'thinspo', 'thinspiration', 'starving herself', 'starving himself', 'razor blade scars', 'self harm scars', 'fresh cuts on her arm', 'fresh cuts on his arm',
         'suicidio', 'suicida', 'se suicida', 'suicidandose', 'autolesion*', 'cortandose las munecas', 'se ahorca', 'se ahorco', 'ahorcandose', 'suicidio', 'se matando', 'automutilacao', 'se cortando', 'se enforcando', 'suicide', 'se suicide', 'se suicidant', 'automutilation', 'se pendant', 'se tranche les veines', 'selbstmord', 'suizid*', 'selbstverletzung', 'ritzen', 'ritzt', 'sich ritzt', 'ritzte', 'sich ritzen', 'erhangt', 'erhangen', 'bunuh diri', 'melukai diri', 'menyayat tangan', 'menggantung diri', 'gantung diri', 'आत्महत्या', 'खुदकुशी', 'ख़ुदकुशी', 'फांसी लगा', 'फंदे से लटक', 'नस काट', 'aatmhatya', 'atmahatya', 'khudkushi', 'fansi laga', 'phansi laga', 'phande se latak', 'nas kaat', '自殺', '首吊り', '首を吊', 'リストカット', 'リスカ', '自傷', '飛び降り自殺'],
+      // Cuts on the wrist or arm, away from a doctor or a tattoo parlour.
+      rules: [{ all: ['cut_mark', 'arm_part'], none: ['care_context'] }, { all: ['cut_mark_ambiguous', 'arm_part', ['blood', 'self_marker', 'cut_mark']], none: ['care_context'] }],
       allow: ['suicide bomb*', 'suicide vest*', 'suicide attack*', 'suicide mission', 'suicide squad', 'atentado suicida', 'attentat suicide', 'selbstmordattent*', 'bom bunuh diri', '自爆'],
     },
     {
@@ -615,23 +778,23 @@ export const DEFAULT_POLICY: SafetyPolicy = {
       relaxable: true,
       enabled: true,
       terms: [],
-      rules: [{ all: ['sexual_explicit'] }],
+      rules: [{ all: ['sexual_explicit'], none: ['art_context'] }, { all: ['sexual_act'] }],
     },
     {
       id: 'harassment',
       severity: 'medium',
       relaxable: true,
       enabled: true,
-      terms: ['kill yourself', 'go kill yourself', 'go die', 'you should die', 'drink bleach', 'cyberbully*', 'slut shaming', 'slut shame', 'humiliating meme', 'revenge meme', 'doxxing', 'doxing', 'ugly fat pig', 'kill yourself loser', 'kys'],
-      rules: [{ all: ['target', ['harass_act', 'insult']] }, { all: ['harass_act', ['insult', 'slur']] }],
+      terms: ['make fun of this', 'making fun of this', 'kill yourself', 'go kill yourself', 'go die', 'you should die', 'drink bleach', 'cyberbully*', 'slut shaming', 'slut shame', 'humiliating meme', 'revenge meme', 'doxxing', 'doxing', 'ugly fat pig', 'kill yourself loser', 'kys'],
+      rules: [{ all: ['target', ['harass_act', 'insult']] }, { all: ['harass_act', ['insult', 'slur']] }, { all: ['calling_word', 'insult'] }, { all: ['target', 'insult_mild', 'depicted_as'] }, { all: ['harass_act', 'insult_mild'] }],
     },
     {
       id: 'illicit',
       severity: 'medium',
       relaxable: true,
       enabled: true,
-      terms: ['cook meth', 'cooking meth', 'meth recipe', 'meth lab instructions', 'counterfeit money', 'counterfeit bills', 'counterfeit banknotes', 'counterfeit currency', 'fake id template', 'fake passport template', 'forged passport', 'how to shoplift', 'dinero falso', 'billetes falsos', 'dinheiro falso', 'fausse monnaie', 'faux billets', 'falschgeld', 'uang palsu', 'नकली नोट', 'nakli note', '偽札'],
-      rules: [{ all: [['instructions', 'instructions_verb'], ['drug', 'illicit_act']] }, { all: ['construct', 'drug'] }, { all: ['illicit_act', 'construct'] }],
+      terms: ['fake passport', 'forged passport', 'fake id card', 'passaporte falso', 'pasaporte falso', 'faux passeport', 'paspor palsu', 'gefalschter reisepass', 'cook meth', 'cooking meth', 'meth recipe', 'meth lab instructions', 'counterfeit money', 'counterfeit bills', 'counterfeit banknotes', 'counterfeit currency', 'fake id template', 'fake passport template', 'forged passport', 'how to shoplift', 'dinero falso', 'billetes falsos', 'dinheiro falso', 'fausse monnaie', 'faux billets', 'falschgeld', 'uang palsu', 'नकली नोट', 'nakli note', '偽札'],
+      rules: [{ all: [['instructions', 'instructions_verb'], ['drug', 'illicit_act']] }, { all: ['construct', 'drug'] }, { all: ['illicit_act', 'construct'] }, { all: ['drug', ['illicit_act', 'trade']] }],
     },
   ],
 };

@@ -259,17 +259,60 @@ function tokenize(text: string): string[] {
   return text.match(TOKEN) ?? [];
 }
 
-/** Other spellings a prompt token may stand for: plural endings dropped, stretched letters ("nuuuude") squeezed. */
+/** Other spellings a prompt token may stand for: stretched letters squeezed, then each language's common endings undone. */
 function tokenForms(token: string): string[] {
   const forms = [token];
   if (/(.)\1\1/u.test(token)) {
     forms.push(token.replace(/(.)\1{2,}/gu, '$1'), token.replace(/(.)\1{2,}/gu, '$1$1'));
   }
-  for (const form of [...forms]) {
-    if (form.length > 3 && form.endsWith('s')) forms.push(form.slice(0, -1));
-    if (form.length > 4 && form.endsWith('es')) forms.push(form.slice(0, -2));
-  }
+  for (const form of [...forms]) for (const stem of inflectionStems(form)) if (!forms.includes(stem)) forms.push(stem);
   return forms;
+}
+
+// Tokens shorter than this keep their endings: short words are where a stripped ending collides with another word.
+const MIN_STEMMED_LENGTH = 5;
+const LATIN_WORD = /^[a-z]+$/;
+const INDONESIAN_PREFIX = /^(?:meng|meny|mem|men|me|di|ter|ber|ke)(?=[a-z]{4})/;
+const INDONESIAN_SUFFIX = /(?:nya|kan|mu|ku)$/;
+
+/**
+ * Light, rule-based stemming for the Latin-script target languages: plurals
+ * (cats, heroes), English -ing/-ed (cutting, whipped), German -e/-en/-n
+ * (betäubte, Flüchtlingen), Romance gender (asquerosa ~ asqueroso) and the
+ * Indonesian affixes (membunuhmu → bunuh, menyilet → silet). Each stem is
+ * only another form to look up: a stem that is no policy term costs nothing.
+ */
+function inflectionStems(form: string): string[] {
+  if (form.length < 4 || !LATIN_WORD.test(form)) return [];
+  const stems: string[] = [];
+  if (form.endsWith('s')) stems.push(form.slice(0, -1));
+  if (form.length > 4 && form.endsWith('es')) stems.push(form.slice(0, -2));
+  if (form.length < MIN_STEMMED_LENGTH) return stems;
+  const undouble = (stem: string) => (/([b-df-hj-np-tv-z])\1$/.test(stem) ? [stem, stem.slice(0, -1)] : [stem, `${stem}e`]);
+  if (form.length > 5 && form.endsWith('ing')) stems.push(...undouble(form.slice(0, -3)));
+  if (form.endsWith('ed')) stems.push(...undouble(form.slice(0, -2)), form.slice(0, -1));
+  if (form.length >= 7 && form.endsWith('en')) stems.push(form.slice(0, -1), form.slice(0, -2));
+  if (form.length >= 6 && form.endsWith('e')) stems.push(form.slice(0, -1));
+  if (form.endsWith('a')) stems.push(`${form.slice(0, -1)}o`);
+  if (form.endsWith('o')) stems.push(`${form.slice(0, -1)}a`);
+  if (form.length >= 6) {
+    const unsuffixed = form.replace(INDONESIAN_SUFFIX, '');
+    for (const base of unsuffixed === form ? [form] : [form, unsuffixed]) {
+      const prefix = INDONESIAN_PREFIX.exec(base)?.[0];
+      if (!prefix) {
+        if (base !== form) stems.push(base);
+        continue;
+      }
+      const root = base.slice(prefix.length);
+      stems.push(root);
+      if (base !== form) stems.push(base);
+      // meny- stands for a dropped s- ("menyilet" ← "silet"), mem- for a dropped p- ("memukul" ← "pukul").
+      if (prefix === 'meny') stems.push(`s${root}`);
+      if (prefix === 'mem') stems.push(`p${root}`);
+      if (prefix === 'men') stems.push(`t${root}`);
+    }
+  }
+  return stems;
 }
 
 // ─── Compilation ────────────────────────────────────────────────────────────
@@ -457,8 +500,15 @@ function findGroups(policy: CompiledPolicy, text: string): Map<number, string> {
   };
   const base = normalizeText(text);
   const leet = deLeet(base);
-  for (const variant of leet === base ? [base] : [base, leet]) {
-    const tokens = tokenize(variant).map(tokenForms);
+  // Long prompts repeat their words: each distinct token is expanded once.
+  const formsOf = new Map<string, string[]>();
+  const expand = (token: string) => {
+    let forms = formsOf.get(token);
+    if (!forms) formsOf.set(token, (forms = tokenForms(token)));
+    return forms;
+  };
+  for (const variant of [...new Set([base, leet, ...unmasked(leet)])]) {
+    const tokens = tokenize(variant).map(expand);
     const masked = new Uint8Array(tokens.length);
     policy.guards.match(tokens, undefined, (_entry, start, end) => masked.fill(1, start, end));
     policy.phrases.match(tokens, masked, (entry) => hit(entry.group, entry.source));
@@ -478,6 +528,18 @@ function findGroups(policy: CompiledPolicy, text: string): Map<number, string> {
     if (found) hit(group, found[0]);
   }
   return hits;
+}
+
+// A letter hidden behind asterisks inside a word: "n*de", "p**n", "r*pe".
+const MASKED_LETTER = /(?<=\p{L})\*{1,2}(?=\p{L})/gu;
+// Each reading fills one star with the first letter, two with the pair: "n*de" → "nude", "p**n" → "porn".
+const MASK_FILLS: ReadonlyArray<readonly [string, string]> = [['a', 'ai'], ['e', 'ea'], ['i', 'ou'], ['o', 'or'], ['u', 'oo']];
+
+/** The readings of a text with masked letters filled in (empty when nothing is masked). */
+function unmasked(text: string): string[] {
+  MASKED_LETTER.lastIndex = 0;
+  if (!MASKED_LETTER.test(text)) return [];
+  return MASK_FILLS.map(([one, two]) => text.replace(MASKED_LETTER, (stars) => (stars.length === 1 ? one : two)));
 }
 
 function withoutSubstrings(text: string, guards: PhraseIndex): string {
