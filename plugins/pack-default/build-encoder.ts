@@ -1,12 +1,13 @@
 // Builds the default pack's encoder graph, the inverse direction of the
 // decoder: area-average the image over each token cell, then take the nearest
 // codebook entry. Usage:
-//   node --import tsx origin-gpu/models/build-encoder.ts [output.onnx]
+//   node --import tsx plugins/pack-default/build-encoder.ts [output.onnx]
 // Output is byte-for-byte reproducible: no timestamps, fixed field order.
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CODEBOOK_RGB, CODEBOOK_SIZE } from '../../plugins/decode-progressive/codebook.js';
+import { CODEBOOK_RGB, CODEBOOK_SIZE } from './codebook.js';
+import { ENCODER_MODEL_URL } from './models.js';
 import { attrInt, attrInts, DataType, encodeModel, floatTensor, int64Tensor, valueInfo, type OnnxTypes } from './onnx-builder.js';
 
 type Node = OnnxTypes.INodeProto;
@@ -50,7 +51,7 @@ function areaWeights(prefix: string, pixels: string, cells: string, cellsFirst: 
 }
 
 /** Encodes the encoder model. Pure: the same codebook gives the same bytes. */
-export function buildEncoder(): Uint8Array {
+function buildEncoder(): Uint8Array {
   const initializer = [
     floatTensor('codebook', [CODEBOOK_SIZE, 3], CODEBOOK_RGB),
     floatTensor('zero', [], Float32Array.of(0)),
@@ -101,7 +102,7 @@ export function buildEncoder(): Uint8Array {
 
 const isMain = process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
 if (isMain) {
-  const output = resolve(process.argv[2] ?? fileURLToPath(new URL('./encoder.onnx', import.meta.url)));
+  const output = resolve(process.argv[2] ?? fileURLToPath(ENCODER_MODEL_URL));
   const bytes = buildEncoder();
   writeFileSync(output, bytes);
   console.log(`wrote ${output} (${bytes.length} bytes)`);

@@ -4,16 +4,16 @@
 // byte-for-byte reproducible: no timestamps, fixed field order.
 import onnxProto, { type onnx as OnnxTypes } from 'onnx-proto';
 
-export const { onnx } = onnxProto;
+const { onnx } = onnxProto;
 export const { DataType } = onnx.TensorProto;
 export type { OnnxTypes };
 
 // IR 8 / opset 17 is what onnx-proto 8 describes and onnxruntime 1.30 runs.
-export const IR_VERSION = 8;
-export const OPSET = 17;
+const IR_VERSION = 8;
+const OPSET = 17;
 
 /** A static dimension, or the name of a dynamic one. */
-export type Dim = number | string;
+type Dim = number | string;
 
 export function valueInfo(name: string, elemType: OnnxTypes.TensorProto.DataType, dims: readonly Dim[]): OnnxTypes.IValueInfoProto {
   return {
