@@ -3,12 +3,9 @@
 // codebook entry. Usage:
 //   node --import tsx plugins/pack-default/build-encoder.ts [output.onnx]
 // Output is byte-for-byte reproducible: no timestamps, fixed field order.
-import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { CODEBOOK_RGB, CODEBOOK_SIZE } from './codebook.js';
 import { ENCODER_MODEL_URL } from './models.js';
-import { attrInt, attrInts, DataType, encodeModel, floatTensor, int64Tensor, valueInfo, type OnnxTypes } from './onnx-builder.js';
+import { attrInt, attrInts, DataType, encodeModel, floatTensor, int64Tensor, valueInfo, writeModelWhenRun, type OnnxTypes } from './onnx-builder.js';
 
 type Node = OnnxTypes.INodeProto;
 
@@ -100,10 +97,4 @@ function buildEncoder(): Uint8Array {
   return encodeModel(graph, `Lumen default token encoder: per-cell area mean, nearest of ${CODEBOOK_SIZE} RGB codebook entries.`);
 }
 
-const isMain = process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
-if (isMain) {
-  const output = resolve(process.argv[2] ?? fileURLToPath(ENCODER_MODEL_URL));
-  const bytes = buildEncoder();
-  writeFileSync(output, bytes);
-  console.log(`wrote ${output} (${bytes.length} bytes)`);
-}
+writeModelWhenRun(import.meta.url, ENCODER_MODEL_URL, buildEncoder);
