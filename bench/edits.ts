@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { loadPipeline, type Pipeline } from '../origin-gpu/pipeline/registry.js';
 import { disposePipeline, runJob, setupPipeline } from '../origin-gpu/pipeline/runner.js';
+import { payloadsForJob } from '../origin-gpu/provenance/payload.js';
 import { OnnxRuntime } from '../origin-gpu/runtime/onnx-runtime.js';
 import type { EditSpec, GenerationSpec, Logger, TokenGrid } from '../plugins/sdk/index.js';
 import { benchJob, machine, round } from './harness.js';
@@ -36,7 +37,7 @@ function cornerMask(size: number, side: number): Uint8Array {
 
 async function timeJob(pipeline: Pipeline, job: GenerationSpec): Promise<{ ms: number; grid: TokenGrid }> {
   const started = performance.now();
-  const result = await runJob(pipeline, job, { signal, logger });
+  const result = await runJob(pipeline, job, { signal, logger, watermarkPayloads: payloadsForJob(job.jobId, job.n, job.tenantId ?? '') });
   return { ms: performance.now() - started, grid: result.grids[0]! };
 }
 

@@ -11,6 +11,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { loadPipeline, type Pipeline } from '../origin-gpu/pipeline/registry.js';
 import { runJob, setupPipeline, disposePipeline } from '../origin-gpu/pipeline/runner.js';
+import { payloadsForJob } from '../origin-gpu/provenance/payload.js';
 import { OnnxRuntime } from '../origin-gpu/runtime/onnx-runtime.js';
 import type { GenerationSpec, Logger, Stage } from '../plugins/sdk/index.js';
 import { BENCH_PROMPTS, benchJob } from './harness.js';
@@ -26,6 +27,9 @@ function spec(size: number): GenerationSpec {
 }
 
 const signal = new AbortController().signal;
+/** Runs `job` as the origin worker does, the host handing in each image's watermark payload. */
+const run = (pipeline: Pipeline, job: GenerationSpec) =>
+  runJob(pipeline, job, { signal, logger, watermarkPayloads: payloadsForJob(job.jobId, job.n, job.tenantId ?? '') });
 const median = (values: readonly number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
 
 /** Wraps every hook of every stage to add its wall time to `times` (exact at concurrency 1). */
@@ -79,7 +83,7 @@ async function scenario(pipeline: Pipeline, runtime: OnnxRuntime, size: number, 
     Array.from({ length: concurrency }, async () => {
       while (next++ < jobs) {
         const t0 = performance.now();
-        await runJob(pipeline, spec(size), { signal, logger });
+        await run(pipeline, spec(size));
         jobWallMs += performance.now() - t0;
       }
     }),
@@ -119,12 +123,12 @@ async function main(): Promise<void> {
 
   // First request vs steady state, at 1024² (the API's default size), before anything else warms the process.
   const firstStarted = performance.now();
-  await runJob(pipeline, spec(1024), { signal, logger });
+  await run(pipeline, spec(1024));
   const firstMs = performance.now() - firstStarted;
   const steady: number[] = [];
   for (let i = 0; i < (QUICK ? 4 : 10); i++) {
     const t0 = performance.now();
-    await runJob(pipeline, spec(1024), { signal, logger });
+    await run(pipeline, spec(1024));
     steady.push(performance.now() - t0);
   }
   const steadyMs = median(steady);

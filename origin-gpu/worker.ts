@@ -7,9 +7,9 @@ import type { OriginDatabase } from './db.js';
 import { decodeGrid, encodeGrid, prepareEdit } from './edits.js';
 import { GatewayCallError, type GatewayClient } from './gateway-client.js';
 import type { Pipeline } from './pipeline/registry.js';
-import { MAX_PARTIAL_IMAGES, previewPasses } from './pipeline/previews.js';
+import { MAX_PARTIAL_IMAGES } from './pipeline/previews.js';
 import { JobStopped, runJob, SafetyBlock, StageFailure, type ResumePoint, type VerdictRecord } from './pipeline/runner.js';
-import { payloadForImage } from './provenance/payload.js';
+import { payloadsForJob } from './provenance/payload.js';
 import type { ProvenanceRegistry } from './provenance/registry.js';
 import type { OnnxRuntime } from './runtime/onnx-runtime.js';
 
@@ -218,9 +218,9 @@ export class OriginWorker {
         .where(eq(runs.id, runId));
 
     try {
-      // The gateway validates partial_images; clamping here keeps a bad row from ever reaching previewPasses' RangeError.
+      // The gateway validates partial_images; clamping here keeps a bad row from ever reaching runJob's RangeError.
       const partialImages = Math.max(0, Math.min(MAX_PARTIAL_IMAGES, Math.floor(Number(leased.params.partialImages) || 0)));
-      const previewOrder = previewPasses(pipeline.passes, partialImages);
+      const watermarkPayloads = payloadsForJob(leased.id, spec.n, leased.tenantId);
       if (editParams) {
         // A resumed edit already has its tokens in the checkpoint; only a fresh one needs its inputs.
         const edit = resumeFrom
@@ -235,9 +235,10 @@ export class OriginWorker {
         signal: controller.signal,
         logger: this.#childLogger(log),
         resumeFrom,
+        watermarkPayloads,
         partialImages,
-        onPreview: async (pass, imageIndex, preview) => {
-          await gateway.uploadPreview(leased.id, leased.leaseId, pass, imageIndex, previewOrder.indexOf(pass), preview.bytes);
+        onPreview: async (pass, imageIndex, preview, partialImageIndex) => {
+          await gateway.uploadPreview(leased.id, leased.leaseId, pass, imageIndex, partialImageIndex, preview.bytes);
         },
         onVerdict: (verdict) => verdicts.push(verdict),
         onPassComplete: async (pass, grids) => {
@@ -269,7 +270,7 @@ export class OriginWorker {
           jobId: leased.id,
           imageIndex: index,
           tenantId: leased.tenantId,
-          payload: payloadForImage(leased.id, index, leased.tenantId),
+          payload: watermarkPayloads[index]!,
           encoded: image,
           prompt: spec.prompt,
           seed: spec.seed + index,

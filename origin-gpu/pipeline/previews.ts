@@ -2,7 +2,7 @@ import sharp from 'sharp';
 import type { EncodedImage, RawImage } from '../../plugins/sdk/index.js';
 
 /** Longest side of a preview, in pixels. */
-export const PREVIEW_MAX_SIDE = 256;
+const PREVIEW_MAX_SIDE = 256;
 /** Most partial images a job may ask for (as `partial_images` in the OpenAI Images API). */
 export const MAX_PARTIAL_IMAGES = 3;
 

@@ -10,7 +10,6 @@ import {
   type Stage,
   type TokenGrid,
 } from '../../plugins/sdk/index.js';
-import { payloadForImage } from '../provenance/payload.js';
 import { encodePreview, previewPasses } from './previews.js';
 import type { Pipeline } from './registry.js';
 
@@ -62,6 +61,12 @@ export interface ResumePoint {
 export interface RunOptions {
   signal: AbortSignal;
   logger: Logger;
+  /**
+   * The provenance payload of each of the job's `n` images, in order (see
+   * `payloadsForJob`): watermark stages embed it, and the host records the
+   * same bytes in its provenance registry.
+   */
+  watermarkPayloads: readonly Uint8Array[];
   /** Continue an interrupted job after its last finished pass instead of starting over. */
   resumeFrom?: ResumePoint | null;
   /** Called after every finished pass with the state to checkpoint; resolve false to stop the job. */
@@ -76,11 +81,13 @@ export interface RunOptions {
   /**
    * Receives a small WebP (longest side at most 256 px) of every image at each
    * pass picked by `partialImages`, once that pass has passed every safety
-   * check. Awaited before the job goes on. Previews are best effort: a preview
+   * check, with the preview's place among the job's partial images (0 for
+   * the first picked pass, even when a resumed job skips it). Awaited before
+   * the job goes on. Previews are best effort: a preview
    * that fails to encode or deliver is logged and the job continues, unless
    * the callback throws `JobStopped`.
    */
-  onPreview?: (pass: number, imageIndex: number, preview: EncodedImage) => Promise<void> | void;
+  onPreview?: (pass: number, imageIndex: number, preview: EncodedImage, partialImageIndex: number) => Promise<void> | void;
   /** Receives every safety verdict, allowed or not, for the audit log. */
   onVerdict?: (verdict: VerdictRecord) => void;
 }
@@ -93,7 +100,7 @@ export interface RunResult {
 }
 
 /** The first decode pass of an edit: the final pass, or earlier by one pass per requested preview. */
-export function editStartPass(passes: number, partialImages: number): number {
+function editStartPass(passes: number, partialImages: number): number {
   return Math.max(1, passes - partialImages);
 }
 
@@ -151,20 +158,23 @@ async function call<T>(stage: Stage, fn: () => Promise<T> | T): Promise<T> {
  * (each checked by every safety stage and checkpointed), watermark, encode.
  */
 export async function runJob(pipeline: Pipeline, job: GenerationSpec, options: RunOptions): Promise<RunResult> {
-  const { signal, logger, resumeFrom } = options;
-  const contexts: HookContext[] = Array.from({ length: job.n }, (_, imageIndex) => ({
+  const { signal, logger, resumeFrom, watermarkPayloads } = options;
+  if (watermarkPayloads.length !== job.n) {
+    throw new RangeError(`runJob needs one watermark payload per image: ${job.n} images, ${watermarkPayloads.length} payloads`);
+  }
+  const contexts: HookContext[] = watermarkPayloads.map((watermarkPayload, imageIndex) => ({
     job,
     imageIndex,
     seed: job.seed + imageIndex,
     signal,
     logger,
-    watermarkPayload: payloadForImage(job.jobId, imageIndex, job.tenantId ?? ''),
+    watermarkPayload,
   }));
   const picked = previewPasses(pipeline.passes, options.partialImages ?? 0); // validates partialImages
   const previewAt = new Set(options.onPreview ? picked : []);
   const sendPreview = async (pass: number, imageIndex: number, image: RawImage) => {
     try {
-      await options.onPreview?.(pass, imageIndex, await encodePreview(image));
+      await options.onPreview?.(pass, imageIndex, await encodePreview(image), picked.indexOf(pass));
     } catch (error) {
       if (error instanceof JobStopped) throw error;
       logger.warn('preview failed; the job continues', { pass, imageIndex, error: String(error) });

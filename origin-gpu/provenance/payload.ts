@@ -32,6 +32,11 @@ export function payloadForImage(jobId: string, imageIndex: number, tenantId: str
   return payload;
 }
 
+/** The payload of each of a job's `n` images, in order: what the host hands `runJob` and records in its registry. */
+export function payloadsForJob(jobId: string, n: number, tenantId: string): Uint8Array[] {
+  return Array.from({ length: n }, (_, imageIndex) => payloadForImage(jobId, imageIndex, tenantId));
+}
+
 /** True when the last two bytes are the checksum of the first six. */
 export function payloadIsValid(payload: Uint8Array): boolean {
   if (payload.length !== WATERMARK_PAYLOAD_BYTES) return false;

@@ -1,13 +1,13 @@
 import { fileURLToPath } from 'node:url';
+import { CODEBOOK_SIZE, DECODER_MODEL_URL, nearestToken, tokenColour } from '../pack-default/index.js';
 import { defineStage, type Model, type RawImage, type Tensor, type TokenGrid } from '../sdk/index.js';
-import { CODEBOOK_SIZE, nearestToken, tokenColour } from './codebook.js';
 
 export interface ProgressiveDecoderOptions {
-  /** Absolute path of the decoder `.onnx`; defaults to the pack's origin-gpu/models/decoder.onnx. */
+  /** Absolute path of the decoder `.onnx`; defaults to the pack's `DECODER_MODEL_URL`. */
   modelPath?: string;
 }
 
-const DEFAULT_MODEL_PATH = fileURLToPath(new URL('../../origin-gpu/models/decoder.onnx', import.meta.url));
+const DEFAULT_MODEL_PATH = fileURLToPath(DECODER_MODEL_URL);
 
 /** The grid side length pass `pass` of `passes` reads: halved for every pass still to come, never below 1. */
 export function passResolution(size: number, pass: number, passes: number): number {

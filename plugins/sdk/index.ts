@@ -10,6 +10,8 @@
  * working on any host whose major version is 1.
  */
 
+export { seededRandom } from './random.js';
+
 /** The major version of this API. The host refuses stages built for another major. */
 export const API_VERSION = 1;
 

@@ -1,5 +1,5 @@
-import { NAMED_COLOURS, pastel, type Rgb } from '../decode-progressive/codebook.js';
-import { seededRandom } from '../sdk/random.js';
+import { NAMED_COLOURS, pastel, type Rgb } from '../pack-default/index.js';
+import { seededRandom } from '../sdk/index.js';
 
 /** Shapes the rasterizer can draw. Unknown nouns map onto one of the simple ones. */
 export type ShapeKind =

@@ -1,7 +1,7 @@
 // Edit planning for the default pack: which tokens of an existing image an
 // edit prompt regenerates, and what they become. Pure and deterministic, so
 // the host can run it anywhere and tests can compare tokens.
-import { CODEBOOK_SIZE, nearestToken, tokenColour, type Rgb } from '../decode-progressive/codebook.js';
+import { CODEBOOK_SIZE, nearestToken, tokenColour, type Rgb } from '../pack-default/index.js';
 import { StageRejection, type TokenGrid } from '../sdk/index.js';
 import {
   applyStyle,

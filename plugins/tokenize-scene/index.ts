@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { loadTokenEncoder, type TokenEncoder } from '../tokenize-image/index.js';
+import { loadTokenEncoder, type TokenEncoder } from '../pack-default/index.js';
 import { defineStage, type EditSpec, type HookContext, type TokenGrid } from '../sdk/index.js';
 import { compilePrompt } from './compile-prompt.js';
 import { EditRejection, maskFromAlpha, planEdit, type EditScene } from './edit.js';

@@ -1,5 +1,5 @@
 import type { TokenGrid } from '../sdk/index.js';
-import { CODEBOOK_SIZE, nearestToken, type Rgb } from '../decode-progressive/codebook.js';
+import { CODEBOOK_SIZE, nearestToken, type Rgb } from '../pack-default/index.js';
 import type { Background, Scene, SceneObject, ShapeKind } from './compile-prompt.js';
 
 export interface RasterizeOptions {

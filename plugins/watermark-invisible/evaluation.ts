@@ -3,8 +3,7 @@
 // and bench/watermark.ts. The stage itself never imports this module (it
 // pulls in sharp for the attacks).
 import sharp, { type Sharp } from 'sharp';
-import type { RawImage } from '../sdk/index.js';
-import { seededRandom } from '../sdk/random.js';
+import { seededRandom, type RawImage } from '../sdk/index.js';
 
 type Colour = [number, number, number];
 

@@ -1,5 +1,4 @@
-import { defineStage, WATERMARK_PAYLOAD_BYTES, type RawImage, type WatermarkCandidate } from '../sdk/index.js';
-import { seededRandom } from '../sdk/random.js';
+import { defineStage, seededRandom, WATERMARK_PAYLOAD_BYTES, type RawImage, type WatermarkCandidate } from '../sdk/index.js';
 import { codedLength, decode, encode } from './convolutional-code.js';
 
 // The mark is a periodic tile of TILE×TILE pixels cut into GRID×GRID square

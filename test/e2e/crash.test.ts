@@ -6,6 +6,7 @@ import { connectLibsql } from '../../origin-gpu/db.js';
 import { loadPipeline } from '../../origin-gpu/pipeline/registry.js';
 import { disposePipeline, runJob, setupPipeline } from '../../origin-gpu/pipeline/runner.js';
 import { loadC2paCredentials } from '../../origin-gpu/provenance/c2pa-credentials.js';
+import { payloadsForJob } from '../../origin-gpu/provenance/payload.js';
 import { OnnxRuntime } from '../../origin-gpu/runtime/onnx-runtime.js';
 import { readManifest } from '../../plugins/c2pa-manifest/index.js';
 import { startTestStack, until, type TestStack } from './stack.js';
@@ -91,7 +92,7 @@ describe('crash and restart, against the real processes', () => {
       const reference = await runJob(
         pipeline,
         { jobId: id, tenantId: 'crashpro', prompt: request.prompt, n: 1, width: 256, height: 256, quality: 'auto', outputFormat: 'png', outputCompression: 100, seed: 77 },
-        { signal: new AbortController().signal, logger: silent },
+        { signal: new AbortController().signal, logger: silent, watermarkPayloads: payloadsForJob(id, 1, 'crashpro') },
       );
       // Same seed, same pixels; the bytes differ by the manifest's salts and signature.
       const pixels = (bytes: Uint8Array) => sharp(bytes).raw().toBuffer();

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodePreview, previewPasses } from '../../origin-gpu/pipeline/previews.js';
 import { assemblePipeline, loadPipeline, type Pipeline } from '../../origin-gpu/pipeline/registry.js';
 import { disposePipeline, JobStopped, runJob, SafetyBlock, setupPipeline, StageFailure, type RunOptions } from '../../origin-gpu/pipeline/runner.js';
+import { payloadsForJob } from '../../origin-gpu/provenance/payload.js';
 import { OnnxRuntime } from '../../origin-gpu/runtime/onnx-runtime.js';
 import { defineStage, StageRejection, type EncodedImage, type GenerationSpec, type Logger } from '../../plugins/sdk/index.js';
 
@@ -28,7 +29,12 @@ function job(overrides: Partial<GenerationSpec> = {}): GenerationSpec {
   };
 }
 
-const options = (extra: Partial<RunOptions> = {}): RunOptions => ({ signal: new AbortController().signal, logger, ...extra });
+const options = (extra: Partial<RunOptions> = {}, n = 1): RunOptions => ({
+  signal: new AbortController().signal,
+  logger,
+  watermarkPayloads: payloadsForJob('job_runner', n, 'tenant_runner'),
+  ...extra,
+});
 
 async function rgbAt(bytes: Uint8Array, x: number, y: number): Promise<[number, number, number]> {
   const { data, info } = await sharp(bytes).removeAlpha().raw().toBuffer({ resolveWithObject: true });
@@ -118,26 +124,26 @@ describe('runJob', () => {
     });
 
     it('should send a small WebP of every image at the picked passes', async () => {
-      const previews: { pass: number; imageIndex: number; preview: EncodedImage }[] = [];
+      const previews: { pass: number; imageIndex: number; preview: EncodedImage; partialImageIndex: number }[] = [];
       const completed: number[] = [];
       const result = await runJob(
         pipeline,
         job({ width: 512, height: 384, n: 2 }),
         options({
           partialImages: 2,
-          onPreview: (pass, imageIndex, preview) => void previews.push({ pass, imageIndex, preview }),
+          onPreview: (pass, imageIndex, preview, partialImageIndex) => void previews.push({ pass, imageIndex, preview, partialImageIndex }),
           onPassComplete: async (pass) => {
             completed.push(pass);
             return true;
           },
-        }),
+        }, 2),
       );
       expect(result.images).toHaveLength(2);
-      expect(previews.map(({ pass, imageIndex }) => [pass, imageIndex])).toEqual([
-        [2, 0],
-        [2, 1],
-        [3, 0],
-        [3, 1],
+      expect(previews.map(({ pass, imageIndex, partialImageIndex }) => [pass, imageIndex, partialImageIndex])).toEqual([
+        [2, 0, 0],
+        [2, 1, 0],
+        [3, 0, 1],
+        [3, 1, 1],
       ]);
       for (const { preview } of previews) {
         expect(preview.format).toBe('webp');
@@ -216,7 +222,7 @@ describe('runJob', () => {
             checkpoints.push(pass);
             return true;
           },
-        }),
+        }, 2),
       );
       await expect(run).rejects.toMatchObject({ name: 'SafetyBlock', stage: 'acme/flag-at-2', category: 'test/flagged', pass: 2, passesSkipped: 2 });
       expect(decoded).toEqual([1, 1, 2]);
@@ -239,16 +245,38 @@ describe('runJob', () => {
       await expect(runJob(pipeline, job({ prompt: 'gore on the floor', moderation: 'low' }), options())).resolves.toBeDefined();
     });
 
+    it('should hand every hook of an image the watermark payload the host gave it, and refuse a wrong count', async () => {
+      const seen: [string, number, string][] = [];
+      const spy = defineStage('watermark', () => ({
+        name: 'acme/payload-spy',
+        order: 'post',
+        watermark(ctx, image) {
+          seen.push(['watermark', ctx.imageIndex, Buffer.from(ctx.watermarkPayload).toString('hex')]);
+          return image;
+        },
+      }));
+      const spying = assemblePipeline([...base.stages, spy()], base.passes);
+      await setupPipeline(spying, { logger, runtime });
+      const payloads = [Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8), Uint8Array.of(8, 7, 6, 5, 4, 3, 2, 1)];
+      await runJob(spying, job({ n: 2 }), options({ watermarkPayloads: payloads }));
+      expect(seen).toEqual([
+        ['watermark', 0, '0102030405060708'],
+        ['watermark', 1, '0807060504030201'],
+      ]);
+      await expect(runJob(spying, job({ n: 2 }), options({ watermarkPayloads: payloads.slice(0, 1) }))).rejects.toThrow(RangeError);
+    });
+
     it('should skip previews of passes a resumed job does not run again', async () => {
       const first = await runJob(pipeline, job(), options());
-      const passes: number[] = [];
+      const passes: [number, number][] = [];
       const resumed = await runJob(
         pipeline,
         job(),
-        options({ resumeFrom: { passesDone: 2, grids: first.grids }, partialImages: 3, onPreview: (pass) => void passes.push(pass) }),
+        options({ resumeFrom: { passesDone: 2, grids: first.grids }, partialImages: 3, onPreview: (pass, _index, _preview, partialImageIndex) => void passes.push([pass, partialImageIndex]) }),
       );
       expect(resumed.startedAtPass).toBe(3);
-      expect(passes).toEqual([3]);
+      // Pass 3 is still the job's third partial image, though this attempt sends no other.
+      expect(passes).toEqual([[3, 2]]);
       // The same pixels; the bytes differ by the C2PA manifest's salts.
       const pixels = (bytes: Uint8Array) => sharp(bytes).raw().toBuffer();
       expect((await pixels(resumed.images[0]!.bytes)).equals(await pixels(first.images[0]!.bytes))).toBe(true);
@@ -293,7 +321,7 @@ describe('a plugin written from docs/PLUGINS.md alone', () => {
   });
 
   it('should load from a config file and stamp every generated image', async () => {
-    const result = await runJob(pipeline, job({ width: 160, height: 96, n: 2 }), options({ partialImages: 1, onPreview: () => {} }));
+    const result = await runJob(pipeline, job({ width: 160, height: 96, n: 2 }), options({ partialImages: 1, onPreview: () => {} }, 2));
     expect(result.images).toHaveLength(2);
     for (const image of result.images) {
       const metadata = await sharp(image.bytes).metadata();

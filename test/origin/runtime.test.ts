@@ -1,9 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { OnnxRuntime } from '../../origin-gpu/runtime/onnx-runtime.js';
+import { DECODER_MODEL_URL } from '../../plugins/pack-default/index.js';
 import type { Model, Tensor } from '../../plugins/sdk/index.js';
 
-const MODEL_PATH = fileURLToPath(new URL('../../origin-gpu/models/decoder.onnx', import.meta.url));
+const MODEL_PATH = fileURLToPath(DECODER_MODEL_URL);
 const WARMUP: Record<string, Tensor> = {
   tokens: { type: 'int64', data: new BigInt64Array(4), dims: [1, 2, 2] },
   out_hw: { type: 'int64', data: BigInt64Array.of(8n, 8n), dims: [2] },

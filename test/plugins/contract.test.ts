@@ -1,4 +1,4 @@
-// The stage contract (plugins/sdk/contract.ts) run against every built-in
+// The stage contract (plugins/sdk/testing) run against every built-in
 // stage, the example plugin and the plugin written from docs/PLUGINS.md alone.
 import { OnnxRuntime } from '../../origin-gpu/runtime/onnx-runtime.js';
 import c2paManifest from '../../plugins/c2pa-manifest/index.js';
@@ -6,7 +6,7 @@ import progressiveDecoder from '../../plugins/decode-progressive/index.js';
 import sharpEncoder from '../../plugins/encode-sharp/index.js';
 import vignette from '../../plugins/examples/vignette/index.js';
 import promptPolicy from '../../plugins/safety-policy/index.js';
-import { describeStageContract } from '../../plugins/sdk/contract.js';
+import { describeStageContract } from '../../plugins/sdk/testing/index.js';
 import sceneTokenizer from '../../plugins/tokenize-scene/index.js';
 import invisibleWatermark from '../../plugins/watermark-invisible/index.js';
 import cornerStamp from '../fixtures/plugins/from-docs/index.js';

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OnnxRuntime } from '../../origin-gpu/runtime/onnx-runtime.js';
-import { CODEBOOK_SIZE, NAMED_COLOURS, nearestToken, pastel as pastelOf, tokenColour } from '../../plugins/decode-progressive/codebook.js';
+import { CODEBOOK_SIZE, NAMED_COLOURS, nearestToken, pastel as pastelOf, tokenColour } from '../../plugins/pack-default/index.js';
 import progressiveDecoder from '../../plugins/decode-progressive/index.js';
-import type { GenerationSpec, HookContext, Logger, PassContext, RawImage, TokenGrid } from '../../plugins/sdk/index.js';
-import { seededRandom as random } from '../../plugins/sdk/random.js';
+import { seededRandom as random, type GenerationSpec, type HookContext, type Logger, type PassContext, type RawImage, type TokenGrid } from '../../plugins/sdk/index.js';
 import sceneTokenizer, {
   compilePrompt,
   describeRequest,

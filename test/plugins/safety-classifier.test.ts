@@ -18,7 +18,7 @@ import outputClassifier, {
   type MortalClassifier,
 } from '../../plugins/safety-classifier/index.js';
 import { NSFW_CLASSES, NSFW_INPUT_SIZE, type NsfwClass } from '../../plugins/safety-classifier/protocol.js';
-import { describeStageContract } from '../../plugins/sdk/contract.js';
+import { describeStageContract } from '../../plugins/sdk/testing/index.js';
 import type { GenerationSpec, HookContext, Logger, PassContext, RawImage, SafetyVerdict } from '../../plugins/sdk/index.js';
 import sceneTokenizer from '../../plugins/tokenize-scene/index.js';
 

@@ -10,7 +10,7 @@ import externalModerator, {
   verdictFromResult,
   type ExternalModeratorOptions,
 } from '../../plugins/safety-moderator-http/index.js';
-import { describeStageContract } from '../../plugins/sdk/contract.js';
+import { describeStageContract } from '../../plugins/sdk/testing/index.js';
 import type { GenerationSpec, HookContext, Logger, SafetyVerdict } from '../../plugins/sdk/index.js';
 
 interface SeenRequest {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CODEBOOK_SIZE, NAMED_COLOURS, nearestToken, pastel, tokenColour, type Rgb } from '../../plugins/decode-progressive/codebook.js';
+import { CODEBOOK_SIZE, NAMED_COLOURS, nearestToken, pastel, tokenColour, type Rgb } from '../../plugins/pack-default/index.js';
 import sceneTokenizer, { compilePrompt, rasterize, type Scene } from '../../plugins/tokenize-scene/index.js';
 import type { GenerationSpec, HookContext, Logger, TokenGrid } from '../../plugins/sdk/index.js';
 

@@ -2,14 +2,14 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OnnxRuntime } from '../../origin-gpu/runtime/onnx-runtime.js';
-import { CODEBOOK_SIZE, NAMED_COLOURS, nearestToken, tokenColour } from '../../plugins/decode-progressive/codebook.js';
+import { CODEBOOK_SIZE, DECODER_MODEL_URL, NAMED_COLOURS, nearestToken, tokenColour } from '../../plugins/pack-default/index.js';
 import progressiveDecoder, { passResolution, poolGrid } from '../../plugins/decode-progressive/index.js';
 import sceneTokenizer from '../../plugins/tokenize-scene/index.js';
 import type { GenerationSpec, HookContext, Logger, PassContext, RawImage } from '../../plugins/sdk/index.js';
 import { rebuildModel } from './rebuild-model.js';
 
-const MODEL_PATH = fileURLToPath(new URL('../../origin-gpu/models/decoder.onnx', import.meta.url));
-const BUILD_SCRIPT = fileURLToPath(new URL('../../origin-gpu/models/build-decoder.ts', import.meta.url));
+const MODEL_PATH = fileURLToPath(DECODER_MODEL_URL);
+const BUILD_SCRIPT = fileURLToPath(new URL('../../plugins/pack-default/build-decoder.ts', import.meta.url));
 const PASSES = 4;
 
 const logger: Logger = { debug() {}, info() {}, warn() {}, error() {} };

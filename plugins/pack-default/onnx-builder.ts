@@ -1,19 +1,23 @@
 // Small helpers shared by the model-pack graph builders (build-decoder.ts,
 // build-encoder.ts). onnx-proto gives the message types; these only fill in
-// the repetitive fields. Everything here is pure, so builders stay
-// byte-for-byte reproducible: no timestamps, fixed field order.
+// the repetitive fields. Everything here but the file writing of
+// writeModelWhenRun is pure, so builders stay byte-for-byte reproducible: no
+// timestamps, fixed field order.
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import onnxProto, { type onnx as OnnxTypes } from 'onnx-proto';
 
-export const { onnx } = onnxProto;
+const { onnx } = onnxProto;
 export const { DataType } = onnx.TensorProto;
 export type { OnnxTypes };
 
 // IR 8 / opset 17 is what onnx-proto 8 describes and onnxruntime 1.30 runs.
-export const IR_VERSION = 8;
-export const OPSET = 17;
+const IR_VERSION = 8;
+const OPSET = 17;
 
 /** A static dimension, or the name of a dynamic one. */
-export type Dim = number | string;
+type Dim = number | string;
 
 export function valueInfo(name: string, elemType: OnnxTypes.TensorProto.DataType, dims: readonly Dim[]): OnnxTypes.IValueInfoProto {
   return {
@@ -65,4 +69,17 @@ export function encodeModel(graph: OnnxTypes.IGraphProto, docString: string): Ui
     graph,
   });
   return onnx.ModelProto.encode(model).finish();
+}
+
+/**
+ * The command-line end of a build script: when `scriptUrl` is the module node
+ * was started with, writes `build()` to the path in argv[2], or to `defaultOutput`.
+ */
+export function writeModelWhenRun(scriptUrl: string, defaultOutput: URL, build: () => Uint8Array): void {
+  const isMain = process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(scriptUrl);
+  if (!isMain) return;
+  const output = resolve(process.argv[2] ?? fileURLToPath(defaultOutput));
+  const bytes = build();
+  writeFileSync(output, bytes);
+  console.log(`wrote ${output} (${bytes.length} bytes)`);
 }

@@ -1,15 +1,13 @@
 // Builds the default pack's decoder graph: codebook lookup, bilinear resize to
 // the requested size, clip. Usage:
-//   node --import tsx origin-gpu/models/build-decoder.ts [output.onnx]
+//   node --import tsx plugins/pack-default/build-decoder.ts [output.onnx]
 // Output is byte-for-byte reproducible: no timestamps, fixed field order.
-import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { CODEBOOK_RGB, CODEBOOK_SIZE } from '../../plugins/decode-progressive/codebook.js';
-import { attrInt, attrInts, attrString, DataType, encodeModel, floatTensor, valueInfo, type OnnxTypes } from './onnx-builder.js';
+import { CODEBOOK_RGB, CODEBOOK_SIZE } from './codebook.js';
+import { DECODER_MODEL_URL } from './models.js';
+import { attrInt, attrInts, attrString, DataType, encodeModel, floatTensor, valueInfo, writeModelWhenRun, type OnnxTypes } from './onnx-builder.js';
 
 /** Encodes the decoder model. Pure: the same codebook gives the same bytes. */
-export function buildDecoder(): Uint8Array {
+function buildDecoder(): Uint8Array {
   const graph: OnnxTypes.IGraphProto = {
     name: 'lumen_progressive_decoder',
     initializer: [
@@ -38,10 +36,4 @@ export function buildDecoder(): Uint8Array {
   return encodeModel(graph, `Lumen default progressive decoder: ${CODEBOOK_SIZE}-entry RGB codebook, bilinear upsampling.`);
 }
 
-const isMain = process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
-if (isMain) {
-  const output = resolve(process.argv[2] ?? fileURLToPath(new URL('./decoder.onnx', import.meta.url)));
-  const bytes = buildDecoder();
-  writeFileSync(output, bytes);
-  console.log(`wrote ${output} (${bytes.length} bytes)`);
-}
+writeModelWhenRun(import.meta.url, DECODER_MODEL_URL, buildDecoder);

@@ -3,7 +3,7 @@
  * built-in ones included. Run it on your own plugin from any vitest test file:
  *
  * @example
- * import { describeStageContract } from 'lumen/plugins/sdk/contract.js'; // or a relative path
+ * import { describeStageContract } from 'lumen/plugins/sdk/testing/index.js'; // or a relative path
  * import myStage from '../src/index.js';
  * describeStageContract('acme/upscale', () => myStage({ factor: 2 }));
  *
@@ -27,7 +27,7 @@ import {
   type SafetyVerdict,
   type Stage,
   type TokenGrid,
-} from './index.js';
+} from '../index.js';
 
 /** A runtime the suite may dispose when it is done (the host's `OnnxRuntime` has `dispose`). */
 export type ContractRuntime = ModelRuntime & { dispose?(): Promise<void> | void };

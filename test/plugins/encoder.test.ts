@@ -2,16 +2,23 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OnnxRuntime } from '../../origin-gpu/runtime/onnx-runtime.js';
-import { CODEBOOK_RGB, CODEBOOK_SIZE, nearestToken, tokenColour, type Rgb } from '../../plugins/decode-progressive/codebook.js';
 import progressiveDecoder from '../../plugins/decode-progressive/index.js';
-import type { GenerationSpec, Logger, PassContext, RawImage, TokenGrid } from '../../plugins/sdk/index.js';
-import { loadTokenEncoder, type TokenEncoder } from '../../plugins/tokenize-image/index.js';
+import {
+  CODEBOOK_RGB,
+  CODEBOOK_SIZE,
+  ENCODER_MODEL_URL,
+  loadTokenEncoder,
+  nearestToken,
+  tokenColour,
+  type Rgb,
+  type TokenEncoder,
+} from '../../plugins/pack-default/index.js';
+import { seededRandom as random, type GenerationSpec, type Logger, type PassContext, type RawImage, type TokenGrid } from '../../plugins/sdk/index.js';
 import { compilePrompt, rasterize } from '../../plugins/tokenize-scene/index.js';
-import { seededRandom as random } from '../../plugins/sdk/random.js';
 import { rebuildModel } from './rebuild-model.js';
 
-const MODEL_PATH = fileURLToPath(new URL('../../origin-gpu/models/encoder.onnx', import.meta.url));
-const BUILD_SCRIPT = fileURLToPath(new URL('../../origin-gpu/models/build-encoder.ts', import.meta.url));
+const MODEL_PATH = fileURLToPath(ENCODER_MODEL_URL);
+const BUILD_SCRIPT = fileURLToPath(new URL('../../plugins/pack-default/build-encoder.ts', import.meta.url));
 
 const logger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 

@@ -1,11 +1,14 @@
 import { fileURLToPath } from 'node:url';
-import { CODEBOOK_SIZE } from '../decode-progressive/codebook.js';
 import type { ModelRuntime, RawImage, TokenGrid } from '../sdk/index.js';
+import { CODEBOOK_SIZE } from './codebook.js';
+import { ENCODER_MODEL_URL } from './models.js';
 
 /**
  * Turns an image into a token grid over the default codebook, the way back
- * from pixels that image edits start from. Not a pipeline stage: stages get no
- * image to start from, so the host calls it directly and hands the grid on.
+ * from pixels that edits of uploaded images start from. A model of the pack
+ * rather than a stage: its grid is an edit's source, which the scene
+ * tokenizer (it loads this in `setup`) merges with the new scene, not the
+ * grid the job decodes.
  */
 export interface TokenEncoder {
   /**
@@ -18,13 +21,13 @@ export interface TokenEncoder {
 }
 
 export interface TokenEncoderOptions {
-  /** Absolute path of the encoder `.onnx`; defaults to the pack's origin-gpu/models/encoder.onnx. */
+  /** Absolute path of the encoder `.onnx`; defaults to the pack's {@link ENCODER_MODEL_URL}. */
   modelPath?: string;
   /** The name the model is loaded under, for logs and metrics. */
   name?: string;
 }
 
-const DEFAULT_MODEL_PATH = fileURLToPath(new URL('../../origin-gpu/models/encoder.onnx', import.meta.url));
+const DEFAULT_MODEL_PATH = fileURLToPath(ENCODER_MODEL_URL);
 
 /** Planar float32 RGB in 0..1, alpha composited over white. */
 function toPlanes(image: RawImage): Float32Array {

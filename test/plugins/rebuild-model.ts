@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 
-/** Runs a model build script (origin-gpu/models/build-*.ts) into a temporary directory and returns the bytes it wrote. */
+/** Runs a model build script (plugins/pack-default/build-*.ts) into a temporary directory and returns the bytes it wrote. */
 export async function rebuildModel(buildScript: string): Promise<Buffer> {
   const dir = await mkdtemp(join(tmpdir(), `lumen-${basename(buildScript, '.ts')}-`));
   try {
