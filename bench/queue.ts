@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { newSecret } from '../gateway/keys.js';
-import type { LeaseResponse } from '../gateway/protocol/jobs.js';
+import type { LeaseResponse } from '../protocol/jobs.js';
 import { GatewayClient } from '../origin-gpu/gateway-client.js';
 import { freePort, seedTenant, startGateway } from '../scripts/local-stack.js';
 import { closeConnections, closedLoop, machine, round, send, startHelloWorker } from './harness.js';

@@ -1,6 +1,6 @@
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
-import type { ModerationBlock } from './protocol/jobs.js';
+import type { ModerationBlock } from '../protocol/jobs.js';
 
 /** The OpenAI error shape every error response uses. */
 export interface OpenAIErrorBody {

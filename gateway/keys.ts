@@ -3,7 +3,7 @@
 // an HMAC of the tenant id and secret under KEY_SIGNING_SECRET, so the gateway can
 // tell a key it minted from a made-up one before any Durable Object (and its
 // storage) is touched: a made-up tenant id never creates a Tenant object.
-import { constantTimeEqual, hmacHex } from './protocol/signature.js';
+import { constantTimeEqual, hmacHex } from '../protocol/signature.js';
 
 const KEY = /^lk_([a-z0-9]{3,32})_([A-Za-z0-9]{32})([0-9a-f]{16})$/;
 /** Keys minted before keys were tagged: still recognised, to tell their holders what to do. */

@@ -9,8 +9,10 @@ import type { AppEnv, Env } from './env.js';
 import { GenerationRejectedError } from './errors.js';
 import { policyStoreStub } from './objects/policy-store.js';
 import { callOriginApi } from './origin-api.js';
-import { PolicyCache, type CompiledPolicy, type GatewayBlock, type PolicySnapshot } from './protocol/policy.js';
-import type { Submission } from './routes/images.js';
+import { PolicyCache } from '../plugins/safety-policy/cache.js';
+import type { CompiledPolicy } from '../plugins/safety-policy/engine.js';
+import type { GatewayBlock, PolicySnapshot } from '../protocol/policy.js';
+import type { Submission } from './jobs/submit.js';
 
 /** How long an isolate trusts its copy of the policy: the delay before a PUT /v1/admin/policy reaches every isolate. */
 export const POLICY_CACHE_MS = 5_000;

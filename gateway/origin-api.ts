@@ -1,7 +1,7 @@
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Env } from './env.js';
 import { ApiError } from './errors.js';
-import { signInternalRequest } from './protocol/signature.js';
+import { signInternalRequest } from '../protocol/signature.js';
 
 /** How long one origin may take to answer before the next is tried. */
 const ORIGIN_API_TIMEOUT_MS = 30_000;

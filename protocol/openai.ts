@@ -1,0 +1,100 @@
+// The OpenAI Images API bodies Lumen speaks: the generation request, the edit
+// fields, and the answers. Both request schemas extend one base; they differ
+// only where JSON and multipart differ (numbers and booleans arrive as strings in a form).
+import { z } from 'zod';
+import type { EditParams, GenerationParams } from './jobs.js';
+import { dimensionsOf, IMAGE_SIZES, inputFidelitySchema, moderationLevelSchema, outputFormatSchema, qualitySchema, type ImageSize } from './images.js';
+
+type IntField = (min: number, max: number) => z.ZodType<number, z.ZodTypeDef, unknown>;
+
+const jsonInt: IntField = (min, max) => z.number().int().min(min).max(max);
+const formInt: IntField = (min, max) => z.coerce.number().int().min(min).max(max);
+const formBoolean = z.union([z.boolean(), z.enum(['true', 'false']).transform((value) => value === 'true')]);
+
+/** The fields generations and edits share, as OpenAI names them. */
+const imageRequestBase = z.object({
+  prompt: z.string({ required_error: 'prompt is required.' }).trim().min(1, 'prompt must not be empty.').max(32_000),
+  model: z.string().max(64).optional(),
+  size: z.enum(['auto', ...IMAGE_SIZES]).default('auto'),
+  quality: qualitySchema.default('auto'),
+  output_format: outputFormatSchema.default('png'),
+  response_format: z.enum(['b64_json', 'url']).default('b64_json'),
+  background: z.enum(['auto', 'opaque']).optional(),
+  moderation: moderationLevelSchema.optional(),
+  user: z.string().max(256).optional(),
+  /** Lumen extension: POST the outcome here (Standard Webhooks). */
+  webhook_url: z.string().max(2048).optional(),
+});
+
+/** The numeric fields, with their bounds written once for both encodings. */
+const numericFields = (int: IntField) => ({
+  n: int(1, 10).default(1),
+  output_compression: int(0, 100).default(100),
+  partial_images: int(0, 3).default(0),
+  /** Lumen extension: the same seed and parameters render the same picture. */
+  seed: int(0, 2 ** 31 - 1).optional(),
+});
+
+/** POST /v1/images/generations (JSON). */
+export const generationRequestSchema = imageRequestBase
+  .extend(numericFields(jsonInt))
+  .extend({ stream: z.boolean().default(false) })
+  .strict();
+export type GenerationRequest = z.infer<typeof generationRequestSchema>;
+
+/** POST /v1/images/edits: the non-file fields, from a multipart form (strings) or JSON. */
+export const editRequestSchema = imageRequestBase
+  .extend(numericFields(formInt))
+  .extend({
+    stream: formBoolean.default(false),
+    /** Lumen extension: edit an earlier output by its id instead of uploading it. */
+    image_id: z.string().max(128).optional(),
+    input_fidelity: inputFidelitySchema.default('high'),
+  })
+  .strict();
+export type EditRequest = z.infer<typeof editRequestSchema>;
+
+/** The job parameters of a validated request, rendered at `size`; a seed is drawn when none was given. */
+export function generationParamsOf(request: GenerationRequest | EditRequest, size: ImageSize, edit?: EditParams): GenerationParams {
+  const [width, height] = dimensionsOf(size);
+  return {
+    prompt: request.prompt,
+    n: request.n,
+    width,
+    height,
+    quality: request.quality,
+    outputFormat: request.output_format,
+    outputCompression: request.output_compression,
+    seed: request.seed ?? crypto.getRandomValues(new Uint32Array(1))[0]! >>> 1,
+    partialImages: request.stream ? request.partial_images : 0,
+    moderation: request.moderation ?? 'auto',
+    ...(edit ? { edit } : {}),
+  };
+}
+
+/** OpenAI's `usage` of an images answer. */
+export const imagesUsageSchema = z.object({
+  input_tokens: z.number().int(),
+  output_tokens: z.number().int(),
+  total_tokens: z.number().int(),
+  input_tokens_details: z.object({ text_tokens: z.number().int(), image_tokens: z.number().int() }),
+});
+export type ImagesUsage = z.infer<typeof imagesUsageSchema>;
+
+/** One output of a synchronous answer; `image_id` is Lumen's: the id to edit it by. */
+export const imageDataSchema = z.union([
+  z.object({ b64_json: z.string(), image_id: z.string() }),
+  z.object({ url: z.string(), image_id: z.string() }),
+]);
+
+/** The answer of a finished generation or edit (OpenAI's ImagesResponse). */
+export const imagesResponseSchema = z.object({
+  created: z.number().int(),
+  data: z.array(imageDataSchema),
+  background: z.literal('opaque'),
+  output_format: outputFormatSchema,
+  quality: qualitySchema,
+  size: z.string(),
+  usage: imagesUsageSchema,
+});
+export type ImagesResponse = z.infer<typeof imagesResponseSchema>;
