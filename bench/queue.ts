@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { newSecret } from '../gateway/keys.js';
+import { newSecret } from '../protocol/api-key.js';
 import type { LeaseResponse } from '../protocol/jobs.js';
 import { GatewayClient } from '../origin-gpu/gateway-client.js';
 import { freePort, seedTenant, startGateway } from '../scripts/local-stack.js';
