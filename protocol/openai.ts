@@ -98,3 +98,48 @@ export const imagesResponseSchema = z.object({
   usage: imagesUsageSchema,
 });
 export type ImagesResponse = z.infer<typeof imagesResponseSchema>;
+
+/** Streams carry OpenAI's event names: `image_generation.*` for generations, `image_edit.*` for edits. */
+export type StreamKind = 'image_generation' | 'image_edit';
+
+/** What every image event of a stream repeats about the job. */
+const streamImageFields = {
+  size: z.string(),
+  quality: qualitySchema,
+  background: z.literal('opaque'),
+  output_format: outputFormatSchema,
+};
+
+/** A preview of one pass (`partial_images`); previews are always WebP. */
+export const partialImageEventSchema = z.object({
+  type: z.enum(['image_generation.partial_image', 'image_edit.partial_image']),
+  b64_json: z.string(),
+  created_at: z.number().int(),
+  partial_image_index: z.number().int().min(0),
+  ...streamImageFields,
+});
+export type PartialImageEvent = z.infer<typeof partialImageEventSchema>;
+
+/** One finished image of the job. */
+export const completedEventSchema = z.object({
+  type: z.enum(['image_generation.completed', 'image_edit.completed']),
+  b64_json: z.string(),
+  image_id: z.string(),
+  created_at: z.number().int(),
+  usage: imagesUsageSchema,
+  ...streamImageFields,
+});
+export type CompletedEvent = z.infer<typeof completedEventSchema>;
+
+/** Lumen's: the job's worker was lost and the job resumes on another; the SDK passes unknown event types through. */
+export const requeuedEventSchema = z.object({
+  type: z.enum(['image_generation.requeued', 'image_edit.requeued']),
+  job_id: z.string(),
+  attempt: z.number().int(),
+  resume_from_pass: z.number().int().min(0),
+  /** False when the lease never reached a worker, so the attempt was handed back. */
+  attempt_spent: z.boolean(),
+  reason: z.string(),
+  created_at: z.number().int(),
+});
+export type RequeuedEvent = z.infer<typeof requeuedEventSchema>;

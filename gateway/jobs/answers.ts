@@ -8,7 +8,7 @@ import { ApiError, ConflictError, GenerationFailedError, GenerationRejectedError
 import type { JobView, QueueShard } from '../objects/queue-shard.js';
 import { signImageUrl } from '../signed-urls.js';
 import type { JobError } from '../../protocol/jobs.js';
-import type { GenerationRequest, ImagesResponse, ImagesUsage } from '../../protocol/openai.js';
+import type { CompletedEvent, GenerationRequest, ImagesResponse, ImagesUsage, PartialImageEvent, RequeuedEvent, StreamKind } from '../../protocol/openai.js';
 import { imageIdOf } from './image-id.js';
 
 const INPUT_ERROR_CODES = new Set(['invalid_image', 'invalid_mask', 'image_too_large', 'image_too_many_pixels']);
@@ -95,10 +95,10 @@ export const partialKey = (data: Readonly<Record<string, unknown>>) => `${Number
  */
 export async function streamGeneration(c: Context<AppEnv>, shard: DurableObjectStub<QueueShard>, job: JobView, stream: SSEStreamingApi): Promise<void> {
   const { params } = job;
-  const common = { size: `${params.width}x${params.height}`, quality: params.quality, background: 'opaque', output_format: params.outputFormat };
+  const common = { size: `${params.width}x${params.height}`, quality: params.quality, background: 'opaque' as const, output_format: params.outputFormat };
   const tenantId = c.get('tenant').id;
   // Edits stream under OpenAI's image_edit.* names, generations under image_generation.*.
-  const kind = params.edit ? 'image_edit' : 'image_generation';
+  const kind: StreamKind = params.edit ? 'image_edit' : 'image_generation';
   // The shard records each partial once; this guards the client against a repeat all the same.
   const sentPartials = new Set<string>();
   let after = 0;
@@ -122,7 +122,7 @@ export async function streamGeneration(c: Context<AppEnv>, shard: DurableObjectS
             attempt_spent: event.data.attemptSpent !== false,
             reason: String(event.data.reason),
             created_at: Math.floor(event.createdAt / 1000),
-          }),
+          } satisfies RequeuedEvent),
         });
       } else if (event.type === 'partial_image') {
         if (sentPartials.has(partialKey(event.data))) continue;
@@ -138,7 +138,7 @@ export async function streamGeneration(c: Context<AppEnv>, shard: DurableObjectS
             partial_image_index: Number(event.data.partialImageIndex),
             ...common,
             output_format: 'webp',
-          }),
+          } satisfies PartialImageEvent),
         });
       } else if (event.type === 'completed' || event.type === 'failed' || event.type === 'cancelled') {
         const finished = await shard.get(job.id, tenantId);
@@ -155,7 +155,7 @@ export async function streamGeneration(c: Context<AppEnv>, shard: DurableObjectS
                 created_at: Math.floor(finished.updatedAt / 1000),
                 usage: usageOf(finished),
                 ...common,
-              }),
+              } satisfies CompletedEvent),
             });
           }
         } else if (finished) {
