@@ -27,6 +27,8 @@ export interface GatewayConfig {
   trustedProxyHops: number;
   /** Hosts webhooks may reach although internal, lowercase. */
   webhookAllowedHosts: string[];
+  /** Base URLs of the origin APIs, without trailing slashes. */
+  originApiUrls: string[];
 }
 
 /** Thrown for a var that cannot be used; the message names it and says what it must be. */
@@ -72,6 +74,10 @@ function parse(env: Env): GatewayConfig {
     trustedClientIpHeader: header as GatewayConfig['trustedClientIpHeader'],
     trustedProxyHops: numberOf(env, 'TRUSTED_PROXY_HOPS', 1, { min: 1, integer: true }),
     webhookAllowedHosts: webhookAllowedHosts(env),
+    originApiUrls: (env.ORIGIN_API_URLS ?? '')
+      .split(',')
+      .map((url) => url.trim().replace(/\/+$/, ''))
+      .filter(Boolean),
   };
 }
 
