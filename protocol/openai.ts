@@ -2,7 +2,7 @@
 // fields, and the answers. Both request schemas extend one base; they differ
 // only where JSON and multipart differ (numbers and booleans arrive as strings in a form).
 import { z } from 'zod';
-import type { EditParams, GenerationParams } from './jobs.js';
+import { JOB_STATUSES, type EditParams, type GenerationParams } from './jobs.js';
 import { dimensionsOf, IMAGE_SIZES, inputFidelitySchema, moderationLevelSchema, outputFormatSchema, qualitySchema, type ImageSize } from './images.js';
 
 type IntField = (min: number, max: number) => z.ZodType<number, z.ZodTypeDef, unknown>;
@@ -143,3 +143,29 @@ export const requeuedEventSchema = z.object({
   created_at: z.number().int(),
 });
 export type RequeuedEvent = z.infer<typeof requeuedEventSchema>;
+
+/** OpenAI's error shape, which every error answer uses; subclasses of the gateway's ApiError add fields (e.g. `moderation_stage`). */
+export const errorBodySchema = z.object({
+  error: z
+    .object({ message: z.string(), type: z.string(), param: z.string().nullable(), code: z.string().nullable() })
+    .catchall(z.union([z.string(), z.number(), z.null()])),
+});
+export type OpenAIErrorBody = z.infer<typeof errorBodySchema>;
+
+/** Lumen's job object (`GET /v1/images/jobs/:id`, and the body of a 202): where a deferred request stands. */
+export const jobObjectSchema = z.object({
+  id: z.string(),
+  object: z.literal('image.generation.job'),
+  status: z.enum(JOB_STATUSES),
+  /** Jobs ahead of this one in lease order, while it is queued. */
+  queue_position: z.number().int().nullable(),
+  estimated_wait_seconds: z.number().int().optional(),
+  passes_done: z.number().int(),
+  attempt: z.number().int(),
+  created_at: z.number().int(),
+  error: z.object({ message: z.string(), code: z.string() }).nullable(),
+  /** Signed URLs of the finished images. */
+  data: z.array(z.object({ url: z.string() })).nullable(),
+  urls: z.object({ get: z.string(), events: z.string(), cancel: z.string() }),
+});
+export type JobObject = z.infer<typeof jobObjectSchema>;

@@ -8,7 +8,7 @@ import { ApiError, ConflictError, GenerationFailedError, GenerationRejectedError
 import type { JobView, QueueShard } from '../objects/queue-shard.js';
 import { signImageUrl } from '../signed-urls.js';
 import type { JobError } from '../../protocol/jobs.js';
-import type { CompletedEvent, GenerationRequest, ImagesResponse, ImagesUsage, PartialImageEvent, RequeuedEvent, StreamKind } from '../../protocol/openai.js';
+import type { CompletedEvent, GenerationRequest, ImagesResponse, ImagesUsage, JobObject, PartialImageEvent, RequeuedEvent, StreamKind } from '../../protocol/openai.js';
 import { imageIdOf } from './image-id.js';
 
 const INPUT_ERROR_CODES = new Set(['invalid_image', 'invalid_mask', 'image_too_large', 'image_too_many_pixels']);
@@ -22,7 +22,7 @@ export function errorOf(job: JobView): ApiError {
   return new GenerationRejectedError(error.message, error.code, error.moderation);
 }
 
-export async function publicJob(c: Context<AppEnv>, job: JobView, estimatedWaitMs?: number) {
+export async function publicJob(c: Context<AppEnv>, job: JobView, estimatedWaitMs?: number): Promise<JobObject> {
   const origin = new URL(c.req.url).origin;
   return {
     id: job.id,
@@ -43,7 +43,7 @@ export async function publicJob(c: Context<AppEnv>, job: JobView, estimatedWaitM
   };
 }
 
-export function accepted(c: Context<AppEnv>, body: Awaited<ReturnType<typeof publicJob>>, estimatedWaitMs: number): Response {
+export function accepted(c: Context<AppEnv>, body: JobObject, estimatedWaitMs: number): Response {
   c.header('Location', `/v1/images/jobs/${body.id}`);
   c.header('Retry-After', String(Math.min(3600, Math.max(1, Math.ceil(estimatedWaitMs / 1000)))));
   return c.json(body, 202);
