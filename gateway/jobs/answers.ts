@@ -74,7 +74,7 @@ export async function finishedResponse(c: Context<AppEnv>, job: JobView, respons
   });
 }
 
-export function usageOf(job: JobView): ImagesUsage {
+function usageOf(job: JobView): ImagesUsage {
   const { inputTokens, outputTokens } = job.result?.usage ?? { inputTokens: 0, outputTokens: 0 };
   return {
     input_tokens: inputTokens,

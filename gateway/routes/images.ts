@@ -2,7 +2,7 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { streamSSE } from 'hono/streaming';
 import type { AppEnv } from '../env.js';
-import { InvalidRequestError, NotFoundError, parseRequest, PayloadTooLargeError, ConflictError } from '../errors.js';
+import { ConflictError, InvalidRequestError, NotFoundError, parseRequest, PayloadTooLargeError } from '../errors.js';
 import { MAX_EDIT_BODY_BYTES, parseEditRequest } from '../jobs/edit-request.js';
 import { partialKey, publicJob } from '../jobs/answers.js';
 import { idempotentRetryLookup, submitJob } from '../jobs/submit.js';
