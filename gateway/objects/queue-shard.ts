@@ -108,7 +108,6 @@ export class QueueShard extends SqliteObject {
   readonly #jobWaiters = new Map<string, Set<() => void>>();
   /** Long-polling lease calls waiting for any queued work. */
   readonly #workWaiters = new Set<() => void>();
-  readonly #config: GatewayConfig;
   /** Measured time per completion, for admission's wait estimates. */
   readonly #throughput: Throughput;
   readonly #webhooks: WebhookOutbox;
@@ -123,9 +122,9 @@ export class QueueShard extends SqliteObject {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.#config = config(env);
-    this.#throughput = new Throughput(this.#config);
-    this.#webhooks = new WebhookOutbox(() => this.db, this.#config, env.WEBHOOK_SIGNING_SECRET ?? env.ORIGIN_SECRET);
+    // Config is read on use, not here: a bad var then fails the call with its own message rather than the object's construction.
+    this.#throughput = new Throughput(() => this.#config);
+    this.#webhooks = new WebhookOutbox(() => this.db, () => this.#config, env.WEBHOOK_SIGNING_SECRET ?? env.ORIGIN_SECRET);
     // Runs after the base class's migration (blockConcurrencyWhile calls run in order).
     void ctx.blockConcurrencyWhile(async () => {
       try {
@@ -136,6 +135,10 @@ export class QueueShard extends SqliteObject {
         // A failed migration is reported by `db` on every call; nothing to index then.
       }
     });
+  }
+
+  get #config(): GatewayConfig {
+    return config(this.env);
   }
 
   get #leaseTtlMs(): number {

@@ -12,7 +12,7 @@ export class Throughput {
   /** Recent completion times (ms). */
   readonly #completions: number[] = [];
 
-  constructor(private readonly config: Pick<GatewayConfig, 'admissionDefaultJobMs' | 'queueShards'>) {}
+  constructor(private readonly config: () => Pick<GatewayConfig, 'admissionDefaultJobMs' | 'queueShards'>) {}
 
   recordCompletion(at = Date.now()): void {
     this.#completions.push(at);
@@ -25,7 +25,8 @@ export class Throughput {
    * data it assumes the configured per-job time at that share.
    */
   perJobMs(now = Date.now()): number {
-    const fallback = this.config.admissionDefaultJobMs * this.config.queueShards;
+    const { admissionDefaultJobMs, queueShards } = this.config();
+    const fallback = admissionDefaultJobMs * queueShards;
     const recent = this.#completions.filter((at) => now - at < 60_000);
     if (recent.length < 3) return fallback;
     const span = Math.max(1_000, now - recent[0]!);

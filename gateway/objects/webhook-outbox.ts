@@ -16,7 +16,7 @@ export class WebhookOutbox {
   constructor(
     /** The shard's database, read on each use: it throws while a failed migration stands. */
     private readonly database: () => GatewayDatabase,
-    private readonly config: Pick<GatewayConfig, 'webhookAllowedHosts'>,
+    private readonly config: () => Pick<GatewayConfig, 'webhookAllowedHosts'>,
     /** Root of the per-tenant signing secrets. */
     private readonly signingRoot: string,
   ) {}
@@ -43,7 +43,7 @@ export class WebhookOutbox {
       .where(and(eq(webhookDeliveries.status, 'pending'), lte(webhookDeliveries.nextAttemptAt, now)))
       .limit(BATCH)
       .all();
-    const allowed = this.config.webhookAllowedHosts;
+    const allowed = this.config().webhookAllowedHosts;
     await Promise.all(
       due.map(async (delivery) => {
         const attempts = delivery.attempts + 1;
