@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { newSecret } from '../gateway/keys.js';
+import { newSecret } from '../protocol/api-key.js';
 import { connectLibsql } from '../origin-gpu/db.js';
 import { freePort, seedTenant, startGateway, startOrigin } from '../scripts/local-stack.js';
 import { closeConnections, machine, percentile, round, send } from './harness.js';

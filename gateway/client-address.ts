@@ -7,8 +7,8 @@
 // `MF-CF-Blob`), and a client-sent `CF-Connecting-IP` is kept as it is. So the
 // gateway trusts a header only when the operator says which one its proxy
 // sets (TRUSTED_CLIENT_IP_HEADER); by default it trusts none.
+import { config } from './config.js';
 import type { Env } from './env.js';
-import { numberVar } from './env.js';
 
 export type ClientAddressSource =
   | { header: 'cf-connecting-ip' | 'x-real-ip' }
@@ -16,24 +16,12 @@ export type ClientAddressSource =
   | { header: 'x-forwarded-for'; hops: number }
   | { header: null };
 
-const HEADERS = ['cf-connecting-ip', 'x-forwarded-for', 'x-real-ip', 'none'] as const;
-
-let parsed: { raw: string; source: ClientAddressSource } | undefined;
-
-/** The configured source, parsed once per isolate (again only if the vars change, as they do between tests). */
-export function clientAddressSource(env: Pick<Env, 'TRUSTED_CLIENT_IP_HEADER' | 'TRUSTED_PROXY_HOPS'>): ClientAddressSource {
-  const raw = `${env.TRUSTED_CLIENT_IP_HEADER ?? ''}\n${env.TRUSTED_PROXY_HOPS ?? ''}`;
-  if (parsed?.raw === raw) return parsed.source;
-  const header = (env.TRUSTED_CLIENT_IP_HEADER ?? 'none').trim().toLowerCase();
-  if (!(HEADERS as readonly string[]).includes(header)) {
-    throw new Error(`TRUSTED_CLIENT_IP_HEADER must be one of ${HEADERS.join(', ')}; got "${env.TRUSTED_CLIENT_IP_HEADER}"`);
-  }
-  let source: ClientAddressSource;
-  if (header === 'x-forwarded-for') source = { header, hops: Math.floor(numberVar(env.TRUSTED_PROXY_HOPS, 1)) };
-  else if (header === 'cf-connecting-ip' || header === 'x-real-ip') source = { header };
-  else source = { header: null };
-  parsed = { raw, source };
-  return source;
+/** The configured source (config.ts parses the vars once per Env). */
+export function clientAddressSource(env: Env): ClientAddressSource {
+  const { trustedClientIpHeader: header, trustedProxyHops: hops } = config(env);
+  if (header === 'x-forwarded-for') return { header, hops };
+  if (header === 'none') return { header: null };
+  return { header };
 }
 
 /** Loose enough for IPv4 and IPv6 (with zone or brackets); it only keys a counter, so it needs no more. */

@@ -4,7 +4,7 @@ import type { SignupShard } from './objects/signup-shard.js';
 import type { RateSnapshot, Tenant } from './objects/tenant.js';
 import type { TierConfig } from './objects/tier-config.js';
 import type { TierLimits } from './limits.js';
-import type { Tier } from './tiers.js';
+import type { Tier } from '../protocol/tiers.js';
 
 /** Bindings declared in wrangler.toml, plus secrets from `.dev.vars` or `wrangler secret put`. */
 export interface Env {
@@ -83,10 +83,3 @@ export interface AuthenticatedTenant {
   keyId: string;
 }
 
-/** Reads a numeric var with a default, refusing nonsense at startup rather than mid-request. */
-export function numberVar(value: string | undefined, fallback: number): number {
-  if (value === undefined || value === '') return fallback;
-  const parsed = Number(value);
-  if (!Number.isFinite(parsed) || parsed <= 0) throw new Error(`invalid numeric var: ${value}`);
-  return parsed;
-}

@@ -1,11 +1,7 @@
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
-import type { ModerationBlock } from './protocol/jobs.js';
-
-/** The OpenAI error shape every error response uses. */
-export interface OpenAIErrorBody {
-  error: { message: string; type: string; param: string | null; code: string | null; [extra: string]: string | number | null };
-}
+import type { ModerationBlock } from '../protocol/jobs.js';
+import type { OpenAIErrorBody } from '../protocol/openai.js';
 
 /** Base of every error the API returns on purpose; mapped to HTTP in one place (`toErrorResponse`). */
 export class ApiError extends Error {

@@ -1,9 +1,10 @@
 // Reads format, size and alpha from the first bytes of an upload, so the
 // gateway can refuse non-images, oversize images and bad masks before any
 // pixel is decoded (the gateway never decodes; origins do, with sharp).
+import type { OutputFormat } from '../protocol/images.js';
 
 export interface ImageHeader {
-  format: 'png' | 'jpeg' | 'webp';
+  format: OutputFormat;
   width: number;
   height: number;
   /** True when the image can carry transparency (PNG alpha or tRNS, WebP alpha). */

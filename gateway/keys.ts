@@ -3,13 +3,12 @@
 // an HMAC of the tenant id and secret under KEY_SIGNING_SECRET, so the gateway can
 // tell a key it minted from a made-up one before any Durable Object (and its
 // storage) is touched: a made-up tenant id never creates a Tenant object.
-import { constantTimeEqual, hmacHex } from './protocol/signature.js';
+import { constantTimeEqual, hmacHex } from '../protocol/signature.js';
 
 const KEY = /^lk_([a-z0-9]{3,32})_([A-Za-z0-9]{32})([0-9a-f]{16})$/;
 /** Keys minted before keys were tagged: still recognised, to tell their holders what to do. */
 const UNTAGGED_KEY = /^lk_[a-z0-9]{3,32}_[A-Za-z0-9]{32}$/;
 export const TENANT_ID = /^[a-z0-9]{3,32}$/;
-const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 /** Hex characters of the tag: 64 bits, far beyond guessing at any request rate. */
 const TAG_LENGTH = 16;
 /** The longest header value worth parsing; anything longer is refused unread. */
@@ -39,16 +38,6 @@ export function isUntaggedKey(key: string): boolean {
   return UNTAGGED_KEY.test(key);
 }
 
-/** A new 32-character secret from 190 random bits (rejection sampling keeps it unbiased). */
-export function newSecret(): string {
-  let secret = '';
-  while (secret.length < 32) {
-    for (const byte of crypto.getRandomValues(new Uint8Array(48))) {
-      if (byte < 248 && secret.length < 32) secret += ALPHABET[byte % 62];
-    }
-  }
-  return secret;
-}
 
 function keySigningSecret(env: KeySigningEnv): string {
   return env.KEY_SIGNING_SECRET ?? `key-signing:${env.ORIGIN_SECRET}`;

@@ -1,13 +1,8 @@
 // Every default limit of the gateway, in one place. Admins change tier
 // limits, surge mode and the signup rate live through /v1/admin; what is here
 // is what a fresh deployment (or a reset) starts from.
-import type { Tier } from './tiers.js';
-
-/** Sizes the images API accepts; `auto` renders at 1024x1024 and is checked as that. */
-export const IMAGE_SIZES = ['256x256', '512x512', '1024x1024', '1536x1024', '1024x1536'] as const;
-export type ImageSize = (typeof IMAGE_SIZES)[number];
-export const IMAGE_QUALITIES = ['auto', 'low', 'medium', 'high'] as const;
-export type ImageQuality = (typeof IMAGE_QUALITIES)[number];
+import { IMAGE_QUALITIES, IMAGE_SIZES, type ImageSize, type Quality } from '../protocol/images.js';
+import type { Tier } from '../protocol/tiers.js';
 
 export interface TierLimits {
   /** Token bucket of requests: holds this many, refills this many per minute. */
@@ -19,7 +14,7 @@ export interface TierLimits {
   /** The largest `n` one request may ask for. */
   maxN: number;
   sizes: readonly ImageSize[];
-  qualities: readonly ImageQuality[];
+  qualities: readonly Quality[];
 }
 
 const ALL_SIZES = IMAGE_SIZES;

@@ -4,13 +4,14 @@
 // entry, and is never answered 202. The origin runs the same engine on the same
 // policy again (defence in depth).
 import type { Context } from 'hono';
-import { moderateText } from '../plugins/safety-policy/engine.js';
 import type { AppEnv, Env } from './env.js';
 import { GenerationRejectedError } from './errors.js';
 import { policyStoreStub } from './objects/policy-store.js';
 import { callOriginApi } from './origin-api.js';
-import { PolicyCache, type CompiledPolicy, type GatewayBlock, type PolicySnapshot } from './protocol/policy.js';
-import type { Submission } from './routes/images.js';
+import { PolicyCache } from '../plugins/safety-policy/cache.js';
+import { moderateText, type CompiledPolicy } from '../plugins/safety-policy/engine.js';
+import type { GenerationParams } from '../protocol/jobs.js';
+import type { GatewayBlock, PolicySnapshot } from '../protocol/policy.js';
 
 /** How long an isolate trusts its copy of the policy: the delay before a PUT /v1/admin/policy reaches every isolate. */
 export const POLICY_CACHE_MS = 5_000;
@@ -43,8 +44,7 @@ export function compiledPolicyOf(snapshot: PolicySnapshot, tenantId: string): Co
  * `400 moderation_blocked` (`moderation_stage: "input"`) an origin-side block
  * gets. Call first in submitJob: before admission, before any stream starts.
  */
-export async function moderateSubmission(c: Context<AppEnv>, submission: Submission): Promise<void> {
-  const { params } = submission;
+export async function moderateSubmission(c: Context<AppEnv>, { params }: { params: GenerationParams }): Promise<void> {
   const tenant = c.get('tenant');
   const snapshot = await livePolicy(c.env);
   const result = moderateText(compiledPolicyOf(snapshot, tenant.id), params.prompt, { moderation: params.moderation ?? 'auto' });

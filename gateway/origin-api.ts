@@ -1,17 +1,11 @@
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { config } from './config.js';
 import type { Env } from './env.js';
 import { ApiError } from './errors.js';
-import { signInternalRequest } from './protocol/signature.js';
+import { signInternalRequest } from '../protocol/signature.js';
 
 /** How long one origin may take to answer before the next is tried. */
 const ORIGIN_API_TIMEOUT_MS = 30_000;
-
-export function originApiUrls(env: Env): string[] {
-  return (env.ORIGIN_API_URLS ?? '')
-    .split(',')
-    .map((url) => url.trim().replace(/\/+$/, ''))
-    .filter(Boolean);
-}
 
 /**
  * Calls the origins' HTTP API (provenance, safety audit), signed with
@@ -21,7 +15,7 @@ export function originApiUrls(env: Env): string[] {
  * Returns the origin's answer as is; 4xx answers are the client's to see.
  */
 export async function callOriginApi(env: Env, method: 'GET' | 'POST', pathAndQuery: string, body?: Uint8Array): Promise<Response> {
-  const urls = originApiUrls(env);
+  const urls = config(env).originApiUrls;
   if (urls.length === 0) {
     throw new ApiError(503, 'server_error', 'This deployment has no origin API configured (ORIGIN_API_URLS), so it cannot answer this request.', 'origin_api_unavailable');
   }

@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
+import { config } from './config.js';
 import type { AppEnv, Env } from './env.js';
-import { numberVar } from './env.js';
 import type { QueueShard } from './objects/queue-shard.js';
 
 /**
@@ -26,7 +26,7 @@ export function shardOfJob(jobId: string): number | null {
 }
 
 export function shardCount(env: Env): number {
-  return Math.floor(numberVar(env.QUEUE_SHARDS, 4));
+  return config(env).queueShards;
 }
 
 /**
@@ -35,7 +35,7 @@ export function shardCount(env: Env): number {
  * above it become unreachable.
  */
 export function maxShardCount(env: Env): number {
-  return Math.max(shardCount(env), Math.floor(numberVar(env.QUEUE_SHARDS_MAX, shardCount(env))));
+  return config(env).queueShardsMax;
 }
 
 export function shardStub(env: Env, shard: number): DurableObjectStub<QueueShard> {

@@ -1,6 +1,6 @@
 // Signed, expiring links to stored images (`response_format: "url"`).
 import type { Env } from './env.js';
-import { constantTimeEqual, hmacHex } from './protocol/signature.js';
+import { constantTimeEqual, hmacHex } from '../protocol/signature.js';
 
 export const SIGNED_URL_TTL_SECONDS = 60 * 60;
 

@@ -5,8 +5,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { and, desc, eq, lt } from 'drizzle-orm';
 import { z } from 'zod';
-import { gatewayBlockSchema } from '../gateway/protocol/policy.js';
-import { SIGNATURE_HEADERS, verifyInternalRequest } from '../gateway/protocol/signature.js';
+import { gatewayBlockSchema } from '../protocol/policy.js';
+import { SIGNATURE_HEADERS, verifyInternalRequest } from '../protocol/signature.js';
 import type { Logger } from '../plugins/sdk/index.js';
 import { safetyVerdicts } from '../schema/origin.js';
 import type { OriginDatabase } from './db.js';

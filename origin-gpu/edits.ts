@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import type { CheckpointGrid, EditParams } from '../gateway/protocol/jobs.js';
+import type { CheckpointGrid, EditParams } from '../protocol/jobs.js';
 import { StageRejection, type EditSpec, type RawImage, type TokenGrid } from '../plugins/sdk/index.js';
 import { BadImageError, decodeImage } from './images/decode-image.js';
 

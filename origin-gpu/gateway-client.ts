@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { policySnapshotSchema, type PolicySnapshot } from '../gateway/protocol/policy.js';
-import { signInternalRequest } from '../gateway/protocol/signature.js';
+import { policySnapshotSchema, type PolicySnapshot } from '../protocol/policy.js';
+import { signInternalRequest } from '../protocol/signature.js';
 import type {
   CompleteRequest,
   DepartRequest,
@@ -9,9 +9,9 @@ import type {
   HeartbeatResponse,
   LeaseRequest,
   LeaseResponse,
-  OutputFormat,
   StoredImage,
-} from '../gateway/protocol/jobs.js';
+} from '../protocol/jobs.js';
+import type { OutputFormat } from '../protocol/images.js';
 
 /** The gateway answered an internal call with an error status. */
 export class GatewayCallError extends Error {

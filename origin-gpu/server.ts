@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PolicyCache } from '../gateway/protocol/policy.js';
+import { PolicyCache } from '../plugins/safety-policy/cache.js';
 import { createOriginApi } from './api.js';
 import { openOriginDatabase } from './db.js';
 import { GatewayClient } from './gateway-client.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import type { Checkpoint, LeasedJob } from '../gateway/protocol/jobs.js';
+import type { Checkpoint, LeasedJob } from '../protocol/jobs.js';
 import { StageRejection, type GenerationSpec, type Logger, type TokenGrid } from '../plugins/sdk/index.js';
 import { runs, safetyVerdicts } from '../schema/origin.js';
 import type { OriginDatabase } from './db.js';

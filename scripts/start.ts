@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { newSecret } from '../gateway/keys.js';
+import { newSecret } from '../protocol/api-key.js';
 import { assertPortFree, PortInUseError, ROOT, seedTenant, startGateway, startOrigin, type DevKey, type StackSecrets } from './local-stack.js';
 import { Supervisor, type ChildState } from './supervisor.js';
 

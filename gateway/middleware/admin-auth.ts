@@ -2,7 +2,7 @@ import type { MiddlewareHandler } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../env.js';
 import { AuthenticationError } from '../errors.js';
-import { constantTimeEqual, sha256Hex } from '../protocol/signature.js';
+import { constantTimeEqual, sha256Hex } from '../../protocol/signature.js';
 
 /** Guards the admin API with `Authorization: Bearer <ADMIN_SECRET>`. */
 export const adminAuth = (): MiddlewareHandler<AppEnv> =>

@@ -6,7 +6,7 @@ import { AuthenticationError, RateLimitError } from '../errors.js';
 import { hasValidTag, isUntaggedKey, MAX_AUTHORIZATION_LENGTH, parseKey } from '../keys.js';
 import { AUTH_FAILURES_PER_MINUTE, AUTH_FAILURES_PER_TENANT_PER_MINUTE } from '../limits.js';
 import { signupShardFor } from '../objects/signup-shard.js';
-import { sha256Hex } from '../protocol/signature.js';
+import { sha256Hex } from '../../protocol/signature.js';
 import { tenantStub } from '../objects/tenant.js';
 
 export interface ApiKeyAuthOptions {

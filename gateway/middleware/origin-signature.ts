@@ -2,7 +2,7 @@ import type { MiddlewareHandler } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../env.js';
 import { AuthenticationError } from '../errors.js';
-import { SIGNATURE_HEADERS, verifyInternalRequest } from '../protocol/signature.js';
+import { SIGNATURE_HEADERS, verifyInternalRequest } from '../../protocol/signature.js';
 
 /** Lets through only /internal calls signed by an origin worker with ORIGIN_SECRET. */
 export const originSignature = (): MiddlewareHandler<AppEnv> =>

@@ -1,7 +1,8 @@
 import { desc, eq, lt } from 'drizzle-orm';
 import { policyOverlays, policyVersions } from '../../schema/gateway.js';
 import type { Env } from '../env.js';
-import { defaultPolicySnapshot, type PolicyOverlay, type PolicySnapshot, type SafetyPolicy } from '../protocol/policy.js';
+import { defaultPolicySnapshot } from '../../plugins/safety-policy/cache.js';
+import type { PolicyOverlay, PolicySnapshot, SafetyPolicy } from '../../protocol/policy.js';
 import { SqliteObject } from './migrate.js';
 
 export interface PolicyVersionEntry {

@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, gt, isNotNull, lt, lte, min, ne } from 'drizzle-orm';
-import { idempotencyKeys, jobEvents, jobs, webhookDeliveries, type JobRow } from '../../schema/gateway.js';
-import { numberVar, type Env } from '../env.js';
+import { idempotencyKeys, jobEvents, jobs, type JobRow } from '../../schema/gateway.js';
+import { config, type GatewayConfig } from '../config.js';
+import type { Env } from '../env.js';
 import type {
   Checkpoint,
   CheckpointGrid,
@@ -10,12 +11,13 @@ import type {
   JobStatus,
   LeasedJob,
   StoredImage,
-} from '../protocol/jobs.js';
-import { releaseJobSlot } from '../middleware/rate-limit.js';
-import { TIER_PRIORITY, type Tier } from '../tiers.js';
-import { checkWebhookAddress, signWebhook, tenantWebhookSecret, WEBHOOK_MAX_ATTEMPTS, webhookAllowedHosts, webhookBackoffMs } from '../webhooks.js';
+} from '../../protocol/jobs.js';
+import { releaseJobSlot } from '../jobs/slots.js';
+import { TIER_PRIORITY, type Tier } from '../../protocol/tiers.js';
 import { SqliteObject } from './migrate.js';
 import { QueuedIndex } from './queued-index.js';
+import { Throughput } from './throughput.js';
+import { WebhookOutbox } from './webhook-outbox.js';
 
 /** What the public API may show of a job. */
 export interface JobView {
@@ -84,8 +86,6 @@ export type CancelResult = { ok: true; job: JobView } | { ok: false; reason: 'no
 
 const TERMINAL: readonly JobStatus[] = ['succeeded', 'failed', 'cancelled'];
 const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
-/** Completions remembered for the throughput estimate. */
-const RATE_WINDOW = 64;
 /** Leases remembered to enforce the free tier's share of capacity. */
 const SHARE_WINDOW = 50;
 /**
@@ -101,15 +101,16 @@ const DEPARTED_MEMORY_MS = 60_000;
  * One shard of the durable job queue. Jobs are routed here by the shard index
  * written in their id. Lease order is tier priority then age, except that free
  * jobs are guaranteed a share of leases (aging). Leases expire through the
- * alarm when heartbeats stop; the same alarm delivers webhooks.
+ * alarm when heartbeats stop; the same alarm runs the webhook outbox.
  */
 export class QueueShard extends SqliteObject {
   /** Callers waiting on a job's next event (sync requests, SSE streams), by job id. */
   readonly #jobWaiters = new Map<string, Set<() => void>>();
   /** Long-polling lease calls waiting for any queued work. */
   readonly #workWaiters = new Set<() => void>();
-  /** Recent completion times (ms), for the measured throughput of this shard. */
-  readonly #completions: number[] = [];
+  /** Measured time per completion, for admission's wait estimates. */
+  readonly #throughput: Throughput;
+  readonly #webhooks: WebhookOutbox;
   /** Tiers of recent leases, for the free tier's guaranteed share. */
   readonly #recentLeases: Tier[] = [];
   /**
@@ -121,6 +122,9 @@ export class QueueShard extends SqliteObject {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    // Config is read on use, not here: a bad var then fails the call with its own message rather than the object's construction.
+    this.#throughput = new Throughput(() => this.#config);
+    this.#webhooks = new WebhookOutbox(() => this.db, () => this.#config, env.WEBHOOK_SIGNING_SECRET ?? env.ORIGIN_SECRET);
     // Runs after the base class's migration (blockConcurrencyWhile calls run in order).
     void ctx.blockConcurrencyWhile(async () => {
       try {
@@ -133,8 +137,12 @@ export class QueueShard extends SqliteObject {
     });
   }
 
+  get #config(): GatewayConfig {
+    return config(this.env);
+  }
+
   get #leaseTtlMs(): number {
-    return numberVar(this.env.LEASE_TTL_MS, 10_000);
+    return this.#config.leaseTtlMs;
   }
 
   /**
@@ -149,7 +157,7 @@ export class QueueShard extends SqliteObject {
   }
 
   get #maxAttempts(): number {
-    return numberVar(this.env.MAX_ATTEMPTS, 3);
+    return this.#config.maxAttempts;
   }
 
   /**
@@ -184,7 +192,7 @@ export class QueueShard extends SqliteObject {
     }
     const queuedOfTier = this.#queued.count(TIER_PRIORITY[input.tier]);
     if (queuedOfTier >= input.queueLimit) {
-      return { outcome: 'full', retryAfterMs: Math.max(1_000, this.#perJobMs() * Math.max(1, queuedOfTier / 10)) };
+      return { outcome: 'full', retryAfterMs: Math.max(1_000, this.#throughput.perJobMs() * Math.max(1, queuedOfTier / 10)) };
     }
     this.db
       .insert(jobs)
@@ -285,7 +293,7 @@ export class QueueShard extends SqliteObject {
     const now = Date.now();
     if (session !== undefined && this.#departed.has(session)) return [];
     const ttl = this.#leaseTtlMs;
-    const freeShare = Number(this.env.FREE_MIN_SHARE ?? '0.1');
+    const freeShare = this.#config.freeMinShare;
     const leased: LeasedJob[] = [];
     let freeLeft = maxFree;
     for (let slot = 0; slot < slots; slot++) {
@@ -391,8 +399,7 @@ export class QueueShard extends SqliteObject {
     if (!check.ok) return check;
     const result: JobResult = { images, usage };
     this.#finish(id, 'succeeded', { result: JSON.stringify(result) }, 'completed', { images: images.length });
-    this.#completions.push(Date.now());
-    if (this.#completions.length > RATE_WINDOW) this.#completions.shift();
+    this.#throughput.recordCompletion();
     await this.#scheduleAlarm();
     return check;
   }
@@ -437,7 +444,7 @@ export class QueueShard extends SqliteObject {
   }
 
   /**
-   * Expires leases whose heartbeats stopped and delivers due webhooks. Safe to run twice: it acts only on what is past due.
+   * Expires leases whose heartbeats stopped and delivers due webhooks (the outbox). Safe to run twice: it acts only on what is past due.
    * A lease that never heartbeated never reached a worker that could run it (the
    * worker hung up or died as it was handed out), so it goes back without spending
    * an attempt, up to MAX_FREE_RETURNS times per job.
@@ -463,51 +470,8 @@ export class QueueShard extends SqliteObject {
         this.#requeue(row, 'lease expired', true);
       }
     }
-    await this.#deliverWebhooks(now);
+    await this.#webhooks.deliverDue(now, (jobId) => this.#row(jobId)?.tenantId);
     await this.#scheduleAlarm();
-  }
-
-  async #deliverWebhooks(now: number): Promise<void> {
-    const due = this.db
-      .select()
-      .from(webhookDeliveries)
-      .where(and(eq(webhookDeliveries.status, 'pending'), lte(webhookDeliveries.nextAttemptAt, now)))
-      .limit(20)
-      .all();
-    const allowed = webhookAllowedHosts(this.env);
-    await Promise.all(
-      due.map(async (delivery) => {
-        const attempts = delivery.attempts + 1;
-        let error: string | null = null;
-        const verdict = checkWebhookAddress(delivery.url, allowed);
-        if (!verdict.ok) {
-          error = `address refused: ${verdict.reason}`;
-        } else {
-          try {
-            const job = this.#row(delivery.jobId);
-            const secret = await tenantWebhookSecret(this.env.WEBHOOK_SIGNING_SECRET ?? this.env.ORIGIN_SECRET, job?.tenantId ?? '');
-            const headers = await signWebhook(secret, delivery.id, Math.floor(Date.now() / 1000), delivery.payload);
-            const response = await fetch(verdict.url, { method: 'POST', headers, body: delivery.payload, redirect: 'manual', signal: AbortSignal.timeout(10_000) });
-            // Redirects are never followed (their target was never checked): a 3xx is a failed attempt.
-            await response.body?.cancel();
-            if (!response.ok) error = response.status >= 300 && response.status < 400 ? `HTTP ${response.status} (redirects are not followed)` : `HTTP ${response.status}`;
-          } catch (failure) {
-            error = String(failure);
-          }
-        }
-        const finalFailure = error !== null && (attempts >= WEBHOOK_MAX_ATTEMPTS || error.startsWith('address refused'));
-        this.db
-          .update(webhookDeliveries)
-          .set({
-            attempts,
-            lastError: error,
-            status: error === null ? 'delivered' : finalFailure ? 'failed' : 'pending',
-            nextAttemptAt: error === null || finalFailure ? delivery.nextAttemptAt : Date.now() + webhookBackoffMs(attempts),
-          })
-          .where(eq(webhookDeliveries.id, delivery.id))
-          .run();
-      }),
-    );
   }
 
   /** Gives up the job's lease and queues it again with its checkpoint; `attemptSpent: false` hands the attempt back. */
@@ -559,21 +523,14 @@ export class QueueShard extends SqliteObject {
         timestamp: new Date(now).toISOString(),
         data: { id, status, error: row.error ? JSON.parse(row.error) : null, images: row.result ? (JSON.parse(row.result) as JobResult).images.length : 0 },
       });
-      this.db
-        .insert(webhookDeliveries)
-        .values({ id: `msg_${crypto.randomUUID().replaceAll('-', '')}`, jobId: id, url: row.webhookUrl, payload, nextAttemptAt: now, status: 'pending' })
-        .run();
+      this.#webhooks.enqueue(id, row.webhookUrl, payload, now);
     }
   }
 
   /** One alarm serves lease expiry and webhook retries: set it to whichever is due first. */
   async #scheduleAlarm(): Promise<void> {
     const lease = this.db.select({ at: min(jobs.leaseExpiresAt) }).from(jobs).where(eq(jobs.status, 'running')).get()?.at;
-    const webhook = this.db
-      .select({ at: min(webhookDeliveries.nextAttemptAt) })
-      .from(webhookDeliveries)
-      .where(eq(webhookDeliveries.status, 'pending'))
-      .get()?.at;
+    const webhook = this.#webhooks.nextDueAt();
     const next = [lease, webhook].filter((at): at is number => typeof at === 'number');
     if (next.length > 0) await this.ctx.storage.setAlarm(Math.min(...next));
   }
@@ -619,24 +576,10 @@ export class QueueShard extends SqliteObject {
     return this.#queued.ahead(row.priority, row.createdAt);
   }
 
-  /**
-   * Measured milliseconds per completed job in this shard. Workers sweep every
-   * shard alike, so a shard drains at 1/shards of the fleet's rate; until it has
-   * data it assumes the configured per-job time at that share.
-   */
-  #perJobMs(): number {
-    const fallback = numberVar(this.env.ADMISSION_DEFAULT_JOB_MS, 2_000) * numberVar(this.env.QUEUE_SHARDS, 4);
-    const now = Date.now();
-    const recent = this.#completions.filter((at) => now - at < 60_000);
-    if (recent.length < 3) return fallback;
-    const span = Math.max(1_000, now - recent[0]!);
-    return span / recent.length;
-  }
-
   #estimateWaitMs(row: JobRow): number {
     if (TERMINAL.includes(row.status)) return 0;
     const ahead = row.status === 'queued' ? this.#queuePosition(row) : 0;
-    return Math.round((ahead + 1) * this.#perJobMs());
+    return Math.round((ahead + 1) * this.#throughput.perJobMs());
   }
 
   #viewOf(row: JobRow): JobView {

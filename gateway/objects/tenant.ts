@@ -1,8 +1,9 @@
 import { and, eq, gte, isNull, like, lt, sql } from 'drizzle-orm';
 import { apiKeys, jobSlots, tenant, tenantUsage } from '../../schema/gateway.js';
-import { JOB_SLOT_TTL_MS, type ImageQuality, type ImageSize, type TierLimits } from '../limits.js';
-import { constantTimeEqual } from '../protocol/signature.js';
-import type { Tier } from '../tiers.js';
+import { JOB_SLOT_TTL_MS, type TierLimits } from '../limits.js';
+import { resolveSize, type ImageSize, type Quality } from '../../protocol/images.js';
+import { constantTimeEqual } from '../../protocol/signature.js';
+import type { Tier } from '../../protocol/tiers.js';
 import type { Env } from '../env.js';
 import { SqliteObject } from './migrate.js';
 import { peekBucket, perMinute, returnToBucket, sqlBuckets, takeBucket, type BucketReading, type BucketState, type BucketStore } from './token-bucket.js';
@@ -48,9 +49,9 @@ export type RequestDecision = { ok: true; rate: RateSnapshot } | { ok: false; ki
 
 export interface GenerationAsk {
   n: number;
-  /** `auto` is checked as 1024x1024, which is what it renders at. */
+  /** `auto` is checked as AUTO_SIZE (protocol/images.ts), which is what it renders at. */
   size: ImageSize | 'auto';
-  quality: ImageQuality;
+  quality: Quality;
   /** The concurrency slot's key: the job id, so the queue can free it when the job ends. */
   jobId: string;
 }
@@ -154,7 +155,7 @@ export class Tenant extends SqliteObject {
       requests: peekBucket(this.#buckets, 'requests', perMinute(limits.requestsPerMinute), now),
       images: peekBucket(this.#buckets, 'images', imageSpec, now, ask.n),
     });
-    const size = ask.size === 'auto' ? '1024x1024' : ask.size;
+    const size = resolveSize(ask.size);
     const invalid = (param: 'n' | 'size' | 'quality', message: string): GenerationDecision => ({ ok: false, kind: 'invalid', param, message, rate: snapshot() });
     const maxN = Math.min(limits.maxN, limits.imagesPerMinute);
     if (ask.n > maxN) return invalid('n', `The ${row.tier} plan allows at most ${maxN} image${maxN === 1 ? '' : 's'} per request; send n ≤ ${maxN}.`);

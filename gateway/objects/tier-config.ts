@@ -1,7 +1,7 @@
 import { configEntries } from '../../schema/gateway.js';
 import type { Env } from '../env.js';
 import { applySurge, DEFAULT_SIGNUP_LIMITS, DEFAULT_TIER_LIMITS, SURGE_PROFILE, type SignupLimits, type TierLimits } from '../limits.js';
-import { TIERS, type Tier } from '../tiers.js';
+import { TIERS, type Tier } from '../../protocol/tiers.js';
 import { SqliteObject } from './migrate.js';
 
 export interface TierConfigSnapshot {

@@ -6,63 +6,24 @@ import { rememberPolicy } from '../moderation.js';
 import { originSignature } from '../middleware/origin-signature.js';
 import { policyStoreStub } from '../objects/policy-store.js';
 import type { LeaseCheck, QueueShard } from '../objects/queue-shard.js';
-import type { LeasedJob, LeaseResponse } from '../protocol/jobs.js';
-import type { PolicySnapshot } from '../protocol/policy.js';
+import {
+  completeRequestSchema,
+  departRequestSchema,
+  failRequestSchema,
+  heartbeatRequestSchema,
+  leaseRequestSchema,
+  type LeasedJob,
+  type LeaseResponse,
+} from '../../protocol/jobs.js';
+import type { PolicySnapshot } from '../../protocol/policy.js';
 import { shardCount, shardForJob, shardStub } from '../queue.js';
 
-/** The longest a lease call is held open; below common proxy idle timeouts. */
-const MAX_LEASE_WAIT_MS = 25_000;
 /** How often a waiting lease call writes a byte: writing is how a worker that hung up is noticed (about 0.4 s after, under wrangler dev). */
 const LEASE_KEEPALIVE_MS = 100;
 const textEncoder = new TextEncoder();
 const IMAGE_TYPES = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp' } as const;
 const MAX_IMAGE_BYTES = 40 * 1024 * 1024;
 const MAX_PREVIEW_BYTES = 2 * 1024 * 1024;
-
-const leaseRequest = z.object({
-  workerId: z.string().min(1).max(128),
-  slots: z.number().int().min(1).max(64),
-  waitMs: z.number().int().min(0).max(MAX_LEASE_WAIT_MS).default(0),
-  maxFree: z.number().int().min(0).max(64).optional(),
-  session: z.string().min(1).max(128).optional(),
-});
-const departRequest = z.object({ session: z.string().min(1).max(128) });
-const checkpoint = z.object({
-  passesDone: z.number().int().min(0),
-  grids: z.array(
-    z.object({
-      rows: z.number().int().min(1).max(1024),
-      cols: z.number().int().min(1).max(1024),
-      codebookSize: z.number().int().min(1),
-      tokensBase64: z.string().max(8 * 1024 * 1024),
-      scene: z.string().max(256 * 1024).optional(),
-    }),
-  ),
-});
-const heartbeatRequest = z.object({ leaseId: z.string(), passesDone: z.number().int().min(0), checkpoint: checkpoint.optional() });
-const storedImage = z.object({ index: z.number().int().min(0), key: z.string(), contentType: z.string(), bytes: z.number().int() });
-const completeRequest = z.object({
-  leaseId: z.string(),
-  images: z.array(storedImage).min(1),
-  usage: z.object({ inputTokens: z.number().int().min(0), outputTokens: z.number().int().min(0) }),
-});
-const failRequest = z.object({
-  leaseId: z.string(),
-  retryable: z.boolean(),
-  error: z.object({
-    message: z.string().max(2000),
-    code: z.string().max(64),
-    clientError: z.boolean(),
-    moderation: z
-      .object({
-        stage: z.enum(['input', 'output']),
-        category: z.string().max(128),
-        pass: z.number().int().min(0),
-        passesSkipped: z.number().int().min(0),
-      })
-      .optional(),
-  }),
-});
 
 function parse<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, raw: unknown): T {
   const parsed = schema.safeParse(raw);
@@ -110,7 +71,7 @@ internal.use('*', originSignature());
  * here, before every sweep.
  */
 internal.post('/lease', async (c) => {
-  const { workerId, slots, waitMs, maxFree = slots, session } = parse(leaseRequest, await c.req.json());
+  const { workerId, slots, waitMs, maxFree = slots, session } = parse(leaseRequestSchema, await c.req.json());
   const deadline = Date.now() + waitMs;
   const shards = Array.from({ length: shardCount(c.env) }, (_, shard) => shardStub(c.env, shard));
   const start = Math.floor(Math.random() * shards.length);
@@ -214,7 +175,7 @@ class StreamedAnswer {
  * (see /lease) is handed nothing.
  */
 internal.post('/depart', async (c) => {
-  const { session } = parse(departRequest, await c.req.json());
+  const { session } = parse(departRequestSchema, await c.req.json());
   await Promise.all(Array.from({ length: shardCount(c.env) }, (_, shard) => shardStub(c.env, shard).depart(session)));
   return c.json({ ok: true });
 });
@@ -237,7 +198,7 @@ async function returnUndelivered(c: Context<AppEnv>, workerId: string, jobs: Lea
 
 internal.post('/jobs/:id/heartbeat', async (c) => {
   const id = c.req.param('id');
-  const body = parse(heartbeatRequest, await c.req.json());
+  const body = parse(heartbeatRequestSchema, await c.req.json());
   const shard = shardForJob(c, id);
   if (!shard) throw new NotFoundError(`No job with id '${id}'.`);
   return c.json(await shard.heartbeat(id, body.leaseId, body.passesDone, body.checkpoint));
@@ -302,7 +263,7 @@ internal.get('/jobs/:id/inputs', async (c) => {
 
 internal.post('/jobs/:id/complete', async (c) => {
   const id = c.req.param('id');
-  const body = parse(completeRequest, await c.req.json());
+  const body = parse(completeRequestSchema, await c.req.json());
   const shard = shardForJob(c, id);
   if (!shard) throw new NotFoundError(`No job with id '${id}'.`);
   const prefix = `/${id}/${body.leaseId}/`;
@@ -315,7 +276,7 @@ internal.post('/jobs/:id/complete', async (c) => {
 
 internal.post('/jobs/:id/fail', async (c) => {
   const id = c.req.param('id');
-  const body = parse(failRequest, await c.req.json());
+  const body = parse(failRequestSchema, await c.req.json());
   const shard = shardForJob(c, id);
   if (!shard) throw new NotFoundError(`No job with id '${id}'.`);
   const check = await shard.fail(id, body.leaseId, body.error, body.retryable);

@@ -3,11 +3,12 @@ import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
 import type { AppEnv } from '../env.js';
 import { InvalidRequestError, PayloadTooLargeError, RateLimitError } from '../errors.js';
-import { formatKey, newSecret, TENANT_ID } from '../keys.js';
+import { formatKey, TENANT_ID } from '../keys.js';
+import { newSecret } from '../../protocol/api-key.js';
 import { SIGNUP_SHARDS, TIER_CONFIG_CACHE_MS } from '../limits.js';
-import { liveTierConfig } from '../middleware/rate-limit.js';
+import { liveTierConfig } from '../tier-limits.js';
 import { signupShardFor } from '../objects/signup-shard.js';
-import { sha256Hex } from '../protocol/signature.js';
+import { sha256Hex } from '../../protocol/signature.js';
 import { tenantStub } from '../objects/tenant.js';
 
 const MAX_SIGNUP_BODY_BYTES = 4 * 1024;

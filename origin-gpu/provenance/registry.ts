@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { desc, eq } from 'drizzle-orm';
-import { canonicalJson } from '../../gateway/protocol/canonical-json.js';
+import { canonicalJson } from '../../protocol/canonical-json.js';
 import type { EncodedImage, Stage, TokenGrid } from '../../plugins/sdk/index.js';
 import { outputTokens, provenanceKeys, provenanceRecords, type ProvenanceRecordRow } from '../../schema/origin.js';
 import type { OriginDatabase } from '../db.js';

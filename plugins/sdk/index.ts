@@ -10,6 +10,9 @@
  * working on any host whose major version is 1.
  */
 
+import type { OutputFormat } from '../../protocol/images.js';
+import type { RenderSettings } from '../../protocol/jobs.js';
+
 export { seededRandom } from './random.js';
 
 /** The major version of this API. The host refuses stages built for another major. */
@@ -20,32 +23,20 @@ export const STAGE_KINDS = ['tokenize', 'decode', 'safety', 'watermark', 'encode
 export type StageKind = (typeof STAGE_KINDS)[number];
 
 /** Output formats a client can ask for (as in the OpenAI Images API). */
-export type OutputFormat = 'png' | 'jpeg' | 'webp';
+export type { OutputFormat };
 
-/** What a client asked for, after validation at the gateway. */
-export interface GenerationSpec {
+/**
+ * What a client asked for, after validation at the gateway: the wire's
+ * render settings (protocol/jobs.ts, the same fields the gateway stores on
+ * the job) plus what the host adds for the stages.
+ */
+export type GenerationSpec = Readonly<RenderSettings> & {
   readonly jobId: string;
-  readonly prompt: string;
-  readonly width: number;
-  readonly height: number;
-  /** How many images the job makes. */
-  readonly n: number;
-  readonly quality: 'low' | 'medium' | 'high' | 'auto';
-  readonly outputFormat: OutputFormat;
-  /** 0–100, for jpeg and webp. */
-  readonly outputCompression: number;
-  /** The seed of image 0; image i uses `seed + i`. */
-  readonly seed: number;
   /** The tenant the job belongs to (absent only outside the host, e.g. in unit tests). */
   readonly tenantId?: string;
-  /**
-   * How strict content checks are, as in the OpenAI API (default `auto`).
-   * `low` relaxes only what a safety stage marks relaxable.
-   */
-  readonly moderation?: 'auto' | 'low';
   /** Set when the job edits an existing image instead of generating from nothing. */
   readonly edit?: EditSpec;
-}
+};
 
 /**
  * What an edit starts from. Tokenize stages build the edited grid: the

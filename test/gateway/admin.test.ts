@@ -4,7 +4,9 @@ import type { AppEnv } from '../../gateway/env.js';
 import { ApiError, NotFoundError, toErrorResponse } from '../../gateway/errors.js';
 import { DEFAULT_TIER_LIMITS, SURGE_PROFILE } from '../../gateway/limits.js';
 import { apiKeyAuth } from '../../gateway/middleware/auth.js';
-import { admitGeneration, liveTierConfig, rateLimit } from '../../gateway/middleware/rate-limit.js';
+import { admitGeneration } from '../../gateway/jobs/slots.js';
+import { rateLimit } from '../../gateway/middleware/rate-limit.js';
+import { liveTierConfig } from '../../gateway/tier-limits.js';
 import { ADMIN_SECRET, call, createTenant, env } from './helpers.js';
 
 const admin = { authorization: `Bearer ${ADMIN_SECRET}`, 'content-type': 'application/json' };
@@ -22,7 +24,7 @@ function limitedApp() {
   app.post('/generations', async (c) => {
     const { size } = (await c.req.json()) as { size: '256x256' | '1024x1024' };
     const admission = await admitGeneration(c, 1, size, 'auto');
-    await admission.release();
+    await admission.noJob('charged');
     return c.json({ ok: true }, 201);
   });
   return {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { imageIdOf } from '../../gateway/routes/edits.js';
+import { imageIdOf } from '../../gateway/jobs/image-id.js';
 import { readImageHeader } from '../../gateway/image-header.js';
-import type { EditParams, LeaseResponse } from '../../gateway/protocol/jobs.js';
+import type { EditParams, LeaseResponse } from '../../protocol/jobs.js';
 import { call, createTenant, internal } from './helpers.js';
 
 const LIFTED = { requestsPerMinute: 10_000, imagesPerMinute: 10_000, concurrentJobs: 10_000 };

@@ -1,6 +1,6 @@
 import { env as poolEnv, exports as poolExports } from 'cloudflare:workers';
 import type { Env } from '../../gateway/env.js';
-import { signInternalRequest } from '../../gateway/protocol/signature.js';
+import { signInternalRequest } from '../../protocol/signature.js';
 
 // The pool types these loosely; the gateway's own types are the truth (no global augmentation).
 export const env = poolEnv as unknown as Env & { LEASE_TTL_MS?: string };

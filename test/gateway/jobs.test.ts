@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { LeaseResponse } from '../../gateway/protocol/jobs.js';
+import type { LeaseResponse } from '../../protocol/jobs.js';
 import { shardStub } from '../../gateway/queue.js';
 import { signImageUrl } from '../../gateway/signed-urls.js';
 import { call, createTenant, env, internal } from './helpers.js';

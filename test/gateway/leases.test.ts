@@ -1,7 +1,7 @@
 import { runDurableObjectAlarm } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import type { LeaseResponse } from '../../gateway/protocol/jobs.js';
-import { signInternalRequest } from '../../gateway/protocol/signature.js';
+import type { LeaseResponse } from '../../protocol/jobs.js';
+import { signInternalRequest } from '../../protocol/signature.js';
 import { shardOfJob, shardStub } from '../../gateway/queue.js';
 import { call, createTenant, env, internal, ORIGIN_SECRET } from './helpers.js';
 

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import type { AppEnv } from '../../gateway/env.js';
 import { ApiError, NotFoundError, toErrorResponse } from '../../gateway/errors.js';
 import { apiKeyAuth } from '../../gateway/middleware/auth.js';
-import { admitGeneration, rateLimit, releaseJobSlot } from '../../gateway/middleware/rate-limit.js';
+import { admitGeneration, releaseJobSlot } from '../../gateway/jobs/slots.js';
+import { rateLimit } from '../../gateway/middleware/rate-limit.js';
 import { ADMIN_SECRET, call, createTenant, env } from './helpers.js';
 
 type Body = { n?: number; size?: 'auto' | '256x256' | '512x512' | '1024x1024' | '1536x1024' | '1024x1536'; quality?: 'auto' | 'low' | 'medium' | 'high'; jobId?: string };
@@ -198,15 +199,15 @@ describe('admitGeneration', () => {
     expect(four.headers.get('x-ratelimit-remaining-images')).toBe('0');
   });
 
-  it('should free its slot through release() when the job is never enqueued', async () => {
+  it('should free its slot through noJob() when the job is never enqueued', async () => {
     const key = await createTenant('relslot', 'free');
     const app = new Hono<AppEnv>();
     app.onError((error) => (error instanceof ApiError ? toErrorResponse(error) : Promise.reject(error)));
     app.use('*', apiKeyAuth(), rateLimit({ configTtlMs: 0 }));
     app.post('/gen', async (c) => {
       const admission = await admitGeneration(c, 1, '256x256', 'auto');
-      await admission.release();
-      await admission.release();
+      await admission.noJob('charged');
+      await admission.noJob('charged');
       return c.json({ ok: true });
     });
     for (let i = 0; i < 3; i++) {

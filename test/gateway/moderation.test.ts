@@ -1,9 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY, OPENAI_MODERATION_CATEGORIES, type SafetyPolicy } from '../../plugins/safety-policy/engine.js';
-import { imageIdOf } from '../../gateway/routes/edits.js';
-import type { LeaseResponse } from '../../gateway/protocol/jobs.js';
-import type { PolicySnapshot } from '../../gateway/protocol/policy.js';
-import { signInternalRequest } from '../../gateway/protocol/signature.js';
+import { imageIdOf } from '../../gateway/jobs/image-id.js';
+import type { LeaseResponse } from '../../protocol/jobs.js';
+import type { PolicySnapshot } from '../../protocol/policy.js';
+import { signInternalRequest } from '../../protocol/signature.js';
 import { ADMIN_SECRET, call, createTenant, internal, ORIGIN_SECRET } from './helpers.js';
 
 const LIFTED = { requestsPerMinute: 10_000, imagesPerMinute: 10_000, concurrentJobs: 10_000 };

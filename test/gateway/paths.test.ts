@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AppEnv } from '../../gateway/env.js';
 import { app, handleError } from '../../gateway/index.js';
-import { signInternalRequest } from '../../gateway/protocol/signature.js';
+import { signInternalRequest } from '../../protocol/signature.js';
 import { signImageUrl } from '../../gateway/signed-urls.js';
 import { seededRandom } from '../../plugins/sdk/index.js';
 import { ADMIN_SECRET, call, createTenant, env, ORIGIN_SECRET } from './helpers.js';

@@ -1,6 +1,6 @@
 import { runDurableObjectAlarm } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import type { LeaseResponse } from '../../gateway/protocol/jobs.js';
+import type { LeaseResponse } from '../../protocol/jobs.js';
 import { shardStub } from '../../gateway/queue.js';
 import { call, createTenant, env, internal } from './helpers.js';
 

@@ -1,14 +1,17 @@
+// An edit request (OpenAI's multipart form, or JSON naming an earlier output)
+// turned into a job submission.
 import type { Context } from 'hono';
-import { z } from 'zod';
 import type { AppEnv } from '../env.js';
 import { InvalidRequestError, NotFoundError, parseRequest } from '../errors.js';
 import { readImageHeader, type ImageHeader } from '../image-header.js';
-import { IMAGE_SIZES, type ImageSize } from '../limits.js';
-import { canonicalJson } from '../protocol/canonical-json.js';
-import type { EditParams, EditSource, GenerationParams } from '../protocol/jobs.js';
-import { sha256Hex } from '../protocol/signature.js';
 import { shardForJob } from '../queue.js';
-import type { Submission } from './images.js';
+import { canonicalJson } from '../../protocol/canonical-json.js';
+import { resolveSize, sizeForInput, type ImageSize } from '../../protocol/images.js';
+import type { EditParams, EditSource, GenerationParams } from '../../protocol/jobs.js';
+import { editRequestSchema, generationParamsOf, type EditRequest } from '../../protocol/openai.js';
+import { sha256Hex } from '../../protocol/signature.js';
+import { jobOfImageId } from './image-id.js';
+import type { Submission } from './submit.js';
 
 /** Per-image upload limit, as in the OpenAI API. */
 export const MAX_EDIT_IMAGE_BYTES = 25 * 1024 * 1024;
@@ -17,45 +20,6 @@ export const MAX_EDIT_IMAGE_PIXELS = 40_000_000;
 export const MAX_EDIT_IMAGES = 16;
 /** The whole multipart body; Workers refuse bigger requests on most plans anyway. */
 export const MAX_EDIT_BODY_BYTES = 100 * 1024 * 1024;
-
-const IMAGE_ID = /^img_([0-9a-z]{1,4}_[0-9a-f]{32})_(\d{1,2})$/;
-
-/** The id an output is edited by: its job and index. */
-export function imageIdOf(jobId: string, index: number): string {
-  return `img_${jobId.slice('job_'.length)}_${index}`;
-}
-
-function jobOfImageId(imageId: string): { jobId: string; index: number } | null {
-  const match = IMAGE_ID.exec(imageId);
-  return match ? { jobId: `job_${match[1]}`, index: Number(match[2]) } : null;
-}
-
-const booleanField = z.union([z.boolean(), z.enum(['true', 'false']).transform((value) => value === 'true')]);
-const intField = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
-
-const editFields = z
-  .object({
-    prompt: z.string({ required_error: 'prompt is required.' }).trim().min(1, 'prompt must not be empty.').max(32_000),
-    image_id: z.string().max(128).optional(),
-    model: z.string().max(64).optional(),
-    n: intField(1, 10).default(1),
-    size: z.enum(['auto', ...IMAGE_SIZES]).default('auto'),
-    quality: z.enum(['auto', 'low', 'medium', 'high']).default('auto'),
-    output_format: z.enum(['png', 'jpeg', 'webp']).default('png'),
-    output_compression: intField(0, 100).default(100),
-    input_fidelity: z.enum(['low', 'high']).default('high'),
-    response_format: z.enum(['b64_json', 'url']).default('b64_json'),
-    background: z.enum(['auto', 'opaque']).optional(),
-    moderation: z.enum(['auto', 'low']).optional(),
-    user: z.string().max(256).optional(),
-    stream: booleanField.default(false),
-    partial_images: intField(0, 3).default(0),
-    seed: intField(0, 2 ** 31 - 1).optional(),
-    webhook_url: z.string().max(2048).optional(),
-  })
-  .strict();
-
-type EditFields = z.infer<typeof editFields>;
 
 interface Upload {
   bytes: Uint8Array;
@@ -76,39 +40,7 @@ async function readUpload(file: File, param: string): Promise<Upload> {
   return { bytes, header, sha256: await sha256Hex(bytes) };
 }
 
-/** The output size for `auto`: the input's own size when supported, else the supported size closest to its aspect ratio. */
-function autoSize(width: number, height: number): ImageSize {
-  const own = IMAGE_SIZES.find((size) => size === `${width}x${height}`);
-  if (own) return own;
-  const ratio = width / height;
-  if (ratio > 1.2) return '1536x1024';
-  if (ratio < 1 / 1.2) return '1024x1536';
-  return '1024x1024';
-}
-
-function dimensions(size: ImageSize): [number, number] {
-  const [width, height] = size.split('x').map(Number) as [number, number];
-  return [width, height];
-}
-
-function paramsOf(fields: EditFields, size: ImageSize, edit: EditParams): GenerationParams {
-  const [width, height] = dimensions(size);
-  return {
-    prompt: fields.prompt,
-    n: fields.n,
-    width,
-    height,
-    quality: fields.quality,
-    outputFormat: fields.output_format,
-    outputCompression: fields.output_compression,
-    seed: fields.seed ?? crypto.getRandomValues(new Uint32Array(1))[0]! >>> 1,
-    partialImages: fields.stream ? fields.partial_images : 0,
-    moderation: fields.moderation ?? 'auto',
-    edit,
-  };
-}
-
-function submissionOf(fields: EditFields, size: ImageSize, params: GenerationParams, fingerprint: string): Submission {
+function submissionOf(fields: EditRequest, size: ImageSize, params: GenerationParams, fingerprint: string): Submission {
   return {
     params,
     fingerprint,
@@ -124,12 +56,12 @@ function submissionOf(fields: EditFields, size: ImageSize, params: GenerationPar
 /** `{"image_id": ..., "prompt": ...}`: an edit of an earlier output, reusing its stored tokens. */
 async function parseJsonEdit(c: Context<AppEnv>, raw: unknown): Promise<Submission> {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new InvalidRequestError('The request body must be a JSON object.');
-  const fields = parseRequest(editFields, raw as Record<string, unknown>);
+  const fields = parseRequest(editRequestSchema, raw as Record<string, unknown>);
   if (!fields.image_id) throw new InvalidRequestError("Missing required parameter: 'image_id' (or send the image as multipart/form-data).", 'image_id', 'missing_required_parameter');
   const source = await resolveImageId(c, fields.image_id);
-  const size = fields.size === 'auto' ? autoSize(source.width, source.height) : fields.size;
+  const size = resolveSize(fields.size, sizeForInput(source.width, source.height));
   const edit: EditParams = { uploadKeys: [], maskKey: null, source: source.source, inputFidelity: fields.input_fidelity };
-  return submissionOf(fields, size, paramsOf(fields, size, edit), canonicalJson(raw));
+  return submissionOf(fields, size, generationParamsOf(fields, size, edit), canonicalJson(raw));
 }
 
 async function resolveImageId(c: Context<AppEnv>, imageId: string): Promise<{ source: EditSource; width: number; height: number }> {
@@ -166,7 +98,7 @@ async function parseMultipartEdit(c: Context<AppEnv>): Promise<Submission> {
       throw new InvalidRequestError(`Unexpected file field '${name}'.`, name, 'invalid_value');
     }
   }
-  const fields = parseRequest(editFields, raw);
+  const fields = parseRequest(editRequestSchema, raw);
   if (fields.image_id && files.length > 0) throw new InvalidRequestError("Send either 'image' or 'image_id', not both.", 'image_id');
   if (fields.image_id) {
     if (maskFile) throw new InvalidRequestError("A 'mask' needs an uploaded 'image'.", 'mask');
@@ -206,10 +138,10 @@ async function parseMultipartEdit(c: Context<AppEnv>): Promise<Submission> {
       ),
     );
   };
-  const size = fields.size === 'auto' ? autoSize(canvas.header.width, canvas.header.height) : fields.size;
+  const size = resolveSize(fields.size, sizeForInput(canvas.header.width, canvas.header.height));
   const edit: EditParams = { uploadKeys, maskKey, source: null, inputFidelity: fields.input_fidelity };
   const fingerprint = canonicalJson({ ...raw, images: uploads.map((upload) => upload.sha256), mask: mask?.sha256 ?? null });
-  return { ...submissionOf(fields, size, paramsOf(fields, size, edit), fingerprint), storeInputs };
+  return { ...submissionOf(fields, size, generationParamsOf(fields, size, edit), fingerprint), storeInputs };
 }
 
 /** Parses an edit request in either form into a job submission; uploads are stored in R2 first. */

@@ -1,0 +1,94 @@
+// The gateway's numeric and enumerated vars, parsed and checked once per Env
+// object (an isolate's bindings; tests pass their own). A bad value fails the
+// first request that reads the config, naming the variable, instead of turning
+// into NaN somewhere mid-request.
+import type { Env } from './env.js';
+import { webhookAllowedHosts } from './webhooks.js';
+
+const TRUSTED_CLIENT_IP_HEADERS = ['cf-connecting-ip', 'x-forwarded-for', 'x-real-ip', 'none'] as const;
+
+export interface GatewayConfig {
+  /** How many QueueShard objects new jobs spread over. */
+  queueShards: number;
+  /** The most shards any job id may name (at least queueShards). */
+  queueShardsMax: number;
+  leaseTtlMs: number;
+  maxAttempts: number;
+  syncWaitMs: number;
+  /** False under `ADMISSION=off`: every request is synchronous. */
+  admission: boolean;
+  freeSyncMaxWaitMs: number;
+  /** 0–1. */
+  freeMinShare: number;
+  admissionDefaultJobMs: number;
+  queueLimitFree: number;
+  queueLimitPaid: number;
+  trustedClientIpHeader: (typeof TRUSTED_CLIENT_IP_HEADERS)[number];
+  trustedProxyHops: number;
+  /** Hosts webhooks may reach although internal, lowercase. */
+  webhookAllowedHosts: string[];
+  /** Base URLs of the origin APIs, without trailing slashes. */
+  originApiUrls: string[];
+}
+
+/** Thrown for a var that cannot be used; the message names it and says what it must be. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type NumericVar = 'QUEUE_SHARDS' | 'QUEUE_SHARDS_MAX' | 'LEASE_TTL_MS' | 'MAX_ATTEMPTS' | 'SYNC_WAIT_MS' | 'FREE_SYNC_MAX_WAIT_MS' | 'FREE_MIN_SHARE' | 'ADMISSION_DEFAULT_JOB_MS' | 'QUEUE_LIMIT_FREE' | 'QUEUE_LIMIT_PAID' | 'TRUSTED_PROXY_HOPS';
+
+function numberOf(env: Env, name: NumericVar, fallback: number, { min = Number.MIN_VALUE, max = Infinity, integer = false } = {}): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  const kind = integer ? 'an integer' : 'a number';
+  if (!Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
+    const range = max === Infinity ? (min === Number.MIN_VALUE ? 'above 0' : `of at least ${min}`) : `from ${min} to ${max}`;
+    throw new ConfigError(`${name} must be ${kind} ${range}; got "${raw}"`);
+  }
+  return value;
+}
+
+function parse(env: Env): GatewayConfig {
+  const queueShards = numberOf(env, 'QUEUE_SHARDS', 4, { min: 1, integer: true });
+  const header = (env.TRUSTED_CLIENT_IP_HEADER ?? 'none').trim().toLowerCase();
+  if (!(TRUSTED_CLIENT_IP_HEADERS as readonly string[]).includes(header)) {
+    throw new ConfigError(`TRUSTED_CLIENT_IP_HEADER must be one of ${TRUSTED_CLIENT_IP_HEADERS.join(', ')}; got "${env.TRUSTED_CLIENT_IP_HEADER}"`);
+  }
+  if (env.ADMISSION !== undefined && env.ADMISSION !== '' && env.ADMISSION !== 'on' && env.ADMISSION !== 'off') {
+    throw new ConfigError(`ADMISSION must be "on" or "off"; got "${env.ADMISSION}"`);
+  }
+  return {
+    queueShards,
+    queueShardsMax: Math.max(queueShards, numberOf(env, 'QUEUE_SHARDS_MAX', queueShards, { min: 1, integer: true })),
+    leaseTtlMs: numberOf(env, 'LEASE_TTL_MS', 10_000),
+    maxAttempts: numberOf(env, 'MAX_ATTEMPTS', 3, { min: 1, integer: true }),
+    syncWaitMs: numberOf(env, 'SYNC_WAIT_MS', 120_000),
+    admission: env.ADMISSION !== 'off',
+    freeSyncMaxWaitMs: numberOf(env, 'FREE_SYNC_MAX_WAIT_MS', 10_000),
+    freeMinShare: numberOf(env, 'FREE_MIN_SHARE', 0.1, { min: 0, max: 1 }),
+    admissionDefaultJobMs: numberOf(env, 'ADMISSION_DEFAULT_JOB_MS', 2_000),
+    queueLimitFree: Math.floor(numberOf(env, 'QUEUE_LIMIT_FREE', 5_000)),
+    queueLimitPaid: Math.floor(numberOf(env, 'QUEUE_LIMIT_PAID', 1_000)),
+    trustedClientIpHeader: header as GatewayConfig['trustedClientIpHeader'],
+    trustedProxyHops: numberOf(env, 'TRUSTED_PROXY_HOPS', 1, { min: 1, integer: true }),
+    webhookAllowedHosts: webhookAllowedHosts(env),
+    originApiUrls: (env.ORIGIN_API_URLS ?? '')
+      .split(',')
+      .map((url) => url.trim().replace(/\/+$/, ''))
+      .filter(Boolean),
+  };
+}
+
+const parsed = new WeakMap<Env, GatewayConfig>();
+
+/** The gateway's configuration for these bindings, parsed on first use and then remembered. */
+export function config(env: Env): GatewayConfig {
+  let found = parsed.get(env);
+  if (!found) {
+    found = parse(env);
+    parsed.set(env, found);
+  }
+  return found;
+}

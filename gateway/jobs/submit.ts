@@ -1,0 +1,164 @@
+// One job submission, the same for generations and edits: moderation,
+// idempotency, admission (the concurrency slot, jobs/slots.ts), enqueue, then
+// the answer the client and admission chose (sync, SSE or 202).
+import type { Context } from 'hono';
+import { createMiddleware } from 'hono/factory';
+import { streamSSE } from 'hono/streaming';
+import { config } from '../config.js';
+import type { AppEnv } from '../env.js';
+import { ApiError, InvalidRequestError } from '../errors.js';
+import { moderateSubmission } from '../moderation.js';
+import type { EnqueueResult, QueueShard } from '../objects/queue-shard.js';
+import { jobIdInShard, newJobId, shardCount, shardForJob, shardStub } from '../queue.js';
+import { checkWebhookAddress } from '../webhooks.js';
+import type { ImageSize, Quality } from '../../protocol/images.js';
+import type { GenerationParams } from '../../protocol/jobs.js';
+import { sha256Hex } from '../../protocol/signature.js';
+import { accepted, finishedResponse, publicJob, streamGeneration } from './answers.js';
+import { admitGeneration } from './slots.js';
+
+/** RFC 7240 `Prefer`: `respond-async` and `wait=<seconds>`, as Replicate uses them. */
+function parsePrefer(header: string | undefined): { respondAsync: boolean; waitSeconds: number | null } {
+  let respondAsync = false;
+  let waitSeconds: number | null = null;
+  for (const token of (header ?? '').split(/[,;]/).map((part) => part.trim().toLowerCase())) {
+    if (token === 'respond-async') respondAsync = true;
+    const wait = /^wait\s*=\s*(\d{1,5})$/.exec(token);
+    if (wait?.[1]) waitSeconds = Number(wait[1]);
+  }
+  return { respondAsync, waitSeconds };
+}
+
+/** The Idempotency-Key header, checked; undefined when the request has none. */
+function idempotencyKeyOf(c: Context<AppEnv>): string | undefined {
+  const key = c.req.header('idempotency-key');
+  if (key !== undefined && !/^[\x21-\x7e]{1,255}$/.test(key)) {
+    throw new InvalidRequestError('Idempotency-Key must be 1–255 visible ASCII characters.', 'Idempotency-Key');
+  }
+  return key || undefined;
+}
+
+/** The key, not chance, picks the shard, so a retry lands where the first attempt is recorded. */
+async function idempotencyShard(tenantId: string, key: string, shards: number): Promise<number> {
+  const keyHash = await sha256Hex(`${tenantId}\n${key}`);
+  return parseInt(keyHash.slice(0, 8), 16) % shards;
+}
+
+function idempotencyKeyReused(): ApiError {
+  return new ApiError(422, 'invalid_request_error', 'This Idempotency-Key was already used with a different request body.', 'idempotency_key_reused', 'Idempotency-Key');
+}
+
+/**
+ * Looks a POST's Idempotency-Key up before the rate limit and admission run:
+ * a retry of a recorded request must get its first attempt's answer, not a
+ * 429 for the job it already has. submitJob compares the bodies.
+ */
+export const idempotentRetryLookup = createMiddleware<AppEnv>(async function idempotentRetryLookup(c, next) {
+  const key = c.req.method === 'POST' ? idempotencyKeyOf(c) : undefined;
+  if (key !== undefined) {
+    const tenantId = c.get('tenant').id;
+    const found = await shardStub(c.env, await idempotencyShard(tenantId, key, shardCount(c.env))).findIdempotent(tenantId, key);
+    if (found.outcome === 'recorded') c.set('idempotentRetry', found);
+  }
+  await next();
+});
+
+/** A validated request for one job: a generation or an edit. */
+export interface Submission {
+  params: GenerationParams;
+  /** What an Idempotency-Key compares: the same key with another fingerprint is a 422. */
+  fingerprint: string;
+  n: number;
+  size: ImageSize | 'auto';
+  quality: Quality;
+  stream: boolean;
+  responseFormat: 'b64_json' | 'url';
+  webhookUrl?: string;
+  /** Stores the request's uploads (edits); called once it is admitted, so a refused or replayed request stores nothing. */
+  storeInputs?: () => Promise<void>;
+}
+
+/**
+ * Admits and enqueues a job, then answers as the client and admission chose:
+ * synchronously, as an SSE stream, or 202 with the job's status URL.
+ */
+export async function submitJob(c: Context<AppEnv>, submission: Submission): Promise<Response> {
+  // First of all: a refused prompt takes no token, slot or queue entry, and is refused before any stream or 202.
+  await moderateSubmission(c, submission);
+  const { params } = submission;
+  const tenant = c.get('tenant');
+  const prefer = parsePrefer(c.req.header('prefer'));
+  const env = c.env;
+  const settings = config(env);
+
+  let webhookUrl: string | undefined;
+  if (submission.webhookUrl !== undefined) {
+    const verdict = checkWebhookAddress(submission.webhookUrl, settings.webhookAllowedHosts);
+    if (!verdict.ok) throw new InvalidRequestError(`Invalid 'webhook_url': it ${verdict.reason}.`, 'webhook_url', 'invalid_value');
+    webhookUrl = verdict.url.href;
+  }
+
+  const idempotencyKey = idempotencyKeyOf(c);
+  const idempotency = idempotencyKey === undefined ? undefined : { key: idempotencyKey, bodyHash: await sha256Hex(submission.fingerprint) };
+  const retry = c.get('idempotentRetry');
+  let shard: DurableObjectStub<QueueShard>;
+  let admitted: EnqueueResult;
+  if (retry) {
+    // A retry of a recorded request: answered from its job, with no token, slot or queue entry taken.
+    if (retry.bodyHash !== idempotency?.bodyHash) throw idempotencyKeyReused();
+    shard = shardForJob(c, retry.job.id)!;
+    admitted = { outcome: 'replayed', job: retry.job, estimatedWaitMs: retry.estimatedWaitMs };
+  } else {
+    const shards = shardCount(env);
+    const id = idempotencyKey === undefined ? newJobId(shards) : jobIdInShard(await idempotencyShard(tenant.id, idempotencyKey, shards));
+    shard = shardForJob(c, id)!;
+    const queueLimit = tenant.tier === 'free' ? settings.queueLimitFree : settings.queueLimitPaid;
+    // Plan limits (n, size, quality), the image bucket and a concurrency slot, held until the job ends.
+    const slot = await admitGeneration(c, submission.n, submission.size, submission.quality, id);
+    try {
+      await submission.storeInputs?.();
+      admitted = await shard.enqueue({ id, tenantId: tenant.id, tier: tenant.tier, params, queueLimit, idempotency, webhookUrl });
+    } catch (error) {
+      await slot.noJob('charged');
+      throw error;
+    }
+    // Once a job exists its shard frees the slot when it ends; here only the paths that made no job give it back.
+    // An identical first attempt won the race: this request created nothing, so it is charged nothing.
+    if (admitted.outcome === 'replayed' || admitted.outcome === 'conflict') await slot.noJob('refunded');
+    // A full queue created no job either, so nothing else will free the slot.
+    if (admitted.outcome === 'full') await slot.noJob('charged');
+  }
+
+  if (admitted.outcome === 'conflict') throw idempotencyKeyReused();
+  if (admitted.outcome === 'full') {
+    const retryAfter = Math.ceil((admitted.retryAfterMs * (0.8 + Math.random() * 0.4)) / 1000);
+    throw new ApiError(503, 'server_error', `The ${tenant.tier} tier's queue is full. Retry after ${retryAfter} s.`, 'queue_full', null, {
+      'Retry-After': String(retryAfter),
+    });
+  }
+  const { job, estimatedWaitMs } = admitted;
+  // Every answer names its job, errors included, so a client can look it up, cancel it or quote it to support.
+  c.header('Lumen-Job-Id', job.id);
+  if (admitted.outcome === 'replayed') c.header('Idempotent-Replayed', 'true');
+
+  const freeDeferral = settings.admission && tenant.tier === 'free' && estimatedWaitMs > settings.freeSyncMaxWaitMs;
+  // Tells clients (and operators reading logs) which admission path the request took.
+  c.header('Lumen-Admission', prefer.respondAsync ? 'async' : freeDeferral && !submission.stream ? 'deferred' : 'sync');
+  if ((prefer.respondAsync || freeDeferral) && !submission.stream) {
+    if (prefer.respondAsync) c.header('Preference-Applied', 'respond-async');
+    return accepted(c, await publicJob(c, job, estimatedWaitMs), estimatedWaitMs);
+  }
+  if (submission.stream) {
+    return streamSSE(c, (stream) => streamGeneration(c, shard, job, stream));
+  }
+
+  const maxWaitMs = settings.syncWaitMs;
+  const waitMs = prefer.waitSeconds === null ? maxWaitMs : Math.min(maxWaitMs, prefer.waitSeconds * 1000);
+  const finished = await shard.waitForJob(job.id, waitMs);
+  if (!finished) throw new Error(`job ${job.id} vanished from its shard`);
+  if (finished.status === 'queued' || finished.status === 'running') {
+    const remaining = (await shard.estimateWait(job.id)) ?? 5_000;
+    return accepted(c, await publicJob(c, finished, remaining), remaining);
+  }
+  return finishedResponse(c, finished, submission.responseFormat);
+}

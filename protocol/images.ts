@@ -1,0 +1,48 @@
+// The vocabulary of an image: sizes, qualities, formats and moderation levels,
+// as the OpenAI Images API names them. Every other list of them derives from here.
+import { z } from 'zod';
+
+/** Sizes the images API accepts. */
+export const IMAGE_SIZES = ['256x256', '512x512', '1024x1024', '1536x1024', '1024x1536'] as const;
+export const imageSizeSchema = z.enum(IMAGE_SIZES);
+export type ImageSize = z.infer<typeof imageSizeSchema>;
+
+/** What `size: "auto"` renders at (and is checked against plan limits as), when no input image says otherwise. */
+export const AUTO_SIZE: ImageSize = '1024x1024';
+
+/** A requested size with `auto` settled: `autoAs` when given (an edit's input), else AUTO_SIZE. */
+export function resolveSize(size: ImageSize | 'auto', autoAs: ImageSize = AUTO_SIZE): ImageSize {
+  return size === 'auto' ? autoAs : size;
+}
+
+/** Width and height of a size. */
+export function dimensionsOf(size: ImageSize): [width: number, height: number] {
+  const [width, height] = size.split('x').map(Number) as [number, number];
+  return [width, height];
+}
+
+/** The output size for an `auto` edit: the input's own size when supported, else the supported size closest to its aspect ratio. */
+export function sizeForInput(width: number, height: number): ImageSize {
+  const own = IMAGE_SIZES.find((size) => size === `${width}x${height}`);
+  if (own) return own;
+  const ratio = width / height;
+  if (ratio > 1.2) return '1536x1024';
+  if (ratio < 1 / 1.2) return '1024x1536';
+  return AUTO_SIZE;
+}
+
+export const IMAGE_QUALITIES = ['auto', 'low', 'medium', 'high'] as const;
+export const qualitySchema = z.enum(IMAGE_QUALITIES);
+export type Quality = z.infer<typeof qualitySchema>;
+
+/** Output formats a client can ask for. */
+export const OUTPUT_FORMATS = ['png', 'jpeg', 'webp'] as const;
+export const outputFormatSchema = z.enum(OUTPUT_FORMATS);
+export type OutputFormat = z.infer<typeof outputFormatSchema>;
+
+/** OpenAI's `moderation`: `low` relaxes the policy categories marked relaxable. */
+export const moderationLevelSchema = z.enum(['auto', 'low']);
+export type ModerationLevel = z.infer<typeof moderationLevelSchema>;
+
+/** OpenAI's `input_fidelity` of an edit. */
+export const inputFidelitySchema = z.enum(['low', 'high']);
