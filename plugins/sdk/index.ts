@@ -302,3 +302,6 @@ export class StageRejection extends Error {
     this.name = 'StageRejection';
   }
 }
+
+/** Worker threads for CPU-heavy stages: {@link WorkerThread} calls one and replaces it when it dies. */
+export { serveWorkerThread, WorkerThread, type ServeWorkerThreadOptions, type WorkerCallOptions, type WorkerThreadOptions } from './worker-thread.js';

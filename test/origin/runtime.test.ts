@@ -138,3 +138,27 @@ describe('OnnxRuntime dynamic batching', () => {
     expect((await kept).image?.dims).toEqual([1, 3, 16, 16]);
   });
 });
+
+describe('OnnxRuntime worker restarts', () => {
+  it('should reload every model on a fresh worker and finish the calls the dead one was running', async () => {
+    const crashes: string[] = [];
+    const runtime = new OnnxRuntime({ maxBatchWaitMs: 0, onWorkerCrash: (reason) => crashes.push(reason.message) });
+    try {
+      const model = await runtime.load('test/decoder', MODEL_PATH, WARMUP, { batchInputs: ['tokens'] });
+      const feeds = Array.from({ length: 3 }, (_, i) => ({ tokens: tokens(i, 32), out_hw: outHw(128, 128) }));
+      const expected = await Promise.all(feeds.map((feed) => model.run(feed)));
+
+      const inFlight = Promise.all(feeds.map((feed) => model.run(feed)));
+      await new Promise((resolve) => setImmediate(resolve)); // with no batch wait, the batch has gone out to the worker by now
+      await runtime.restartWorker();
+      const outputs = await inFlight;
+      outputs.forEach((output, i) => expect(imageBytes(output).equals(imageBytes(expected[i]!))).toBe(true));
+      expect(runtime.stats.workerRestarts).toBe(1);
+      // Later calls run on the new worker, which loaded the model before taking any.
+      expect(imageBytes(await model.run(feeds[0]!)).equals(imageBytes(expected[0]!))).toBe(true);
+      expect(crashes).toEqual([]);
+    } finally {
+      await runtime.dispose();
+    }
+  });
+});
