@@ -141,6 +141,8 @@ export class OnnxRuntime implements ModelRuntime {
   #runCalls = 0;
   /** Requests sent to the worker and not yet answered. */
   #busy = 0;
+  /** Told when `#busy` falls to 0. */
+  #idleWaiters: (() => void)[] = [];
 
   constructor({ intraOpThreads = 1, maxBatchWaitMs = 2, maxBatchSize = 8, onWorkerCrash }: OnnxRuntimeOptions = {}) {
     if (!(maxBatchWaitMs >= 0)) throw new RangeError(`maxBatchWaitMs must be 0 or more, got ${maxBatchWaitMs}`);
@@ -193,11 +195,14 @@ export class OnnxRuntime implements ModelRuntime {
   }
 
   /**
-   * Replaces the inference worker as a crash would: a fresh one reloads every
-   * model and takes over the calls in flight. For a watchdog that finds it stuck.
+   * Replaces the inference worker with a fresh one, which reloads every model
+   * (e.g. to hand its memory back). It waits for the calls in flight first:
+   * ending the thread during an onnxruntime run aborts the whole process, as
+   * the run's native callback finds its thread gone.
    */
-  restartWorker(): Promise<void> {
-    return this.#worker.restart();
+  async restartWorker(): Promise<void> {
+    while (this.#busy > 0) await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
+    await this.#worker.restart();
   }
 
   async dispose(): Promise<void> {
@@ -379,6 +384,7 @@ export class OnnxRuntime implements ModelRuntime {
     return this.#worker.call(request).finally(() => {
       this.#busy--;
       if (this.#busy > 0) return;
+      for (const resolve of this.#idleWaiters.splice(0)) resolve();
       for (const queue of this.#queues.values()) if (queue.calls.length > 0) this.#pump(queue);
     });
   }
