@@ -210,7 +210,12 @@ export class WorkerThread<Request, Reply> {
 
   #dispatch(call: PendingCall<Request, Reply>): void {
     if (this.#disposed) return call.reject(this.#disposed);
-    const incarnation = this.#current ?? this.#spawn();
+    let incarnation: Incarnation<Request, Reply>;
+    try {
+      incarnation = this.#current ?? this.#spawn();
+    } catch (error) {
+      return call.reject(error); // the module cannot start a thread at all; this may run in a dead worker's exit handler
+    }
     const id = this.#nextId++;
     call.posted = false;
     if (incarnation.ready) {
