@@ -1,61 +1,19 @@
-import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
+import { ApiError, InvalidRequestError } from '../protocol/errors.js';
 import type { ModerationBlock } from '../protocol/jobs.js';
-import type { OpenAIErrorBody } from '../protocol/openai.js';
 
-/** Base of every error the API returns on purpose; mapped to HTTP in one place (`toErrorResponse`). */
-export class ApiError extends Error {
-  constructor(
-    readonly status: ContentfulStatusCode,
-    readonly type: string,
-    message: string,
-    readonly code: string | null = null,
-    readonly param: string | null = null,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-    this.name = new.target.name;
-  }
-
-  /** Fields beyond OpenAI's four that a subclass adds to the error object (e.g. `moderation_stage`). */
-  protected extraFields(): Record<string, string | number> {
-    return {};
-  }
-
-  toBody(): OpenAIErrorBody {
-    return { error: { message: this.message, type: this.type, param: this.param, code: this.code, ...this.extraFields() } };
-  }
-}
-
-export class InvalidRequestError extends ApiError {
-  constructor(message: string, param: string | null = null, code: string | null = null) {
-    super(400, 'invalid_request_error', message, code, param);
-  }
-}
-
-export class AuthenticationError extends ApiError {
-  constructor(message: string, code = 'invalid_api_key') {
-    super(401, 'invalid_request_error', message, code);
-  }
-}
-
-export class NotFoundError extends ApiError {
-  constructor(message: string) {
-    super(404, 'invalid_request_error', message, 'not_found');
-  }
-}
-
-export class PayloadTooLargeError extends ApiError {
-  constructor(limitBytes: number) {
-    super(413, 'invalid_request_error', `Request body is larger than ${limitBytes} bytes.`, 'request_too_large');
-  }
-}
-
-export class ConflictError extends ApiError {
-  constructor(message: string, code: string) {
-    super(409, 'invalid_request_error', message, code);
-  }
-}
+// The OpenAI error shape and the errors any API returns live in protocol/ (the origin API uses them too);
+// the gateway adds the ones only it raises.
+export {
+  ApiError,
+  AuthenticationError,
+  ConflictError,
+  InvalidRequestError,
+  NotFoundError,
+  PayloadTooLargeError,
+  toErrorResponse,
+  type OpenAIErrorBody,
+} from '../protocol/errors.js';
 
 /** The pipeline refused the job for a reason the client can fix (e.g. moderation). */
 export class GenerationRejectedError extends ApiError {
@@ -105,10 +63,6 @@ export function jitteredRetryAfterSeconds(waitMs: number): number {
   const base = Math.max(0, waitMs) / 1000;
   const spread = Math.max(1, base * 0.25);
   return Math.max(1, Math.ceil(base + Math.random() * spread));
-}
-
-export function toErrorResponse(error: ApiError): Response {
-  return Response.json(error.toBody(), { status: error.status, headers: error.headers });
 }
 
 /**

@@ -2,12 +2,15 @@
 // verification (it needs sharp and the libSQL registry) and the safety audit
 // log. The gateway calls it, signed with the shared ORIGIN_SECRET; it is never
 // exposed to clients directly.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createAdaptorServer, type ServerType } from '@hono/node-server';
 import { and, desc, eq, lt } from 'drizzle-orm';
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
 import { gatewayBlockSchema } from '../protocol/policy.js';
 import { SIGNATURE_HEADERS, verifyInternalRequest } from '../protocol/signature.js';
 import type { Logger } from '../plugins/sdk/index.js';
+import { ApiError, AuthenticationError, InvalidRequestError, NotFoundError, ServerError, toErrorResponse } from '../protocol/errors.js';
 import { safetyVerdicts } from '../schema/origin.js';
 import type { OriginDatabase } from './db.js';
 import { BadImageError, MAX_IMAGE_UPLOAD_BYTES } from './images/decode-image.js';
@@ -22,17 +25,6 @@ export interface OriginApiOptions {
   c2paTrustAnchor?: string;
 }
 
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly type: string,
-    message: string,
-    readonly code: string | null = null,
-  ) {
-    super(message);
-  }
-}
-
 const verdictQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(100),
   /** Verdicts with an id below this (the `next_before` of the previous page). */
@@ -42,112 +34,116 @@ const verdictQuery = z.object({
   blocked: z.enum(['true', 'false']).optional(),
 });
 
-async function readBody(request: IncomingMessage, limit: number): Promise<Uint8Array> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw new HttpError(400, 'invalid_request_error', `The image is larger than ${limit} bytes (25 MB).`, 'image_too_large');
-    chunks.push(chunk as Buffer);
-  }
-  return new Uint8Array(Buffer.concat(chunks));
-}
+/** The raw body every route reads: it is signed, so it is read once, before the signature is checked. */
+type OriginApiEnv = { Variables: { body: Uint8Array } };
 
-function send(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  response.writeHead(status, { 'content-type': 'application/json', ...headers });
-  response.end(JSON.stringify(body));
-}
+/** The origin API as a Hono app; `createOriginApi` serves it. */
+function originApiApp({ secret, db, provenance, logger, c2paTrustAnchor }: OriginApiOptions): Hono<OriginApiEnv> {
+  const app = new Hono<OriginApiEnv>();
 
-export function createOriginApi({ secret, db, provenance, logger, c2paTrustAnchor }: OriginApiOptions): Server {
-  const handle = async (request: IncomingMessage, response: ServerResponse) => {
-    const url = new URL(request.url ?? '/', 'http://origin');
-    const pathAndQuery = `${url.pathname}${url.search}`;
-    const body = request.method === 'POST' ? await readBody(request, MAX_IMAGE_UPLOAD_BYTES) : new Uint8Array();
-    const header = (name: string) => {
-      const value = request.headers[name];
-      return Array.isArray(value) ? value[0] : value;
-    };
-    const signed = await verifyInternalRequest(secret, request.method ?? 'GET', pathAndQuery, body, header(SIGNATURE_HEADERS.timestamp), header(SIGNATURE_HEADERS.signature));
-    if (!signed) throw new HttpError(401, 'invalid_request_error', 'Unsigned or badly signed origin API call.', 'invalid_signature');
+  app.use(
+    bodyLimit({
+      maxSize: MAX_IMAGE_UPLOAD_BYTES,
+      onError: () => {
+        throw new InvalidRequestError(`The image is larger than ${MAX_IMAGE_UPLOAD_BYTES} bytes (25 MB).`, null, 'image_too_large');
+      },
+    }),
+  );
+  app.use(async function signedOnly(c, next) {
+    const url = new URL(c.req.url);
+    const body = c.req.method === 'POST' ? new Uint8Array(await c.req.arrayBuffer()) : new Uint8Array();
+    const signed = await verifyInternalRequest(secret, c.req.method, `${url.pathname}${url.search}`, body, c.req.header(SIGNATURE_HEADERS.timestamp), c.req.header(SIGNATURE_HEADERS.signature));
+    if (!signed) throw new AuthenticationError('Unsigned or badly signed origin API call.', 'invalid_signature');
+    c.set('body', body);
+    await next();
+  });
 
-    if (request.method === 'POST' && url.pathname === '/v1/provenance/verify') {
-      const tenant = url.searchParams.get('tenant');
-      if (!tenant) throw new HttpError(400, 'invalid_request_error', 'tenant is required.');
-      return send(response, 200, await provenance.verify(body, tenant));
-    }
-    if (request.method === 'GET' && url.pathname === '/v1/provenance/keys') {
-      const keys = await provenance.publicKeys();
-      return send(response, 200, {
-        keys: keys.map((key) => ({ kid: key.keyId, kty: 'OKP', crv: 'Ed25519', x: key.publicKey, alg: 'EdDSA', created_at: Math.floor(key.createdAt / 1000) })),
-        ...(c2paTrustAnchor && { c2pa: { trust_anchors: [c2paTrustAnchor] } }),
-      });
-    }
-    // A prompt the gateway refused before queueing: audited with the origins' own verdicts, its `modr_` id standing in for a job id.
-    if (request.method === 'POST' && url.pathname === '/v1/safety/verdicts') {
-      let raw: unknown;
-      try {
-        raw = JSON.parse(new TextDecoder().decode(body));
-      } catch {
-        throw new HttpError(400, 'invalid_request_error', 'The verdict is not valid JSON.');
-      }
-      const parsed = gatewayBlockSchema.safeParse(raw);
-      if (!parsed.success) throw new HttpError(400, 'invalid_request_error', `Invalid verdict: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
-      const block = parsed.data;
-      const [row] = await db
-        .insert(safetyVerdicts)
-        .values({ jobId: block.id, tenantId: block.tenantId, attempt: 0, stage: 'input', plugin: block.plugin, allowed: false, category: block.category, score: block.score, pass: 0, imageIndex: 0, createdAt: block.createdAt })
-        .returning({ id: safetyVerdicts.id });
-      return send(response, 201, { id: row?.id ?? null });
-    }
-    if (request.method === 'GET' && url.pathname === '/v1/safety/verdicts') {
-      const parsed = verdictQuery.safeParse(Object.fromEntries(url.searchParams));
-      if (!parsed.success) throw new HttpError(400, 'invalid_request_error', `Invalid query: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
-      const { limit, before, tenant, job, blocked } = parsed.data;
-      const rows = await db
-        .select()
-        .from(safetyVerdicts)
-        .where(
-          and(
-            before === undefined ? undefined : lt(safetyVerdicts.id, before),
-            tenant === undefined ? undefined : eq(safetyVerdicts.tenantId, tenant),
-            job === undefined ? undefined : eq(safetyVerdicts.jobId, job),
-            blocked === undefined ? undefined : eq(safetyVerdicts.allowed, blocked === 'false'),
-          ),
-        )
-        .orderBy(desc(safetyVerdicts.id))
-        .limit(limit + 1);
-      const page = rows.slice(0, limit);
-      return send(response, 200, {
-        object: 'list',
-        data: page.map((row) => ({
-          id: row.id,
-          job_id: row.jobId,
-          tenant_id: row.tenantId,
-          attempt: row.attempt,
-          stage: row.stage,
-          plugin: row.plugin,
-          allowed: row.allowed,
-          category: row.category,
-          score: row.score,
-          pass: row.pass,
-          image_index: row.imageIndex,
-          passes_skipped: row.passesSkipped,
-          saved_ms: row.savedMs,
-          created_at: Math.floor(row.createdAt / 1000),
-        })),
-        has_more: rows.length > limit,
-        next_before: rows.length > limit ? page.at(-1)?.id : null,
-      });
-    }
-    throw new HttpError(404, 'invalid_request_error', `No route ${request.method} ${url.pathname}.`, 'not_found');
-  };
+  app.post('/v1/provenance/verify', async (c) => {
+    const tenant = c.req.query('tenant');
+    if (!tenant) throw new InvalidRequestError('tenant is required.');
+    return c.json(await provenance.verify(c.get('body'), tenant));
+  });
 
-  return createServer((request, response) => {
-    handle(request, response).catch((error: unknown) => {
-      if (error instanceof BadImageError) return send(response, 400, { error: { message: error.message, type: 'invalid_request_error', param: 'image', code: error.code } });
-      if (error instanceof HttpError) return send(response, error.status, { error: { message: error.message, type: error.type, param: null, code: error.code } });
-      logger.error('origin API request failed', { url: request.url, error: String(error) });
-      send(response, 500, { error: { message: 'The origin failed to answer.', type: 'server_error', param: null, code: null } });
+  app.get('/v1/provenance/keys', async (c) => {
+    const keys = await provenance.publicKeys();
+    return c.json({
+      keys: keys.map((key) => ({ kid: key.keyId, kty: 'OKP', crv: 'Ed25519', x: key.publicKey, alg: 'EdDSA', created_at: Math.floor(key.createdAt / 1000) })),
+      ...(c2paTrustAnchor && { c2pa: { trust_anchors: [c2paTrustAnchor] } }),
     });
   });
+
+  // A prompt the gateway refused before queueing: audited with the origins' own verdicts, its `modr_` id standing in for a job id.
+  app.post('/v1/safety/verdicts', async (c) => {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(new TextDecoder().decode(c.get('body')));
+    } catch {
+      throw new InvalidRequestError('The verdict is not valid JSON.');
+    }
+    const parsed = gatewayBlockSchema.safeParse(raw);
+    if (!parsed.success) throw new InvalidRequestError(`Invalid verdict: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
+    const block = parsed.data;
+    const [row] = await db
+      .insert(safetyVerdicts)
+      .values({ jobId: block.id, tenantId: block.tenantId, attempt: 0, stage: 'input', plugin: block.plugin, allowed: false, category: block.category, score: block.score, pass: 0, imageIndex: 0, createdAt: block.createdAt })
+      .returning({ id: safetyVerdicts.id });
+    return c.json({ id: row?.id ?? null }, 201);
+  });
+
+  app.get('/v1/safety/verdicts', async (c) => {
+    const parsed = verdictQuery.safeParse(c.req.query());
+    if (!parsed.success) throw new InvalidRequestError(`Invalid query: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
+    const { limit, before, tenant, job, blocked } = parsed.data;
+    const rows = await db
+      .select()
+      .from(safetyVerdicts)
+      .where(
+        and(
+          before === undefined ? undefined : lt(safetyVerdicts.id, before),
+          tenant === undefined ? undefined : eq(safetyVerdicts.tenantId, tenant),
+          job === undefined ? undefined : eq(safetyVerdicts.jobId, job),
+          blocked === undefined ? undefined : eq(safetyVerdicts.allowed, blocked === 'false'),
+        ),
+      )
+      .orderBy(desc(safetyVerdicts.id))
+      .limit(limit + 1);
+    const page = rows.slice(0, limit);
+    return c.json({
+      object: 'list',
+      data: page.map((row) => ({
+        id: row.id,
+        job_id: row.jobId,
+        tenant_id: row.tenantId,
+        attempt: row.attempt,
+        stage: row.stage,
+        plugin: row.plugin,
+        allowed: row.allowed,
+        category: row.category,
+        score: row.score,
+        pass: row.pass,
+        image_index: row.imageIndex,
+        passes_skipped: row.passesSkipped,
+        saved_ms: row.savedMs,
+        created_at: Math.floor(row.createdAt / 1000),
+      })),
+      has_more: rows.length > limit,
+      next_before: rows.length > limit ? page.at(-1)?.id : null,
+    });
+  });
+
+  app.notFound((c) => toErrorResponse(new NotFoundError(`No route ${c.req.method} ${new URL(c.req.url).pathname}.`)));
+
+  app.onError((error, c) => {
+    if (error instanceof ApiError) return toErrorResponse(error);
+    if (error instanceof BadImageError) return toErrorResponse(new InvalidRequestError(error.message, 'image', error.code));
+    logger.error('origin API request failed', { url: c.req.url, error: String(error) });
+    return toErrorResponse(new ServerError('The origin failed to answer.'));
+  });
+
+  return app;
+}
+
+/** The origin API as a Node HTTP server, not yet listening. */
+export function createOriginApi(options: OriginApiOptions): ServerType {
+  return createAdaptorServer({ fetch: originApiApp(options).fetch });
 }

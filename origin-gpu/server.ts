@@ -42,6 +42,7 @@ async function main(): Promise<void> {
     maxBatchSize: positiveInt('LUMEN_MAX_BATCH', 8),
     // The bound: a call never waits more than 5 ms for company.
     maxBatchWaitMs: Math.min(5, Math.max(0, Number(process.env.LUMEN_BATCH_WAIT_MS ?? '2') || 0)),
+    onWorkerCrash: (reason) => logger.warn('inference worker died; a new one reloads the models and retries its calls', { reason: reason.message }),
   });
   const gateway = new GatewayClient(gatewayUrl, secret);
   // The prompt check runs the gateway's live policy again (defence in depth), read through a cache

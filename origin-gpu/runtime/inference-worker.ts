@@ -1,12 +1,10 @@
 // The only module that imports onnxruntime-node. It runs inside a worker
 // thread because `session.run` blocks the thread that calls it.
-import { parentPort } from 'node:worker_threads';
 import ort from 'onnxruntime-node';
 import type { Tensor } from '../../plugins/sdk/index.js';
+import { serveWorkerThread } from '../../plugins/sdk/worker-thread.js';
 import type { WorkerReply, WorkerRequest } from './protocol.js';
 
-if (!parentPort) throw new Error('inference-worker must run in a worker thread');
-const port = parentPort;
 const sessions = new Map<string, ort.InferenceSession>();
 
 function toOrt(tensor: Tensor): ort.Tensor {
@@ -92,13 +90,13 @@ async function handle(request: WorkerRequest): Promise<WorkerReply> {
         sessions.set(request.path, session);
         if (request.warmup) await run(session, request.warmup);
       }
-      return { id: request.id, type: 'loaded', inputNames: session.inputNames, outputNames: session.outputNames };
+      return { type: 'loaded', inputNames: session.inputNames, outputNames: session.outputNames };
     }
     case 'run': {
       const session = sessions.get(request.path);
       if (!session) throw new Error(`model ${request.path} is not loaded`);
       const { outputs, onnxMs } = await run(session, request.feeds);
-      return { id: request.id, type: 'ran', outputs, onnxMs };
+      return { type: 'ran', outputs, onnxMs };
     }
     case 'run-batch': {
       const session = sessions.get(request.path);
@@ -115,22 +113,16 @@ async function handle(request: WorkerRequest): Promise<WorkerReply> {
         feeds[name] = concatBatch(name, parts);
       }
       const { outputs, onnxMs } = await run(session, feeds);
-      return { id: request.id, type: 'ran', outputs, onnxMs };
+      return { type: 'ran', outputs, onnxMs };
     }
     case 'dispose': {
       for (const session of sessions.values()) await session.release();
       sessions.clear();
-      return { id: request.id, type: 'disposed' };
+      return { type: 'disposed' };
     }
   }
 }
 
-port.on('message', (request: WorkerRequest) => {
-  handle(request).then(
-    (reply) => {
-      const transfer = reply.type === 'ran' ? Object.values(reply.outputs).map((t) => t.data.buffer as ArrayBuffer) : [];
-      port.postMessage(reply, transfer);
-    },
-    (error: unknown) => port.postMessage({ id: request.id, type: 'error', message: error instanceof Error ? error.message : String(error) } satisfies WorkerReply),
-  );
+serveWorkerThread(handle, {
+  transfer: (reply) => (reply.type === 'ran' ? Object.values(reply.outputs).map((tensor) => tensor.data.buffer as ArrayBuffer) : []),
 });

@@ -1,9 +1,8 @@
-import { Worker } from 'node:worker_threads';
 import type { Model, ModelLoadOptions, ModelRuntime, Tensor } from '../../plugins/sdk/index.js';
+import { WorkerThread } from '../../plugins/sdk/worker-thread.js';
 import type { WorkerReply, WorkerRequest } from './protocol.js';
 
-type Pending = { resolve: (reply: WorkerReply) => void; reject: (error: Error) => void };
-type RequestBody = WorkerRequest extends infer R ? (R extends WorkerRequest ? Omit<R, 'id'> : never) : never;
+type LoadRequest = Extract<WorkerRequest, { type: 'load' }>;
 type Feeds = Readonly<Record<string, Tensor>>;
 
 export interface OnnxRuntimeOptions {
@@ -22,6 +21,8 @@ export interface OnnxRuntimeOptions {
   maxBatchWaitMs?: number;
   /** Most rows (sum of dim 0) merged into one ONNX run. Default 8. */
   maxBatchSize?: number;
+  /** Told why the inference worker died; a fresh one reloads every model and takes over the calls in flight. */
+  onWorkerCrash?: (reason: Error) => void;
 }
 
 /** What the runtime has done since it started. */
@@ -32,6 +33,8 @@ export interface RuntimeStats {
   readonly onnxRuns: number;
   /** Milliseconds spent inside onnxruntime. */
   readonly onnxMilliseconds: number;
+  /** Inference workers started to replace one that died. */
+  readonly workerRestarts: number;
 }
 
 /** One `run` call waiting in a model's batch queue. */
@@ -121,45 +124,40 @@ const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.
  * busy loses nothing by waiting for the next batch; only on an idle worker
  * does a call wait, at most `maxBatchWaitMs`, for company, and only when
  * the model has had concurrent callers lately.
+ *
+ * A worker that dies is replaced: the new one loads every model again, then
+ * takes over the calls in flight (each retried once).
  */
 export class OnnxRuntime implements ModelRuntime {
-  readonly #worker: Worker;
-  readonly #pending = new Map<number, Pending>();
+  readonly #worker: WorkerThread<WorkerRequest, WorkerReply>;
+  /** What a fresh worker must load before it runs anything: every model loaded so far. */
+  readonly #loaded = new Map<string, LoadRequest>();
   readonly #models = new Map<string, { promise: Promise<Model>; batchInputs: readonly string[] }>();
   readonly #queues = new Map<string, BatchQueue>();
   readonly #threads: number;
   readonly #maxBatchWaitMs: number;
   readonly #maxBatchSize: number;
-  #nextId = 1;
-  #exitError: Error | undefined;
   #onnxMs = 0;
   #onnxRuns = 0;
   #runCalls = 0;
   /** Requests sent to the worker and not yet answered. */
   #busy = 0;
+  /** Told when `#busy` falls to 0. */
+  #idleWaiters: (() => void)[] = [];
 
-  constructor({ intraOpThreads = 1, maxBatchWaitMs = 2, maxBatchSize = 8 }: OnnxRuntimeOptions = {}) {
+  constructor({ intraOpThreads = 1, maxBatchWaitMs = 2, maxBatchSize = 8, onWorkerCrash }: OnnxRuntimeOptions = {}) {
     if (!(maxBatchWaitMs >= 0)) throw new RangeError(`maxBatchWaitMs must be 0 or more, got ${maxBatchWaitMs}`);
     if (!Number.isInteger(maxBatchSize) || maxBatchSize < 1) throw new RangeError(`maxBatchSize must be a whole number of at least 1, got ${maxBatchSize}`);
     this.#threads = intraOpThreads;
     this.#maxBatchWaitMs = maxBatchWaitMs;
     this.#maxBatchSize = maxBatchSize;
-    const workerUrl = new URL('./inference-worker.ts', import.meta.url).href;
-    // The worker is TypeScript too. Node 20 does not apply `--import tsx` to a
-    // worker's entry module, so a one-line bootstrap registers tsx first.
-    const bootstrap = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(workerUrl)}); });`;
-    this.#worker = new Worker(bootstrap, { eval: true });
-    this.#worker.on('message', (reply: WorkerReply) => {
-      const pending = this.#pending.get(reply.id);
-      if (!pending) return;
-      this.#pending.delete(reply.id);
-      if (reply.type === 'error') pending.reject(new Error(reply.message));
-      else pending.resolve(reply);
-    });
-    this.#worker.on('error', (error) => this.#failAll(error));
-    this.#worker.on('exit', (code) => {
-      this.#exitError = new Error(`inference worker exited with code ${code}`);
-      this.#failAll(this.#exitError);
+    this.#worker = new WorkerThread({
+      name: 'inference worker',
+      module: new URL('./inference-worker.ts', import.meta.url),
+      onStart: async (send) => {
+        for (const load of this.#loaded.values()) await send(load);
+      },
+      ...(onWorkerCrash && { onCrash: onWorkerCrash }),
     });
   }
 
@@ -174,7 +172,7 @@ export class OnnxRuntime implements ModelRuntime {
   }
 
   get stats(): RuntimeStats {
-    return { runCalls: this.#runCalls, onnxRuns: this.#onnxRuns, onnxMilliseconds: this.#onnxMs };
+    return { runCalls: this.#runCalls, onnxRuns: this.#onnxRuns, onnxMilliseconds: this.#onnxMs, workerRestarts: this.#worker.restarts };
   }
 
   load(name: string, path: string, warmup?: Feeds, options: ModelLoadOptions = {}): Promise<Model> {
@@ -197,20 +195,33 @@ export class OnnxRuntime implements ModelRuntime {
     return promise;
   }
 
+  /**
+   * Replaces the inference worker with a fresh one, which reloads every model
+   * (e.g. to hand its memory back). It waits for the calls in flight first:
+   * ending the thread during an onnxruntime run aborts the whole process, as
+   * the run's native callback finds its thread gone.
+   */
+  async restartWorker(): Promise<void> {
+    while (this.#busy > 0) await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
+    await this.#worker.restart();
+  }
+
   async dispose(): Promise<void> {
-    if (this.#exitError) return;
     try {
-      await this.#send({ type: 'dispose' });
+      // Releases the sessions first; a worker that is not running has none.
+      if (this.#worker.running) await this.#send({ type: 'dispose' });
     } finally {
-      await this.#worker.terminate();
+      await this.#worker.dispose();
     }
   }
 
   async #load(name: string, path: string, warmup: Feeds | undefined, batchInputs: readonly string[]): Promise<Model> {
-    const reply = await this.#send({ type: 'load', path, threads: this.#threads, warmup: warmup ? { ...warmup } : undefined });
+    const request: LoadRequest = { type: 'load', path, threads: this.#threads, warmup: warmup ? { ...warmup } : undefined };
+    const reply = await this.#send(request);
     if (reply.type !== 'loaded') throw new Error(`unexpected reply ${reply.type} loading ${name}`);
     const unknown = batchInputs.filter((input) => !reply.inputNames.includes(input));
     if (unknown.length > 0) throw new Error(`${name}: batchInputs [${unknown.join(', ')}] are not inputs of ${path} (it has ${reply.inputNames.join(', ')})`);
+    this.#loaded.set(path, request);
     const queue: BatchQueue | undefined =
       batchInputs.length > 0
         ? { name, path, batchInputs, calls: [], timer: undefined, pumpScheduled: false, outstanding: 0, lastCompanyAt: -Infinity }
@@ -369,22 +380,13 @@ export class OnnxRuntime implements ModelRuntime {
     }
   }
 
-  #send(body: RequestBody): Promise<WorkerReply> {
-    if (this.#exitError) return Promise.reject(this.#exitError);
-    const id = this.#nextId++;
+  #send(request: WorkerRequest): Promise<WorkerReply> {
     this.#busy++;
-    return new Promise<WorkerReply>((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
-      this.#worker.postMessage({ ...body, id } as WorkerRequest);
-    }).finally(() => {
+    return this.#worker.call(request).finally(() => {
       this.#busy--;
       if (this.#busy > 0) return;
+      for (const resolve of this.#idleWaiters.splice(0)) resolve();
       for (const queue of this.#queues.values()) if (queue.calls.length > 0) this.#pump(queue);
     });
-  }
-
-  #failAll(error: Error): void {
-    for (const pending of this.#pending.values()) pending.reject(error);
-    this.#pending.clear();
   }
 }

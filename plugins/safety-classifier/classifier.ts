@@ -1,9 +1,8 @@
-import { Worker } from 'node:worker_threads';
 import sharp from 'sharp';
 import type { RawImage } from '../sdk/index.js';
+import { WorkerThread } from '../sdk/worker-thread.js';
 // Only the protocol, never nsfw-model.ts: tfjs must stay out of the host's thread.
-import { NSFW_INPUT_SIZE, type ClassifierReply, type ClassifierRequest, type NsfwClass, type TfBackend, type WorkerInit } from './protocol.js';
-import type { MortalClassifier } from './self-healing.js';
+import { NSFW_INPUT_SIZE, type ClassifierReply, type ClassifierRequest, type NsfwClass, type TfBackend } from './protocol.js';
 
 /** How strongly an image belongs to one content category, from 0 to 1. */
 export interface CategoryScore {
@@ -49,26 +48,25 @@ export function toCategoryScores(probabilities: Readonly<Record<NsfwClass, numbe
 
 /**
  * Squashes an image to the model's square RGB input (as nsfwjs does) with
- * sharp, which resizes off the event loop. The result owns its whole buffer,
- * so it can be transferred to the worker.
+ * sharp, which resizes off the event loop.
  */
-async function toModelInput(image: RawImage): Promise<Uint8Array<ArrayBuffer>> {
+async function toModelInput(image: RawImage): Promise<Uint8Array> {
   const { width, height, channels, data } = image;
   if (data.length !== width * height * channels) {
     throw new RangeError(`image data has ${data.length} bytes, expected ${width}×${height}×${channels} = ${width * height * channels}`);
   }
-  const resized = await sharp(data, { raw: { width, height, channels } })
+  return sharp(data, { raw: { width, height, channels } })
     .removeAlpha()
     .resize(NSFW_INPUT_SIZE, NSFW_INPUT_SIZE, { fit: 'fill' })
     .raw()
     .toBuffer();
-  const { buffer, byteOffset, byteLength } = resized;
-  return buffer instanceof ArrayBuffer && byteOffset === 0 && byteLength === buffer.byteLength ? new Uint8Array(buffer) : new Uint8Array(resized);
 }
 
 export interface NsfwClassifierOptions {
   /** The tfjs backend of the worker. Default `wasm`, about ten times faster than `cpu`. */
   backend?: TfBackend;
+  /** Told why the worker died; a fresh one loads the model and takes over the checks in flight. */
+  onWorkerCrash?: (reason: Error) => void;
 }
 
 /** What a classifier has done since it started. */
@@ -76,10 +74,11 @@ export interface ClassifierStats {
   readonly classifyCalls: number;
   /** Milliseconds the worker spent inside the model, excluding resizing and messaging. */
   readonly inferenceMilliseconds: number;
+  /** How long the current worker took to load and warm up the model. */
+  readonly loadMilliseconds: number;
+  /** Workers started to replace one that died. */
+  readonly workerRestarts: number;
 }
-
-type Classified = Extract<ClassifierReply, { type: 'classified' }>;
-type Pending = { resolve: (reply: Classified) => void; reject: (error: unknown) => void };
 
 /**
  * The nsfwjs MobileNetV2 (bundled inside the npm package, so loading it never
@@ -88,43 +87,37 @@ type Pending = { resolve: (reply: Classified) => void; reject: (error: unknown) 
  * caller's event loop for well under a millisecond.
  *
  * The worker keeps the process alive only while it is loading or answering;
- * call `dispose` to end it.
+ * call `dispose` to end it. A worker that dies is replaced, and the checks it
+ * was running are retried once on the new one.
  */
-export class NsfwClassifier implements MortalClassifier {
+export class NsfwClassifier implements ImageClassifier {
   readonly backend: TfBackend;
-  /** Settles once the model is loaded and warmed up; rejects if it cannot load. */
-  readonly ready: Promise<{ loadMs: number }>;
-  readonly #worker: Worker;
-  readonly #pending = new Map<number, Pending>();
-  #settleReady: { resolve: (value: { loadMs: number }) => void; reject: (error: Error) => void } | undefined;
-  #closed: Error | undefined;
-  #nextId = 1;
-  /** Loads and requests in flight: the worker holds the process open only while this is above 0. */
-  #holds = 0;
+  readonly #worker: WorkerThread<ClassifierRequest, ClassifierReply>;
   #classifyCalls = 0;
   #inferenceMs = 0;
+  #loadMs = 0;
 
-  constructor({ backend = 'wasm' }: NsfwClassifierOptions = {}) {
+  constructor({ backend = 'wasm', onWorkerCrash }: NsfwClassifierOptions = {}) {
     this.backend = backend;
-    this.ready = new Promise((resolve, reject) => (this.#settleReady = { resolve, reject }));
-    this.ready.catch(() => undefined); // the rejection reaches whoever awaits `ready` or calls `classify`
-    const workerUrl = new URL('./classifier-worker.ts', import.meta.url).href;
-    // As in origin-gpu's runtime: Node 20 does not apply `--import tsx` to a
-    // worker's entry module, so a one-line bootstrap registers tsx first.
-    const bootstrap = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(workerUrl)}); });`;
-    const workerData: WorkerInit = { backend };
-    this.#worker = new Worker(bootstrap, { eval: true, workerData });
-    this.#hold();
-    this.#worker.on('message', (reply: ClassifierReply) => this.#receive(reply));
-    this.#worker.on('error', (error) => this.#close(error));
-    this.#worker.on('exit', (code) => this.#close(new Error(`the classifier worker exited with code ${code}`)));
+    this.#worker = new WorkerThread({
+      name: 'classifier worker',
+      module: new URL('./classifier-worker.ts', import.meta.url),
+      onStart: async (send) => {
+        const reply = await send({ type: 'load', backend }).catch((error: unknown) => {
+          throw new Error(`the nsfwjs model did not load on the ${backend} backend: ${error instanceof Error ? error.message : String(error)}`);
+        });
+        if (reply.type !== 'loaded') throw new Error(`unexpected reply ${reply.type} loading the nsfwjs model`);
+        this.#loadMs = reply.loadMs;
+      },
+      ...(onWorkerCrash && { onCrash: onWorkerCrash }),
+    });
   }
 
   /** Starts a classifier and waits until its model is ready. */
   static async load(options: NsfwClassifierOptions = {}): Promise<NsfwClassifier> {
     const classifier = new NsfwClassifier(options);
     try {
-      await classifier.ready;
+      await classifier.#worker.start();
     } catch (error) {
       await classifier.dispose();
       throw error;
@@ -132,102 +125,31 @@ export class NsfwClassifier implements MortalClassifier {
     return classifier;
   }
 
-  /** Why the worker ended (it crashed, exited, failed to load or was disposed); undefined while it is alive. */
-  get failure(): Error | undefined {
-    return this.#closed;
-  }
-
   get stats(): ClassifierStats {
-    return { classifyCalls: this.#classifyCalls, inferenceMilliseconds: this.#inferenceMs };
+    return { classifyCalls: this.#classifyCalls, inferenceMilliseconds: this.#inferenceMs, loadMilliseconds: this.#loadMs, workerRestarts: this.#worker.restarts };
   }
 
   async classify(image: RawImage, signal?: AbortSignal): Promise<CategoryScore[]> {
     signal?.throwIfAborted();
-    await this.ready;
     const pixels = await toModelInput(image);
     signal?.throwIfAborted();
-    const reply = await this.#request(pixels, signal);
+    const reply = await this.#worker.call({ type: 'classify', pixels }, signal && { signal });
+    if (reply.type !== 'classified') throw new Error(`unexpected reply ${reply.type} from the classifier worker`);
     this.#classifyCalls++;
     this.#inferenceMs += reply.inferenceMs;
     return toCategoryScores(reply.probabilities);
   }
 
+  /**
+   * Replaces the worker as a crash would: a fresh one loads the model and
+   * takes over the checks in flight. For a watchdog that finds it stuck.
+   */
+  restartWorker(): Promise<void> {
+    return this.#worker.restart();
+  }
+
   /** Ends the worker. Safe to call twice; calls still waiting reject. */
-  async dispose(): Promise<void> {
-    if (this.#closed) return;
-    this.#close(new Error('the classifier was disposed'));
-    await this.#worker.terminate();
-  }
-
-  #request(pixels: Uint8Array<ArrayBuffer>, signal: AbortSignal | undefined): Promise<Classified> {
-    if (this.#closed) return Promise.reject(this.#closed);
-    const id = this.#nextId++;
-    return new Promise<Classified>((resolve, reject) => {
-      const onAbort = () => {
-        // The worker still answers; the answer finds no one waiting and is dropped.
-        if (this.#forget(id)) reject(signal?.reason);
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.#hold();
-      this.#pending.set(id, {
-        resolve: (reply) => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve(reply);
-        },
-        reject: (error) => {
-          signal?.removeEventListener('abort', onAbort);
-          reject(error);
-        },
-      });
-      const request: ClassifierRequest = { id, type: 'classify', pixels };
-      this.#worker.postMessage(request, [pixels.buffer]);
-    });
-  }
-
-  #receive(reply: ClassifierReply): void {
-    switch (reply.type) {
-      case 'ready':
-        this.#settleReady?.resolve({ loadMs: reply.loadMs });
-        this.#release();
-        return;
-      case 'failed':
-        this.#close(new Error(`the nsfwjs model did not load on the ${this.backend} backend: ${reply.message}`));
-        void this.#worker.terminate();
-        return;
-      case 'classified':
-      case 'error': {
-        const pending = this.#pending.get(reply.id);
-        if (!pending) return;
-        this.#forget(reply.id);
-        if (reply.type === 'error') pending.reject(new Error(`the classifier worker failed: ${reply.message}`));
-        else pending.resolve(reply);
-        return;
-      }
-    }
-  }
-
-  /** Drops a request from the waiting list; false if it was not there. */
-  #forget(id: number): boolean {
-    if (!this.#pending.delete(id)) return false;
-    this.#release();
-    return true;
-  }
-
-  #close(error: Error): void {
-    if (this.#closed) return;
-    this.#closed = error;
-    this.#settleReady?.reject(error);
-    for (const pending of this.#pending.values()) pending.reject(error);
-    this.#pending.clear();
-    this.#holds = 0;
-    this.#worker.unref();
-  }
-
-  #hold(): void {
-    if (this.#holds++ === 0) this.#worker.ref();
-  }
-
-  #release(): void {
-    if (this.#holds > 0 && --this.#holds === 0) this.#worker.unref();
+  dispose(): Promise<void> {
+    return this.#worker.dispose();
   }
 }

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { defineStage, type GenerationSpec, type SafetyVerdict } from '../sdk/index.js';
 import { NSFW_CATEGORY_NAMES, NsfwClassifier, type CategoryScore, type ImageClassifier } from './classifier.js';
-import { SelfHealingClassifier } from './self-healing.js';
 import type { TfBackend } from './protocol.js';
 
 export {
@@ -15,7 +14,6 @@ export {
   type NsfwClassifierOptions,
 } from './classifier.js';
 export type { TfBackend } from './protocol.js';
-export { SelfHealingClassifier, type MortalClassifier } from './self-healing.js';
 
 const STAGE_NAME = 'lumen/output-classifier';
 
@@ -134,17 +132,17 @@ export function judgeScores(scores: readonly CategoryScore[], policy: Classifier
  */
 export default defineStage('safety', (options: OutputClassifierOptions = {}) => {
   const { policy, fromPass, backend, classifier: injected } = parseOptions(options);
-  let owned: SelfHealingClassifier<NsfwClassifier> | undefined;
+  let owned: NsfwClassifier | undefined;
   return {
     name: STAGE_NAME,
     async setup({ logger }) {
       if (injected) return;
-      owned ??= new SelfHealingClassifier(
-        () => NsfwClassifier.load({ backend }),
-        (reason) => logger.warn('output classifier worker died; starting a new one', { stage: STAGE_NAME, reason: reason.message }),
-      );
-      const { loadMs } = await (await owned.live()).ready;
-      logger.info('output classifier ready', { stage: STAGE_NAME, backend, loadMs: Math.round(loadMs) });
+      // A worker that dies is replaced by the next check; the check it interrupted is retried once on the new one.
+      owned ??= await NsfwClassifier.load({
+        backend,
+        onWorkerCrash: (reason) => logger.warn('output classifier worker died; starting a new one', { stage: STAGE_NAME, reason: reason.message }),
+      });
+      logger.info('output classifier ready', { stage: STAGE_NAME, backend, loadMs: Math.round(owned.stats.loadMilliseconds) });
     },
     async checkPass(ctx, image) {
       if (ctx.pass < Math.min(fromPass, ctx.passes)) return { allowed: true };

@@ -13,22 +13,14 @@ export type NsfwClass = (typeof NSFW_CLASSES)[number];
  */
 export type TfBackend = 'wasm' | 'cpu';
 
-/** What the classifier worker is started with (its `workerData`). */
-export interface WorkerInit {
-  readonly backend: TfBackend;
-}
+/** Calls from the stage to its classifier worker (plugins/sdk's WorkerThread numbers them). */
+export type ClassifierRequest =
+  /** Loads and warms up the model; every fresh worker is sent this first. */
+  | { readonly type: 'load'; readonly backend: TfBackend }
+  /** `NSFW_INPUT_SIZE`² RGB pixels. */
+  | { readonly type: 'classify'; readonly pixels: Uint8Array };
 
-/** Messages from the stage to its classifier worker. */
-export type ClassifierRequest = {
-  readonly id: number;
-  readonly type: 'classify';
-  /** `NSFW_INPUT_SIZE`² RGB pixels; their buffer is transferred, not copied. */
-  readonly pixels: Uint8Array;
-};
-
-/** Messages from the classifier worker: one `ready` or `failed` after start, then one answer per request. */
+/** Replies from the classifier worker; a failed call rejects instead. */
 export type ClassifierReply =
-  | { readonly type: 'ready'; readonly loadMs: number }
-  | { readonly type: 'failed'; readonly message: string }
-  | { readonly id: number; readonly type: 'classified'; readonly probabilities: Record<NsfwClass, number>; readonly inferenceMs: number }
-  | { readonly id: number; readonly type: 'error'; readonly message: string };
+  | { readonly type: 'loaded'; readonly loadMs: number }
+  | { readonly type: 'classified'; readonly probabilities: Record<NsfwClass, number>; readonly inferenceMs: number };

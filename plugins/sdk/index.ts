@@ -295,3 +295,5 @@ export class StageRejection extends Error {
     this.name = 'StageRejection';
   }
 }
+
+/** Worker threads for CPU-heavy stages: {@link WorkerThread} calls one and replaces it when it dies. */

@@ -139,3 +139,32 @@ describe('OnnxRuntime dynamic batching', () => {
     expect((await kept).image?.dims).toEqual([1, 3, 16, 16]);
   });
 });
+
+describe('OnnxRuntime worker restarts', () => {
+  // The failover of calls a dying worker was answering is plugins/sdk's WorkerThread's, tested in
+  // test/plugins/worker-thread.test.ts: killing this worker mid-run would abort the test process (see restartWorker).
+  it('should reload every model on a fresh worker, after the calls in flight have finished', async () => {
+    const crashes: string[] = [];
+    const runtime = new OnnxRuntime({ maxBatchWaitMs: 0, onWorkerCrash: (reason) => crashes.push(reason.message) });
+    try {
+      const model = await runtime.load('test/decoder', MODEL_PATH, WARMUP, { batchInputs: ['tokens'] });
+      const feeds = Array.from({ length: 3 }, (_, i) => ({ tokens: tokens(i, 32), out_hw: outHw(128, 128) }));
+      const expected = await Promise.all(feeds.map((feed) => model.run(feed)));
+
+      const inFlight = Promise.all(feeds.map((feed) => model.run(feed)));
+      await new Promise((resolve) => setImmediate(resolve)); // with no batch wait, the batch has gone out to the worker by now
+      const restarted = runtime.restartWorker();
+      const outputs = await inFlight;
+      await restarted;
+      outputs.forEach((output, i) => expect(imageBytes(output).equals(imageBytes(expected[i]!))).toBe(true));
+      expect(runtime.stats.workerRestarts).toBe(0); // the next call starts the new worker
+      // Later calls run on the new worker, which loaded the model before taking any.
+      const again = await Promise.all(feeds.map((feed) => model.run(feed)));
+      again.forEach((output, i) => expect(imageBytes(output).equals(imageBytes(expected[i]!))).toBe(true));
+      expect(runtime.stats.workerRestarts).toBe(1);
+      expect(crashes).toEqual([]);
+    } finally {
+      await runtime.dispose();
+    }
+  });
+});
