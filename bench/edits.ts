@@ -11,15 +11,14 @@ import { loadPipeline, type Pipeline } from '../origin-gpu/pipeline/registry.js'
 import { disposePipeline, runJob, setupPipeline } from '../origin-gpu/pipeline/runner.js';
 import { payloadsForJob } from '../origin-gpu/provenance/payload.js';
 import { OnnxRuntime } from '../origin-gpu/runtime/onnx-runtime.js';
-import type { EditSpec, GenerationSpec, Logger, TokenGrid } from '../plugins/sdk/index.js';
-import { benchJob, machine, round } from './harness.js';
+import type { EditSpec, GenerationSpec, TokenGrid } from '../plugins/sdk/index.js';
+import { benchJob, benchLogger as logger, machine, round } from './harness.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '7' }, sizes: { type: 'string', default: '1024,256' } } });
 const RUNS = Number(values.runs);
 const SIZES = values.sizes.split(',').map(Number);
 const PIPELINE = fileURLToPath(new URL('../origin-gpu/pipeline.json', import.meta.url));
 const SOURCE_PROMPT = 'a red circle on a white background';
-const logger: Logger = { debug() {}, info() {}, warn: (m, f) => console.warn(m, f), error: (m, f) => console.error(m, f) };
 const signal = new AbortController().signal;
 const median = (list: readonly number[]) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)] ?? NaN;
 

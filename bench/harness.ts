@@ -7,7 +7,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { Agent, request as httpRequest } from 'node:http';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { GenerationSpec } from '../plugins/sdk/index.js';
+import type { GenerationSpec, Logger } from '../plugins/sdk/index.js';
 import { freePort, ManagedProcess, ROOT } from '../scripts/local-stack.js';
 
 export interface Reply {
@@ -118,3 +118,11 @@ export const BENCH_PROMPTS: readonly string[] = [
 export function benchJob(fields: Pick<GenerationSpec, 'jobId' | 'prompt' | 'width' | 'height' | 'seed'> & Partial<GenerationSpec>): GenerationSpec {
   return { n: 1, quality: 'auto', outputFormat: 'png', outputCompression: 100, ...fields };
 }
+
+/** The pipeline benchmarks' logger: warnings and errors only, with their fields when there are any. */
+export const benchLogger: Logger = {
+  debug() {},
+  info() {},
+  warn: (message, fields) => console.warn(message, ...(fields ? [fields] : [])),
+  error: (message, fields) => console.error(message, ...(fields ? [fields] : [])),
+};

@@ -13,12 +13,11 @@ import { loadPipeline, type Pipeline } from '../origin-gpu/pipeline/registry.js'
 import { runJob, setupPipeline, disposePipeline } from '../origin-gpu/pipeline/runner.js';
 import { payloadsForJob } from '../origin-gpu/provenance/payload.js';
 import { OnnxRuntime } from '../origin-gpu/runtime/onnx-runtime.js';
-import type { GenerationSpec, Logger, Stage } from '../plugins/sdk/index.js';
-import { BENCH_PROMPTS, benchJob } from './harness.js';
+import type { GenerationSpec, Stage } from '../plugins/sdk/index.js';
+import { BENCH_PROMPTS, benchJob, benchLogger as logger } from './harness.js';
 
 const QUICK = process.env.LUMEN_BENCH_QUICK === '1';
 const PIPELINE = fileURLToPath(new URL('../origin-gpu/pipeline.json', import.meta.url));
-const logger: Logger = { debug() {}, info() {}, warn: (m, f) => console.warn(m, f), error: (m, f) => console.error(m, f) };
 
 let jobCounter = 0;
 function spec(size: number): GenerationSpec {
