@@ -40,7 +40,7 @@ export class GenerationFailedError extends ApiError {
 }
 
 /** What ran out: the kinds a 429 names in its `type`. */
-export type RateLimitKind = 'requests' | 'images' | 'concurrent' | 'signups' | 'auth_failures';
+export type RateLimitKind = 'requests' | 'reads' | 'images' | 'concurrent' | 'signups' | 'auth_failures';
 
 /**
  * 429 in the OpenAI shape (`code: rate_limit_exceeded`, `type` names the limit)

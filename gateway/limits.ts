@@ -7,6 +7,12 @@ import type { Tier } from '../protocol/tiers.js';
 export interface TierLimits {
   /** Token bucket of requests: holds this many, refills this many per minute. */
   requestsPerMinute: number;
+  /**
+   * Token bucket of reads (job views, events, result files, cancel): holds this
+   * many, refills this many per minute. Separate from requestsPerMinute so
+   * polling a job never spends the budget for creating one.
+   */
+  readsPerMinute: number;
   /** Token bucket of images (`n` counts): holds this many, refills this many per minute. */
   imagesPerMinute: number;
   /** Generation jobs a tenant may have queued or running at once. */
@@ -21,12 +27,12 @@ const ALL_SIZES = IMAGE_SIZES;
 const ALL_QUALITIES = IMAGE_QUALITIES;
 
 export const DEFAULT_TIER_LIMITS: Readonly<Record<Tier, TierLimits>> = {
-  free: { requestsPerMinute: 20, imagesPerMinute: 5, concurrentJobs: 1, maxN: 1, sizes: ['256x256', '512x512', '1024x1024'], qualities: ALL_QUALITIES },
-  plus: { requestsPerMinute: 60, imagesPerMinute: 30, concurrentJobs: 2, maxN: 4, sizes: ALL_SIZES, qualities: ALL_QUALITIES },
-  pro: { requestsPerMinute: 300, imagesPerMinute: 120, concurrentJobs: 8, maxN: 10, sizes: ALL_SIZES, qualities: ALL_QUALITIES },
+  free: { requestsPerMinute: 20, readsPerMinute: 200, imagesPerMinute: 5, concurrentJobs: 1, maxN: 1, sizes: ['256x256', '512x512', '1024x1024'], qualities: ALL_QUALITIES },
+  plus: { requestsPerMinute: 60, readsPerMinute: 600, imagesPerMinute: 30, concurrentJobs: 2, maxN: 4, sizes: ALL_SIZES, qualities: ALL_QUALITIES },
+  pro: { requestsPerMinute: 300, readsPerMinute: 3000, imagesPerMinute: 120, concurrentJobs: 8, maxN: 10, sizes: ALL_SIZES, qualities: ALL_QUALITIES },
   // Enterprise contracts differ per tenant: these are the floor, and admins set
   // the rest with PUT /v1/admin/tenants/:id/limits.
-  enterprise: { requestsPerMinute: 600, imagesPerMinute: 300, concurrentJobs: 20, maxN: 10, sizes: ALL_SIZES, qualities: ALL_QUALITIES },
+  enterprise: { requestsPerMinute: 600, readsPerMinute: 6000, imagesPerMinute: 300, concurrentJobs: 20, maxN: 10, sizes: ALL_SIZES, qualities: ALL_QUALITIES },
 };
 
 /**
@@ -78,6 +84,7 @@ export function applySurge(limits: TierLimits, surge: Partial<TierLimits> | unde
   if (!surge) return limits;
   return {
     requestsPerMinute: Math.min(limits.requestsPerMinute, surge.requestsPerMinute ?? Infinity),
+    readsPerMinute: Math.min(limits.readsPerMinute, surge.readsPerMinute ?? Infinity),
     imagesPerMinute: Math.min(limits.imagesPerMinute, surge.imagesPerMinute ?? Infinity),
     concurrentJobs: Math.min(limits.concurrentJobs, surge.concurrentJobs ?? Infinity),
     maxN: Math.min(limits.maxN, surge.maxN ?? Infinity),

@@ -3,7 +3,7 @@
 // admission (jobs/slots.ts), signup and the admin API.
 import type { Env } from './env.js';
 import { DEFAULT_SIGNUP_LIMITS, DEFAULT_TIER_LIMITS, SURGE_PROFILE, TIER_CONFIG_CACHE_MS, type TierLimits } from './limits.js';
-import type { RateSnapshot } from './objects/tenant.js';
+import type { RateSnapshot, ReadSnapshot } from './objects/tenant.js';
 import { tierConfigStub, type TierConfigSnapshot } from './objects/tier-config.js';
 import type { BucketReading } from './objects/token-bucket.js';
 import type { Tier } from '../protocol/tiers.js';
@@ -85,5 +85,16 @@ export function rateLimitHeaders(rate: RateSnapshot): Record<string, string> {
     'x-ratelimit-reset-images': formatDuration(images.resetMs),
     'ratelimit-policy': `"requests";q=${requests.capacity};w=60, "images";q=${images.capacity};w=60`,
     ratelimit: `"requests";r=${requests.remaining};t=${untilNext(requests)}, "images";r=${images.remaining};t=${untilNext(images)}`,
+  };
+}
+
+/** x-ratelimit-{limit,remaining,reset}-reads and the IETF fields with a `"reads"` policy, for the read routes. */
+export function readRateLimitHeaders({ reads }: ReadSnapshot): Record<string, string> {
+  return {
+    'x-ratelimit-limit-reads': String(reads.capacity),
+    'x-ratelimit-remaining-reads': String(reads.remaining),
+    'x-ratelimit-reset-reads': formatDuration(reads.resetMs),
+    'ratelimit-policy': `"reads";q=${reads.capacity};w=60`,
+    ratelimit: `"reads";r=${reads.remaining};t=${untilNext(reads)}`,
   };
 }

@@ -18,7 +18,7 @@ import { accepted, finishedResponse, publicJob, streamGeneration } from './answe
 import { admitGeneration } from './slots.js';
 
 /** RFC 7240 `Prefer`: `respond-async` and `wait=<seconds>`, as Replicate uses them. */
-function parsePrefer(header: string | undefined): { respondAsync: boolean; waitSeconds: number | null } {
+export function parsePrefer(header: string | undefined): { respondAsync: boolean; waitSeconds: number | null } {
   let respondAsync = false;
   let waitSeconds: number | null = null;
   for (const token of (header ?? '').split(/[,;]/).map((part) => part.trim().toLowerCase())) {

@@ -45,6 +45,13 @@ export interface RateSnapshot {
   images: BucketReading;
 }
 
+/** The read bucket after a call, for the x-ratelimit-*-reads and RateLimit headers of read routes. */
+export interface ReadSnapshot {
+  reads: BucketReading;
+}
+
+export type ReadDecision = { ok: true; rate: ReadSnapshot } | { ok: false; kind: 'reads'; message: string; retryAfterMs: number; rate: ReadSnapshot };
+
 export type RequestDecision = { ok: true; rate: RateSnapshot } | { ok: false; kind: 'requests'; message: string; retryAfterMs: number; rate: RateSnapshot };
 
 export interface GenerationAsk {
@@ -139,6 +146,26 @@ export class Tenant extends SqliteObject {
       message: `Rate limit reached: ${limits.requestsPerMinute} requests per minute on this key's plan. Retry after the time in Retry-After, or ask for a higher limit.`,
       retryAfterMs: taken.waitMs,
       rate,
+    };
+  }
+
+  /**
+   * Takes one token from the read bucket (job views, events, result files,
+   * cancel), which the request bucket that creates spend never shares.
+   * Admitted reads count as requests in usage.
+   */
+  async takeRead(tiers: Record<Tier, TierLimits>): Promise<ReadDecision> {
+    const now = Date.now();
+    const limits = this.#limits(tiers);
+    const reads = takeBucket(this.#buckets, 'reads', perMinute(limits.readsPerMinute), 1, now);
+    this.#count(now, reads.ok ? { requests: 1 } : { throttled: 1 });
+    if (reads.ok) return { ok: true, rate: { reads } };
+    return {
+      ok: false,
+      kind: 'reads',
+      message: `Rate limit reached: ${limits.readsPerMinute} reads (job views, events, result files) per minute on this key's plan. Retry after the time in Retry-After, or use Prefer: wait=N to poll less often.`,
+      retryAfterMs: reads.waitMs,
+      rate: { reads },
     };
   }
 
@@ -327,7 +354,7 @@ export class Tenant extends SqliteObject {
   readonly #usageDeltas = new Map<string, { requests: number; images: number; throttled: number }>();
   #flushTimer: ReturnType<typeof setTimeout> | undefined;
 
-  /** The request and image buckets: read from SQLite once, then kept in memory and written behind. */
+  /** The request, read and image buckets: read from SQLite once, then kept in memory and written behind. */
   readonly #buckets: BucketStore = {
     read: (name) => {
       if (!this.#bucketStates.has(name)) this.#bucketStates.set(name, sqlBuckets(this.db).read(name) ?? null);

@@ -33,6 +33,7 @@ const count = z.number().int().min(0).max(1_000_000_000);
 const limitsPatch = z
   .object({
     requestsPerMinute: count,
+    readsPerMinute: count,
     imagesPerMinute: count,
     concurrentJobs: count,
     maxN: z.number().int().min(1).max(10),

@@ -5,7 +5,7 @@ import type { AppEnv } from '../env.js';
 import { ConflictError, InvalidRequestError, NotFoundError, parseRequest, PayloadTooLargeError } from '../errors.js';
 import { MAX_EDIT_BODY_BYTES, parseEditRequest } from '../jobs/edit-request.js';
 import { partialKey, publicJob } from '../jobs/answers.js';
-import { idempotentRetryLookup, submitJob } from '../jobs/submit.js';
+import { idempotentRetryLookup, parsePrefer, submitJob } from '../jobs/submit.js';
 import { apiKeyAuth } from '../middleware/auth.js';
 import { rateLimit } from '../middleware/rate-limit.js';
 import { shardForJob } from '../queue.js';
@@ -13,6 +13,12 @@ import { signImageUrl } from '../signed-urls.js';
 import { canonicalJson } from '../../protocol/canonical-json.js';
 import { resolveSize } from '../../protocol/images.js';
 import { generationParamsOf, generationRequestSchema } from '../../protocol/openai.js';
+
+/** The longest `Prefer: wait=N` GET /jobs/:id honours; a larger N is held this long. */
+export const MAX_JOB_POLL_WAIT_SECONDS = 60;
+
+/** Job views, events, result files and cancel: they take the read bucket, never the create budget. */
+const JOB_READ_PATH = /\/jobs\/[^/]+(\/(events|cancel|images\/[^/]+))?$/;
 
 /** JSON bodies above this are refused before they are buffered. */
 export const MAX_JSON_BODY_BYTES = 64 * 1024;
@@ -36,7 +42,7 @@ images.use('*', apiKeyAuth());
 // Before the rate limit: a retry of a recorded request spends no request token.
 images.use('/generations', idempotentRetryLookup);
 images.use('/edits', idempotentRetryLookup);
-images.use('*', rateLimit({ exempt: (c) => c.get('idempotentRetry') !== undefined }));
+images.use('*', rateLimit({ exempt: (c) => c.get('idempotentRetry') !== undefined, read: (c) => JOB_READ_PATH.test(c.req.path) }));
 
 images.post(
   '/generations',
@@ -76,8 +82,15 @@ images.post(
 images.get('/jobs/:id', async (c) => {
   const id = c.req.param('id');
   const shard = shardForJob(c, id);
-  const job = await shard?.get(id, c.get('tenant').id);
+  let job = await shard?.get(id, c.get('tenant').id);
   if (!job || !shard) throw new NotFoundError(`No job with id '${id}'.`);
+  // RFC 7240 `Prefer: wait=N`: a long poll, so a waiting client makes one request (one read token), not one a second.
+  const { waitSeconds } = parsePrefer(c.req.header('prefer'));
+  if (waitSeconds !== null && waitSeconds > 0) {
+    const seconds = Math.min(waitSeconds, MAX_JOB_POLL_WAIT_SECONDS);
+    if (job.status === 'queued' || job.status === 'running') job = (await shard.waitForJob(id, seconds * 1000)) ?? job;
+    c.header('Preference-Applied', `wait=${seconds}`);
+  }
   const estimate = job.status === 'queued' ? ((await shard.estimateWait(id)) ?? undefined) : undefined;
   return c.json(await publicJob(c, job, estimate));
 });
