@@ -1,3 +1,4 @@
+import type { Context } from 'hono';
 import type { z } from 'zod';
 import { ApiError, InvalidRequestError } from '../protocol/errors.js';
 import type { ModerationBlock } from '../protocol/jobs.js';
@@ -83,4 +84,17 @@ export function parseRequest<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, raw
     throw new InvalidRequestError(`Missing required parameter: '${param}'.`, param, 'missing_required_parameter');
   }
   throw new InvalidRequestError(`Invalid '${param ?? 'body'}': ${issue.message}`, param, 'invalid_value');
+}
+
+/** The body of a JSON request: 400 for another content type or for JSON that does not parse. */
+export async function readJsonBody(c: Context): Promise<unknown> {
+  if (!(c.req.header('content-type') ?? '').toLowerCase().includes('application/json')) {
+    throw new InvalidRequestError('Send the request body as JSON with "Content-Type: application/json".');
+  }
+  const text = await c.req.text();
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new InvalidRequestError('The request body is not valid JSON.');
+  }
 }

@@ -1,8 +1,8 @@
-import { Hono, type Context } from 'hono';
+import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { streamSSE } from 'hono/streaming';
 import type { AppEnv } from '../env.js';
-import { ConflictError, InvalidRequestError, NotFoundError, parseRequest, PayloadTooLargeError } from '../errors.js';
+import { ConflictError, NotFoundError, parseRequest, PayloadTooLargeError, readJsonBody } from '../errors.js';
 import { MAX_EDIT_BODY_BYTES, parseEditRequest } from '../jobs/edit-request.js';
 import { partialKey, publicJob } from '../jobs/answers.js';
 import { idempotentRetryLookup, parsePrefer, submitJob } from '../jobs/submit.js';
@@ -23,19 +23,6 @@ const JOB_READ_PATH = /\/jobs\/[^/]+(\/(events|cancel|images\/[^/]+))?$/;
 /** JSON bodies above this are refused before they are buffered. */
 export const MAX_JSON_BODY_BYTES = 64 * 1024;
 
-async function readJson(c: Context<AppEnv>): Promise<{ raw: unknown; text: string }> {
-  const type = c.req.header('content-type') ?? '';
-  if (!type.toLowerCase().includes('application/json')) {
-    throw new InvalidRequestError('Send the request body as JSON with "Content-Type: application/json".');
-  }
-  const text = await c.req.text();
-  try {
-    return { raw: JSON.parse(text) as unknown, text };
-  } catch {
-    throw new InvalidRequestError('The request body is not valid JSON.');
-  }
-}
-
 export const images = new Hono<AppEnv>();
 
 images.use('*', apiKeyAuth());
@@ -53,7 +40,7 @@ images.post(
     },
   }),
   async (c) => {
-    const { raw } = await readJson(c);
+    const raw = await readJsonBody(c);
     const body = parseRequest(generationRequestSchema, raw);
     return submitJob(c, {
       params: generationParamsOf(body, resolveSize(body.size)),

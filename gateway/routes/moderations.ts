@@ -3,7 +3,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
 import { LUMEN_MODERATION_CATEGORIES, moderateText, OPENAI_MODERATION_CATEGORIES, type ModerationResult } from '../../plugins/safety-policy/engine.js';
 import type { AppEnv } from '../env.js';
-import { InvalidRequestError, parseRequest, PayloadTooLargeError } from '../errors.js';
+import { InvalidRequestError, parseRequest, PayloadTooLargeError, readJsonBody } from '../errors.js';
 import { apiKeyAuth } from '../middleware/auth.js';
 import { rateLimit } from '../middleware/rate-limit.js';
 import { compiledPolicyOf, livePolicy } from '../moderation.js';
@@ -89,15 +89,7 @@ moderations.post(
     },
   }),
   async (c) => {
-    if (!(c.req.header('content-type') ?? '').toLowerCase().includes('application/json')) {
-      throw new InvalidRequestError('Send the request body as JSON with "Content-Type: application/json".');
-    }
-    let raw: unknown;
-    try {
-      raw = await c.req.json();
-    } catch {
-      throw new InvalidRequestError('The request body is not valid JSON.');
-    }
+    const raw = await readJsonBody(c);
     if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new InvalidRequestError('The request body must be a JSON object.');
     const body = parseRequest(moderationRequest, raw);
     const model = body.model ?? 'omni-moderation-latest';
