@@ -84,9 +84,6 @@ function usageOf(job: JobView): ImagesUsage {
   };
 }
 
-/** One (image, partial index) pair of a `partial_image` event: each is sent at most once per stream, whatever attempt rendered it. */
-export const partialKey = (data: Readonly<Record<string, unknown>>) => `${Number(data.imageIndex ?? 0)}:${Number(data.partialImageIndex)}`;
-
 /**
  * Streams a job in the event format of OpenAI's image streaming, which the official SDK parses.
  * When the job's worker is lost and the job is requeued, the stream stays open:
@@ -99,8 +96,6 @@ export async function streamGeneration(c: Context<AppEnv>, shard: DurableObjectS
   const tenantId = c.get('tenant').id;
   // Edits stream under OpenAI's image_edit.* names, generations under image_generation.*.
   const kind: StreamKind = params.edit ? 'image_edit' : 'image_generation';
-  // The shard records each partial once; this guards the client against a repeat all the same.
-  const sentPartials = new Set<string>();
   let after = 0;
   for (;;) {
     const batch = await shard.events(job.id, tenantId, after, 15_000);
@@ -125,10 +120,9 @@ export async function streamGeneration(c: Context<AppEnv>, shard: DurableObjectS
           } satisfies RequeuedEvent),
         });
       } else if (event.type === 'partial_image') {
-        if (sentPartials.has(partialKey(event.data))) continue;
+        // Each (image, partial index) is in the job's events once, whatever attempt rendered it (QueueShard.recordPreview).
         const object = await c.env.IMAGES.get(String(event.data.key));
         if (!object) continue;
-        sentPartials.add(partialKey(event.data));
         await stream.writeSSE({
           event: `${kind}.partial_image`,
           data: JSON.stringify({

@@ -4,7 +4,7 @@ import { streamSSE } from 'hono/streaming';
 import type { AppEnv } from '../env.js';
 import { ConflictError, NotFoundError, parseRequest, PayloadTooLargeError, readJsonBody } from '../errors.js';
 import { MAX_EDIT_BODY_BYTES, parseEditRequest } from '../jobs/edit-request.js';
-import { partialKey, publicJob } from '../jobs/answers.js';
+import { publicJob } from '../jobs/answers.js';
 import { idempotentRetryLookup, parsePrefer, submitJob } from '../jobs/submit.js';
 import { apiKeyAuth } from '../middleware/auth.js';
 import { rateLimit } from '../middleware/rate-limit.js';
@@ -95,14 +95,9 @@ images.get('/jobs/:id/events', async (c) => {
   return streamSSE(c, async (stream) => {
     let batch = first;
     let cursor = after;
-    const sentPartials = new Set<string>();
     for (;;) {
       for (const event of batch.events) {
         cursor = event.seq;
-        if (event.type === 'partial_image') {
-          if (sentPartials.has(partialKey(event.data))) continue;
-          sentPartials.add(partialKey(event.data));
-        }
         const data = event.type === 'partial_image' ? { ...event.data, url: await signImageUrl(c.env, origin, String(event.data.key)), key: undefined } : event.data;
         await stream.writeSSE({ id: String(event.seq), event: event.type, data: JSON.stringify({ job_id: id, ...data, created_at: Math.floor(event.createdAt / 1000) }) });
       }
