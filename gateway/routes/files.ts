@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import type { AppEnv } from '../env.js';
-import { ApiError, InvalidRequestError, NotFoundError } from '../errors.js';
+import { ApiError, NotFoundError } from '../errors.js';
 import { verifyImageUrl } from '../signed-urls.js';
 
 /** Serves stored images to holders of a signed URL; the signature is the credential. */
@@ -8,16 +8,11 @@ export const files = new Hono<AppEnv>();
 
 /**
  * The R2 key a file path names. Decoded here, not by Hono, because the signature
- * covers the exact key and Hono leaves undecodable sequences as they are;
- * such a path names no signed key, so it is the caller's error.
+ * covers the exact key and Hono leaves undecodable sequences as they are; a path
+ * that does not decode throws URIError, which the app answers 400 invalid_path.
  */
 function keyOfPath(pathname: string): string {
-  const encoded = pathname.replace(/^\/v1\/files\//, '');
-  try {
-    return decodeURIComponent(encoded);
-  } catch {
-    throw new InvalidRequestError('The file path is not valid percent-encoded UTF-8. Use the URL exactly as the API returned it.', null, 'invalid_path');
-  }
+  return decodeURIComponent(pathname.replace(/^\/v1\/files\//, ''));
 }
 
 files.get('/*', async (c) => {
