@@ -103,14 +103,13 @@ export class PolicyStore extends SqliteObject {
 
   #snapshot(): PolicySnapshot {
     const latest = this.#latest();
-    const fallback = defaultPolicySnapshot();
     const overlays: PolicySnapshot['overlays'] = {};
     for (const row of this.db.select().from(policyOverlays).all()) {
       if (row.overlay !== null) overlays[row.tenantId] = { version: row.version, overlay: JSON.parse(row.overlay) as PolicyOverlay, updatedAt: row.updatedAt };
     }
     return {
       revision: this.#revision(),
-      base: latest ? { version: latest.version, policy: JSON.parse(latest.policy) as SafetyPolicy, note: latest.note, createdAt: latest.createdAt } : fallback.base,
+      base: latest ? { version: latest.version, policy: JSON.parse(latest.policy) as SafetyPolicy, note: latest.note, createdAt: latest.createdAt } : defaultPolicySnapshot().base,
       overlays,
     };
   }
