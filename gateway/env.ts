@@ -66,6 +66,8 @@ export type AppEnv = {
     tenant: AuthenticatedTenant;
     /** Set by the rateLimit() middleware: the tenant's buckets, written into the response's rate-limit headers. */
     rateLimit?: RateLimitState;
+    /** Set before the rate limit from a POST's Idempotency-Key: the key, checked, and the shard it hashes to. */
+    idempotencyKey?: { key: string; shard: number };
     /** Set before the rate limit when a POST's Idempotency-Key already names a job: that job, and the body hash it was made with. */
     idempotentRetry?: Extract<IdempotentLookup, { outcome: 'recorded' }>;
   };

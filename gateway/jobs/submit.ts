@@ -57,7 +57,9 @@ export const idempotentRetryLookup = createMiddleware<AppEnv>(async function ide
   const key = c.req.method === 'POST' ? idempotencyKeyOf(c) : undefined;
   if (key !== undefined) {
     const tenantId = c.get('tenant').id;
-    const found = await shardStub(c.env, await idempotencyShard(tenantId, key, shardCount(c.env))).findIdempotent(tenantId, key);
+    const shard = await idempotencyShard(tenantId, key, shardCount(c.env));
+    c.set('idempotencyKey', { key, shard });
+    const found = await shardStub(c.env, shard).findIdempotent(tenantId, key);
     if (found.outcome === 'recorded') c.set('idempotentRetry', found);
   }
   await next();
@@ -98,8 +100,9 @@ export async function submitJob(c: Context<AppEnv>, submission: Submission): Pro
     webhookUrl = verdict.url.href;
   }
 
-  const idempotencyKey = idempotencyKeyOf(c);
-  const idempotency = idempotencyKey === undefined ? undefined : { key: idempotencyKey, bodyHash: await sha256Hex(submission.fingerprint) };
+  // Checked and hashed to its shard by idempotentRetryLookup, which runs before every submission.
+  const idempotencyKey = c.get('idempotencyKey');
+  const idempotency = idempotencyKey === undefined ? undefined : { key: idempotencyKey.key, bodyHash: await sha256Hex(submission.fingerprint) };
   const retry = c.get('idempotentRetry');
   let shard: DurableObjectStub<QueueShard>;
   let admitted: EnqueueResult;
@@ -109,8 +112,7 @@ export async function submitJob(c: Context<AppEnv>, submission: Submission): Pro
     shard = shardForJob(c, retry.job.id)!;
     admitted = { outcome: 'replayed', job: retry.job, estimatedWaitMs: retry.estimatedWaitMs };
   } else {
-    const shards = shardCount(env);
-    const id = idempotencyKey === undefined ? newJobId(shards) : jobIdInShard(await idempotencyShard(tenant.id, idempotencyKey, shards));
+    const id = idempotencyKey === undefined ? newJobId(shardCount(env)) : jobIdInShard(idempotencyKey.shard);
     shard = shardForJob(c, id)!;
     const queueLimit = tenant.tier === 'free' ? settings.queueLimitFree : settings.queueLimitPaid;
     // Plan limits (n, size, quality), the image bucket and a concurrency slot, held until the job ends.
