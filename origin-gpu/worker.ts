@@ -285,6 +285,7 @@ export class OriginWorker {
         images: stored,
         usage: { inputTokens: Math.ceil(spec.prompt.length / 4), outputTokens },
       });
+      // Only once the gateway has the result: a run recorded as succeeded always delivered it.
       await finish('succeeded');
       logger.info('job completed', { ...log, startedAtPass: result.startedAtPass, wallMs: Math.round(performance.now() - started) });
     } catch (thrown) {
@@ -293,8 +294,9 @@ export class OriginWorker {
       const error = controller.signal.aborted && reason instanceof JobStopped ? reason : thrown;
       if (error instanceof SafetyBlock) block = error;
       await audit();
-      await this.#report(leased, error, log);
+      // Recorded before it is reported, like the verdicts, so whoever sees the job fail sees the run ended too.
       await finish(error instanceof JobStopped ? 'aborted' : 'failed', String(error)).catch(() => undefined);
+      await this.#report(leased, error, log);
     } finally {
       clearInterval(keepAlive);
       await audit();
