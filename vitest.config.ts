@@ -16,7 +16,8 @@ export default defineConfig({
             },
           }),
         ],
-        test: { name: 'gateway', include: ['test/gateway/**/*.test.ts'] },
+        // Many tests make dozens of Durable Object round trips; a loaded CI machine needs more than vitest's 5 s default.
+        test: { name: 'gateway', include: ['test/gateway/**/*.test.ts'], testTimeout: 30_000 },
       },
       {
         test: {
