@@ -17,6 +17,8 @@ export interface GatewayConfig {
   syncWaitMs: number;
   /** False under `ADMISSION=off`: every request is synchronous. */
   admission: boolean;
+  /** False under `TENANT_FAIRNESS=off`: within a tier, jobs are leased oldest first whoever sent them. */
+  tenantFairness: boolean;
   freeSyncMaxWaitMs: number;
   /** 0–1. */
   freeMinShare: number;
@@ -56,8 +58,9 @@ function parse(env: Env): GatewayConfig {
   if (!(TRUSTED_CLIENT_IP_HEADERS as readonly string[]).includes(header)) {
     throw new ConfigError(`TRUSTED_CLIENT_IP_HEADER must be one of ${TRUSTED_CLIENT_IP_HEADERS.join(', ')}; got "${env.TRUSTED_CLIENT_IP_HEADER}"`);
   }
-  if (env.ADMISSION !== undefined && env.ADMISSION !== '' && env.ADMISSION !== 'on' && env.ADMISSION !== 'off') {
-    throw new ConfigError(`ADMISSION must be "on" or "off"; got "${env.ADMISSION}"`);
+  for (const name of ['ADMISSION', 'TENANT_FAIRNESS'] as const) {
+    const value = env[name];
+    if (value !== undefined && value !== '' && value !== 'on' && value !== 'off') throw new ConfigError(`${name} must be "on" or "off"; got "${value}"`);
   }
   return {
     queueShards,
@@ -66,6 +69,7 @@ function parse(env: Env): GatewayConfig {
     maxAttempts: numberOf(env, 'MAX_ATTEMPTS', 3, { min: 1, integer: true }),
     syncWaitMs: numberOf(env, 'SYNC_WAIT_MS', 120_000),
     admission: env.ADMISSION !== 'off',
+    tenantFairness: env.TENANT_FAIRNESS !== 'off',
     freeSyncMaxWaitMs: numberOf(env, 'FREE_SYNC_MAX_WAIT_MS', 10_000),
     freeMinShare: numberOf(env, 'FREE_MIN_SHARE', 0.1, { min: 0, max: 1 }),
     admissionDefaultJobMs: numberOf(env, 'ADMISSION_DEFAULT_JOB_MS', 2_000),

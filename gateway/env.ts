@@ -39,6 +39,8 @@ export interface Env {
   MAX_ATTEMPTS?: string;
   /** "off" makes every request synchronous (no deferral), for comparison benchmarks. */
   ADMISSION?: string;
+  /** `off` leases each tier's jobs oldest first, without sharing between tenants (for comparison benchmarks). */
+  TENANT_FAIRNESS?: string;
   /** Free requests run synchronously while their estimated wait is below this (ms); above it they are deferred (202). */
   FREE_SYNC_MAX_WAIT_MS?: string;
   /** Least share of leases free jobs get while any are queued (aging), 0–1. */

@@ -57,6 +57,8 @@ export const jobs = sqliteTable(
   },
   (table) => [
     index('jobs_by_status_priority').on(table.status, table.priority, table.createdAt),
+    // A tenant's oldest queued job of a tier: the fair lease pick.
+    index('jobs_by_status_priority_tenant').on(table.status, table.priority, table.tenantId, table.createdAt),
     index('jobs_by_lease_expiry').on(table.leaseExpiresAt),
   ],
 );

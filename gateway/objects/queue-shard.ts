@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, isNotNull, lt, lte, min, ne } from 'drizzle-orm';
+import { and, asc, eq, gt, isNotNull, lt, lte, min } from 'drizzle-orm';
 import { idempotencyKeys, jobEvents, jobs, type JobRow } from '../../schema/gateway.js';
 import { config, type GatewayConfig } from '../config.js';
 import type { Env } from '../env.js';
@@ -129,7 +129,8 @@ export class QueueShard extends SqliteObject {
     void ctx.blockConcurrencyWhile(async () => {
       try {
         this.#queuedIndex = new QueuedIndex(
-          this.db.select({ priority: jobs.priority, createdAt: jobs.createdAt }).from(jobs).where(eq(jobs.status, 'queued')).all(),
+          this.db.select({ priority: jobs.priority, tenantId: jobs.tenantId, createdAt: jobs.createdAt }).from(jobs).where(eq(jobs.status, 'queued')).all(),
+          this.#config.tenantFairness,
         );
       } catch {
         // A failed migration is reported by `db` on every call; nothing to index then.
@@ -214,10 +215,10 @@ export class QueueShard extends SqliteObject {
         .values({ tenantId: input.tenantId, key: input.idempotency.key, bodyHash: input.idempotency.bodyHash, jobId: input.id, createdAt: now })
         .run();
     }
-    this.#queued.add(TIER_PRIORITY[input.tier], now);
+    const row = this.#row(input.id)!;
+    this.#queued.add(row);
     this.#event(input.id, 'queued', {});
     this.#wakeWorkers();
-    const row = this.#row(input.id)!;
     return { outcome: 'created', job: this.#viewOf(row), estimatedWaitMs: this.#estimateWaitMs(row) };
   }
 
@@ -298,12 +299,11 @@ export class QueueShard extends SqliteObject {
     let freeLeft = maxFree;
     for (let slot = 0; slot < slots; slot++) {
       const freeLeases = this.#recentLeases.filter((tier) => tier === 'free').length;
-      const starving = freeLeft > 0 && this.#recentLeases.length > 0 && freeLeases / this.#recentLeases.length < freeShare;
-      const oldestFree = starving
-        ? this.db.select().from(jobs).where(and(eq(jobs.status, 'queued'), eq(jobs.tier, 'free'))).orderBy(asc(jobs.createdAt)).limit(1).get()
-        : undefined;
-      const eligible = freeLeft > 0 ? eq(jobs.status, 'queued') : and(eq(jobs.status, 'queued'), ne(jobs.tier, 'free'));
-      const row = oldestFree ?? this.db.select().from(jobs).where(eligible).orderBy(desc(jobs.priority), asc(jobs.createdAt)).limit(1).get();
+      const starving = freeLeft > 0 && this.#queued.count(TIER_PRIORITY.free) > 0 && this.#recentLeases.length > 0 && freeLeases / this.#recentLeases.length < freeShare;
+      const priority = starving ? TIER_PRIORITY.free : this.#queued.highestPriority(freeLeft > 0 ? -Infinity : TIER_PRIORITY.free + 1);
+      if (priority === undefined) break;
+      const tenantId = this.#queued.nextTenant(priority);
+      const row = this.#oldestQueued(priority, tenantId) ?? (tenantId === undefined ? undefined : this.#oldestQueued(priority, undefined));
       if (!row) break;
       const leaseId = crypto.randomUUID();
       const attempt = row.attempt + 1;
@@ -313,7 +313,9 @@ export class QueueShard extends SqliteObject {
         .where(eq(jobs.id, row.id))
         .run();
       this.#event(row.id, 'leased', { attempt, resumeAfterPass: row.passesDone });
-      this.#queued.remove(row.priority, row.createdAt);
+      const params = JSON.parse(row.params) as GenerationParams;
+      this.#queued.charge(row.priority, row.tenantId, workUnits(params));
+      this.#queued.remove(row);
       if (row.tier === 'free') freeLeft--;
       this.#recentLeases.push(row.tier);
       if (this.#recentLeases.length > SHARE_WINDOW) this.#recentLeases.shift();
@@ -324,7 +326,7 @@ export class QueueShard extends SqliteObject {
         leaseId,
         attempt,
         leaseTtlMs: ttl,
-        params: JSON.parse(row.params) as GenerationParams,
+        params,
         passesDone: row.passesDone,
         checkpoint: row.checkpoint ? (JSON.parse(row.checkpoint) as Checkpoint) : null,
       });
@@ -482,7 +484,7 @@ export class QueueShard extends SqliteObject {
       .where(eq(jobs.id, row.id))
       .run();
     this.ctx.storage.kv.delete(confirmedKey(row.id));
-    this.#queued.add(row.priority, row.createdAt);
+    this.#queued.add(row);
     // Stream routes relay this, so a client's open stream learns its job is being resumed rather than stalled.
     this.#event(row.id, 'requeued', { reason, attempt: row.attempt, resumeAfterPass: row.passesDone, attemptSpent });
     this.#wakeWorkers();
@@ -506,7 +508,7 @@ export class QueueShard extends SqliteObject {
   #finish(id: string, status: JobStatus, fields: Partial<Pick<JobRow, 'result' | 'error'>>, eventType: string, eventData: EventData): void {
     const now = Date.now();
     const before = this.#row(id);
-    if (before?.status === 'queued') this.#queued.remove(before.priority, before.createdAt);
+    if (before?.status === 'queued') this.#queued.remove(before);
     this.db
       .update(jobs)
       .set({ status, leaseId: null, leaseWorker: null, leaseExpiresAt: null, updatedAt: now, ...fields })
@@ -572,8 +574,20 @@ export class QueueShard extends SqliteObject {
     return record && record.createdAt >= now - IDEMPOTENCY_TTL_MS ? record : undefined;
   }
 
+  /** The oldest queued job of `priority`, of `tenantId` if given. */
+  #oldestQueued(priority: number, tenantId: string | undefined): JobRow | undefined {
+    const ofPriority = and(eq(jobs.status, 'queued'), eq(jobs.priority, priority));
+    return this.db
+      .select()
+      .from(jobs)
+      .where(tenantId === undefined ? ofPriority : and(ofPriority, eq(jobs.tenantId, tenantId)))
+      .orderBy(asc(jobs.createdAt))
+      .limit(1)
+      .get();
+  }
+
   #queuePosition(row: JobRow): number {
-    return this.#queued.ahead(row.priority, row.createdAt);
+    return this.#queued.ahead(row);
   }
 
   #estimateWaitMs(row: JobRow): number {
@@ -633,4 +647,9 @@ export class QueueShard extends SqliteObject {
  */
 function confirmedKey(jobId: string): string {
   return `lease-confirmed:${jobId}`;
+}
+
+/** A job's work for fair sharing: its images' pixels, in megapixels of 1024². */
+function workUnits(params: GenerationParams): number {
+  return (params.n * params.width * params.height) / (1024 * 1024);
 }

@@ -1,5 +1,6 @@
-// In-memory order of a shard's queued jobs, so queue positions and per-tier
-// counts cost a binary search instead of a COUNT over every queued row.
+// In-memory order of a shard's queued jobs, so lease picks, queue positions and
+// per-tier counts cost a map lookup or a binary search instead of a scan of
+// every queued row. It also keeps each tier's fair share between tenants.
 
 function lowerBound(sorted: readonly number[], value: number): number {
   let low = 0;
@@ -12,56 +13,144 @@ function lowerBound(sorted: readonly number[], value: number): number {
   return low;
 }
 
+export interface QueuedEntry {
+  priority: number;
+  tenantId: string;
+  createdAt: number;
+}
+
+/** The tenants of one priority with queued jobs: their jobs' creation times, sorted, and the work they were leased. */
+interface PriorityQueue {
+  byTenant: Map<string, number[]>;
+  /** Virtual time: work units leased to each tenant with queued jobs since it last became active. */
+  served: Map<string, number>;
+  size: number;
+}
+
 /**
- * Creation times of the queued jobs, one sorted list per priority. Lease order
- * is priority (high first) then age, so a job's position is every queued job
- * of a higher priority plus the older ones of its own. The lists are a cache
- * of the jobs table: built from it once, then kept in step by the shard on
- * every transition into or out of `queued`.
+ * The queued jobs, by priority then tenant. Lease order is priority (high
+ * first); within a priority, when fairness is on, the tenant with the least
+ * work leased goes next (start-time fair queuing: a tenant that becomes active
+ * starts at the least virtual time of those already waiting, so idling banks
+ * no credit), and within a tenant the oldest job. With fairness off the order
+ * within a priority is plain age. The index is a cache of the jobs table:
+ * built from it once, then kept in step by the shard on every transition into
+ * or out of `queued`.
  */
 export class QueuedIndex {
-  readonly #byPriority = new Map<number, number[]>();
+  readonly #byPriority = new Map<number, PriorityQueue>();
   #size = 0;
 
-  constructor(rows: Iterable<{ priority: number; createdAt: number }>) {
-    for (const row of rows) this.add(row.priority, row.createdAt);
+  constructor(
+    rows: Iterable<QueuedEntry>,
+    readonly fair: boolean,
+  ) {
+    for (const row of rows) this.add(row);
   }
 
   get size(): number {
     return this.#size;
   }
 
-  add(priority: number, createdAt: number): void {
-    let list = this.#byPriority.get(priority);
+  add({ priority, tenantId, createdAt }: QueuedEntry): void {
+    let queue = this.#byPriority.get(priority);
+    if (!queue) {
+      queue = { byTenant: new Map(), served: new Map(), size: 0 };
+      this.#byPriority.set(priority, queue);
+    }
+    let list = queue.byTenant.get(tenantId);
     if (!list) {
       list = [];
-      this.#byPriority.set(priority, list);
+      queue.byTenant.set(tenantId, list);
+      queue.served.set(tenantId, leastServed(queue) ?? 0);
     }
     list.splice(lowerBound(list, createdAt), 0, createdAt);
+    queue.size++;
     this.#size++;
   }
 
-  remove(priority: number, createdAt: number): void {
-    const list = this.#byPriority.get(priority);
-    if (!list) return;
+  remove({ priority, tenantId, createdAt }: QueuedEntry): void {
+    const queue = this.#byPriority.get(priority);
+    const list = queue?.byTenant.get(tenantId);
+    if (!queue || !list) return;
     const at = lowerBound(list, createdAt);
     if (list[at] !== createdAt) return;
     list.splice(at, 1);
+    queue.size--;
     this.#size--;
+    if (list.length === 0) {
+      queue.byTenant.delete(tenantId);
+      queue.served.delete(tenantId);
+    }
   }
 
   /** Queued jobs of this priority. */
   count(priority: number): number {
-    return this.#byPriority.get(priority)?.length ?? 0;
+    return this.#byPriority.get(priority)?.size ?? 0;
   }
 
-  /** Queued jobs leased before one of `priority` created at `createdAt`. */
-  ahead(priority: number, createdAt: number): number {
+  /** The highest priority with queued jobs, at least `minPriority`; undefined when none waits. */
+  highestPriority(minPriority = -Infinity): number | undefined {
+    let highest: number | undefined;
+    for (const [priority, queue] of this.#byPriority) {
+      if (queue.size > 0 && priority >= minPriority && (highest === undefined || priority > highest)) highest = priority;
+    }
+    return highest;
+  }
+
+  /** The tenant whose job of `priority` is leased next, when fairness is on; undefined means "the oldest job". */
+  nextTenant(priority: number): string | undefined {
+    const queue = this.#byPriority.get(priority);
+    if (!this.fair || !queue) return undefined;
+    let next: string | undefined;
+    let least = Infinity;
+    for (const [tenantId, served] of queue.served) {
+      if (served < least) {
+        least = served;
+        next = tenantId;
+      }
+    }
+    return next;
+  }
+
+  /** Records that a job of `tenantId` worth `units` of work was leased. Call before removing it. */
+  charge(priority: number, tenantId: string, units: number): void {
+    const served = this.#byPriority.get(priority)?.served;
+    const current = served?.get(tenantId);
+    if (served && current !== undefined) served.set(tenantId, current + units);
+  }
+
+  /**
+   * Queued jobs leased before this one. Exact without fairness; with it, an
+   * estimate that assumes jobs of equal work: before a tenant's k-th oldest job
+   * goes, every other tenant of its priority gets up to k jobs (k - 1 if it
+   * has been served more).
+   */
+  ahead({ priority, tenantId, createdAt }: QueuedEntry): number {
     let ahead = 0;
-    for (const [other, list] of this.#byPriority) {
-      if (other > priority) ahead += list.length;
-      else if (other === priority) ahead += lowerBound(list, createdAt);
+    for (const [other, queue] of this.#byPriority) {
+      if (other > priority) ahead += queue.size;
+      if (other !== priority) continue;
+      if (!this.fair) {
+        for (const list of queue.byTenant.values()) ahead += lowerBound(list, createdAt);
+        continue;
+      }
+      const own = queue.byTenant.get(tenantId);
+      const olderOwn = own ? lowerBound(own, createdAt) : 0;
+      const ownServed = queue.served.get(tenantId) ?? 0;
+      ahead += olderOwn;
+      for (const [otherTenant, list] of queue.byTenant) {
+        if (otherTenant === tenantId) continue;
+        const turns = (queue.served.get(otherTenant) ?? 0) <= ownServed ? olderOwn + 1 : olderOwn;
+        ahead += Math.min(list.length, turns);
+      }
     }
     return ahead;
   }
+}
+
+function leastServed(queue: PriorityQueue): number | undefined {
+  let least: number | undefined;
+  for (const served of queue.served.values()) if (least === undefined || served < least) least = served;
+  return least;
 }

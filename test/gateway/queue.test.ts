@@ -81,6 +81,19 @@ describe('QueueShard', () => {
   });
 });
 
+describe('fair share between tenants of one tier', () => {
+  it('should not let a flooding pro tenant starve another pro tenant', async () => {
+    const shard = shardStub(env, 904);
+    for (let i = 0; i < 40; i++) await shard.enqueue({ id: `job_fair_flood${i}`, tenantId: 'flood', tier: 'pro', params, queueLimit: 1000 });
+    for (let i = 0; i < 4; i++) await shard.enqueue({ id: `job_fair_small${i}`, tenantId: 'small', tier: 'pro', params, queueLimit: 1000 });
+    // The small tenant's last job is the 44th in age order, but about the 8th in fair order.
+    const position = (await shard.get('job_fair_small3', 'small'))?.queuePosition ?? Infinity;
+    expect(position).toBeLessThan(10);
+    const leased = await shard.lease('w', 8);
+    expect(leased.filter((job) => job.tenantId === 'small')).toHaveLength(4);
+  });
+});
+
 describe('tenant isolation', () => {
   it('should answer 404 for another tenant\'s job', async () => {
     const ownerKey = await createTenant('owner', 'pro');

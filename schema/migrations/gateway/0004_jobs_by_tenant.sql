@@ -1,0 +1,1 @@
+CREATE INDEX `jobs_by_status_priority_tenant` ON `jobs` (`status`,`priority`,`tenant_id`,`created_at`);
