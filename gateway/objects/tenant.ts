@@ -107,14 +107,19 @@ export class Tenant extends SqliteObject {
     return this.describe();
   }
 
-  /** Creates the tenant only if this object holds none yet (self-serve signup must never take over a tenant). */
-  async create(tenantId: string, tier: Tier, profile: { email?: string; name?: string }): Promise<boolean> {
+  /**
+   * Creates the tenant, with its first key, only if this object holds none yet
+   * (self-serve signup must never take over a tenant). One call, and the two
+   * writes have no await between them, so they commit together.
+   */
+  async create(tenantId: string, tier: Tier, profile: { email?: string; name?: string }, firstKey: { id: string; name: string; secretHash: string }): Promise<boolean> {
     if (this.#tenantRow()) return false;
     const now = Date.now();
     this.db
       .insert(tenant)
       .values({ id: tenantId, tier, createdAt: now, updatedAt: now, email: profile.email ?? null, name: profile.name ?? null })
       .run();
+    this.db.insert(apiKeys).values({ ...firstKey, createdAt: now }).run();
     this.#row = undefined;
     return true;
   }

@@ -89,8 +89,7 @@ export const signupRoutes = ({ configTtlMs = TIER_CONFIG_CACHE_MS }: SignupRoute
       for (let attempt = 0; attempt < 3; attempt++) {
         const tenant = newTenantId();
         const stub = tenantStub(c.env, tenant);
-        if (!(await stub.create(tenant, 'free', parsed.data))) continue;
-        await stub.addKey(keyId, 'signup', secretHash);
+        if (!(await stub.create(tenant, 'free', parsed.data, { id: keyId, name: 'signup', secretHash }))) continue;
         return c.json({ tenant, key: await formatKey(c.env, tenant, secret), tier: 'free' as const }, 201);
       }
       throw new Error('could not find a free tenant id in 3 attempts');
