@@ -10,6 +10,7 @@ import { createOriginApi } from './api.js';
 import { openOriginDatabase } from './db.js';
 import { GatewayClient } from './gateway-client.js';
 import { createLogger } from './logger.js';
+import { OriginMetrics, serveMetrics } from './metrics.js';
 import { loadPipeline } from './pipeline/registry.js';
 import { disposePipeline, setupPipeline } from './pipeline/runner.js';
 import { loadC2paCredentials } from './provenance/c2pa-credentials.js';
@@ -37,7 +38,9 @@ async function main(): Promise<void> {
   const dbUrl = process.env.LUMEN_DB_URL ?? 'file:.lumen/origin.db';
 
   const { db, client } = await openOriginDatabase(dbUrl, process.env.LUMEN_DB_AUTH_TOKEN);
+  const metrics = new OriginMetrics(workerId);
   const runtime = new OnnxRuntime({
+    onRun: ({ rows, onnxMs }) => metrics.onnxRun(rows, onnxMs / 1000),
     intraOpThreads: positiveInt('LUMEN_ONNX_THREADS', 1),
     maxBatchSize: positiveInt('LUMEN_MAX_BATCH', 8),
     // The bound: a call never waits more than 5 ms for company.
@@ -86,7 +89,14 @@ async function main(): Promise<void> {
     slots: positiveInt('LUMEN_SLOTS', 1),
     paidReservedSlots: Number(process.env.LUMEN_PAID_RESERVED_SLOTS ?? '0'),
     freeYieldMs: Number(process.env.LUMEN_FREE_YIELD_MS ?? '2000'),
+    metrics,
   });
+  const metricsPort = process.env.LUMEN_METRICS_PORT;
+  const metricsServer = metricsPort ? serveMetrics(metrics, Number(metricsPort), process.env.LUMEN_METRICS_HOST ?? '127.0.0.1') : undefined;
+  if (metricsServer) {
+    await once(metricsServer, 'listening');
+    logger.info('metrics at /metrics', { port: Number(metricsPort) });
+  }
   const apiPort = process.env.LUMEN_API_PORT;
   const api = apiPort ? createOriginApi({ secret, db, provenance, logger, c2paTrustAnchor: c2pa.trustAnchorPem }) : undefined;
   if (api) {
@@ -103,6 +113,7 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info('shutting down', { signal, inFlight: worker.inFlight });
     api?.close();
+    metricsServer?.close();
     await worker.stop(positiveInt('LUMEN_SHUTDOWN_GRACE_MS', 30_000));
     await disposePipeline(pipeline, logger);
     await runtime.dispose();

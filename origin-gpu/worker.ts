@@ -6,6 +6,7 @@ import { runs, safetyVerdicts } from '../schema/origin.js';
 import type { OriginDatabase } from './db.js';
 import { decodeGrid, encodeGrid, prepareEdit } from './edits.js';
 import { GatewayCallError, type GatewayClient } from './gateway-client.js';
+import type { JobOutcome, OriginMetrics } from './metrics.js';
 import type { Pipeline } from './pipeline/registry.js';
 import { MAX_PARTIAL_IMAGES } from './pipeline/previews.js';
 import { JobStopped, runJob, SafetyBlock, StageFailure, type ResumePoint, type VerdictRecord } from './pipeline/runner.js';
@@ -33,6 +34,8 @@ export interface OriginWorkerOptions {
    * processor to itself; at most this long per pass, so free work still moves.
    */
   freeYieldMs?: number;
+  /** Prometheus metrics of this process; none are kept without it. */
+  metrics?: OriginMetrics;
 }
 
 export function encodeCheckpoint(passesDone: number, grids: readonly TokenGrid[]): Checkpoint {
@@ -68,7 +71,7 @@ const DEPART_TIMEOUT_MS = 2_000;
  * fails fails alone: the loop keeps serving.
  */
 export class OriginWorker {
-  readonly #options: Required<OriginWorkerOptions>;
+  readonly #options: Required<Omit<OriginWorkerOptions, 'metrics'>> & Pick<OriginWorkerOptions, 'metrics'>;
   readonly #inFlight = new Map<string, { controller: AbortController; done: Promise<void>; free: boolean }>();
   readonly #stopLeasing = new AbortController();
   /** Names this process's lease calls, so that a drain can tell the gateway to hand none of them anything. */
@@ -82,6 +85,7 @@ export class OriginWorker {
 
   constructor(options: OriginWorkerOptions) {
     this.#options = { slots: 1, leaseWaitMs: 20_000, paidReservedSlots: 0, freeYieldMs: 2_000, ...options };
+    this.#options.metrics?.slots(0, this.#options.slots);
     if (this.#options.paidReservedSlots >= this.#options.slots && this.#options.slots > 0 && this.#options.paidReservedSlots > 0) {
       throw new Error(`paidReservedSlots (${this.#options.paidReservedSlots}) must leave at least one of the ${this.#options.slots} slots for free work`);
     }
@@ -151,6 +155,7 @@ export class OriginWorker {
     if (paid) this.#paidRunning++;
     const done = this.#execute(job, controller).finally(() => {
       this.#inFlight.delete(job.id);
+      this.#options.metrics?.slots(this.#inFlight.size, this.#options.slots);
       if (paid && --this.#paidRunning === 0) {
         for (const wake of this.#paidIdleWaiters) wake();
         this.#paidIdleWaiters.clear();
@@ -158,10 +163,11 @@ export class OriginWorker {
       this.#slotFreed?.();
     });
     this.#inFlight.set(job.id, { controller, done, free: job.tier === 'free' });
+    this.#options.metrics?.slots(this.#inFlight.size, this.#options.slots);
   }
 
   async #execute(leased: LeasedJob, controller: AbortController): Promise<void> {
-    const { gateway, pipeline, db, runtime, workerId, provenance } = this.#options;
+    const { gateway, pipeline, db, runtime, workerId, provenance, metrics } = this.#options;
     const logger = this.#options.logger;
     const log = { jobId: leased.id, attempt: leased.attempt };
     const { edit: editParams, ...params } = leased.params;
@@ -169,7 +175,9 @@ export class OriginWorker {
     let spec = baseSpec;
     const verdicts: VerdictRecord[] = [];
     let block: SafetyBlock | undefined;
-    let lastPassAt = performance.now();
+    const leasedAt = performance.now();
+    let lastPassAt = leasedAt;
+    let firstPassSeen = false;
     // Verdicts are written before the outcome is reported, so whoever sees the job end can read its audit.
     let audited = false;
     const audit = async () => {
@@ -238,22 +246,32 @@ export class OriginWorker {
         watermarkPayloads,
         partialImages,
         onPreview: async (pass, imageIndex, preview, partialImageIndex) => {
+          const uploadStarted = performance.now();
           await gateway.uploadPreview(leased.id, leased.leaseId, pass, imageIndex, partialImageIndex, preview.bytes);
+          metrics?.upload('preview', (performance.now() - uploadStarted) / 1000);
         },
-        onVerdict: (verdict) => verdicts.push(verdict),
+        onVerdict: (verdict) => {
+          verdicts.push(verdict);
+          metrics?.verdict(verdict.stage, verdict.category, verdict.allowed);
+        },
         onPassComplete: async (pass, grids) => {
           passesDone = pass;
           const now = performance.now();
+          metrics?.pass(spec.width, spec.height, (now - lastPassAt) / 1000);
+          if (!firstPassSeen) metrics?.firstPass(leased.tier, (now - leasedAt) / 1000);
+          firstPassSeen = true;
           const perImage = (now - lastPassAt) / spec.n;
           this.#passMs = this.#passMs === 0 ? perImage : 0.9 * this.#passMs + 0.1 * perImage;
           lastPassAt = now;
           let keep = true;
           try {
+            const checkpointStarted = performance.now();
             ({ keep } = await gateway.heartbeat(leased.id, {
               leaseId: leased.leaseId,
               passesDone: pass,
               checkpoint: encodeCheckpoint(pass, grids),
             }));
+            metrics?.checkpoint((performance.now() - checkpointStarted) / 1000);
           } catch (error) {
             // The gateway stayed unreachable through the client's retries. Keep rendering: if the
             // lease lapsed meanwhile, fencing refuses the completion and the job resumes elsewhere.
@@ -276,7 +294,9 @@ export class OriginWorker {
           seed: spec.seed + index,
           grid: result.grids[index]!,
         });
+        const uploadStarted = performance.now();
         stored.push(await gateway.uploadImage(leased.id, leased.leaseId, index, image.format, image.bytes));
+        metrics?.upload('image', (performance.now() - uploadStarted) / 1000);
       }
       const outputTokens = result.grids.reduce((sum, grid) => sum + grid.rows * grid.cols, 0);
       await audit();
@@ -287,6 +307,7 @@ export class OriginWorker {
       });
       // Only once the gateway has the result: a run recorded as succeeded always delivered it.
       await finish('succeeded');
+      metrics?.job('succeeded', leased.tier);
       logger.info('job completed', { ...log, startedAtPass: result.startedAtPass, wallMs: Math.round(performance.now() - started) });
     } catch (thrown) {
       // An abort surfaces from inside a stage as a bare AbortError; the signal knows why it was pulled.
@@ -297,6 +318,7 @@ export class OriginWorker {
       // Recorded before it is reported, like the verdicts, so whoever sees the job fail sees the run ended too.
       await finish(error instanceof JobStopped ? 'aborted' : 'failed', String(error)).catch(() => undefined);
       await this.#report(leased, error, log);
+      metrics?.job(outcomeOf(error), leased.tier);
     } finally {
       clearInterval(keepAlive);
       await audit();
@@ -390,4 +412,13 @@ export class OriginWorker {
       error: (message, extra) => base.error(message, { ...fields, ...extra }),
     };
   }
+}
+
+/** The metrics outcome of an attempt that did not succeed. */
+function outcomeOf(error: unknown): JobOutcome {
+  if (error instanceof JobStopped) return 'stopped';
+  if (error instanceof GatewayCallError && error.code === 'stale_lease') return 'fenced';
+  if (error instanceof SafetyBlock) return 'blocked';
+  if (error instanceof StageRejection) return 'rejected';
+  return 'failed';
 }

@@ -23,6 +23,8 @@ export interface OnnxRuntimeOptions {
   maxBatchSize?: number;
   /** Told why the inference worker died; a fresh one reloads every model and takes over the calls in flight. */
   onWorkerCrash?: (reason: Error) => void;
+  /** Told of every ONNX session run: how many rows (merged calls) it carried and its time inside onnxruntime. */
+  onRun?: (run: { rows: number; onnxMs: number }) => void;
 }
 
 /** What the runtime has done since it started. */
@@ -145,12 +147,15 @@ export class OnnxRuntime implements ModelRuntime {
   /** Told when `#busy` falls to 0. */
   #idleWaiters: (() => void)[] = [];
 
-  constructor({ intraOpThreads = 1, maxBatchWaitMs = 2, maxBatchSize = 8, onWorkerCrash }: OnnxRuntimeOptions = {}) {
+  readonly #onRun: OnnxRuntimeOptions['onRun'];
+
+  constructor({ intraOpThreads = 1, maxBatchWaitMs = 2, maxBatchSize = 8, onWorkerCrash, onRun }: OnnxRuntimeOptions = {}) {
     if (!(maxBatchWaitMs >= 0)) throw new RangeError(`maxBatchWaitMs must be 0 or more, got ${maxBatchWaitMs}`);
     if (!Number.isInteger(maxBatchSize) || maxBatchSize < 1) throw new RangeError(`maxBatchSize must be a whole number of at least 1, got ${maxBatchSize}`);
     this.#threads = intraOpThreads;
     this.#maxBatchWaitMs = maxBatchWaitMs;
     this.#maxBatchSize = maxBatchSize;
+    this.#onRun = onRun;
     this.#worker = new WorkerThread({
       name: 'inference worker',
       module: new URL('./inference-worker.ts', import.meta.url),
@@ -244,10 +249,11 @@ export class OnnxRuntime implements ModelRuntime {
     };
   }
 
-  #ran(reply: WorkerReply, name: string): Record<string, Tensor> {
+  #ran(reply: WorkerReply, name: string, rows = 1): Record<string, Tensor> {
     if (reply.type !== 'ran') throw new Error(`unexpected reply ${reply.type} running ${name}`);
     this.#onnxMs += reply.onnxMs;
     this.#onnxRuns++;
+    this.#onRun?.({ rows, onnxMs: reply.onnxMs });
     return reply.outputs;
   }
 
@@ -344,7 +350,7 @@ export class OnnxRuntime implements ModelRuntime {
     try {
       const [only] = batch;
       if (batch.length === 1 && only) {
-        only.resolve(this.#ran(await this.#send({ type: 'run', path: queue.path, feeds: { ...only.feeds } }), queue.name));
+        only.resolve(this.#ran(await this.#send({ type: 'run', path: queue.path, feeds: { ...only.feeds } }), queue.name, only.rows));
         return;
       }
       const reply = await this.#send({
@@ -353,8 +359,8 @@ export class OnnxRuntime implements ModelRuntime {
         calls: batch.map((call) => ({ ...call.feeds })),
         batchInputs: [...queue.batchInputs],
       });
-      const outputs = this.#ran(reply, queue.name);
       const total = batch.reduce((sum, call) => sum + call.rows, 0);
+      const outputs = this.#ran(reply, queue.name, total);
       for (const [name, tensor] of Object.entries(outputs)) {
         if (tensor.dims[0] !== total) {
           throw new Error(`${queue.name}: output "${name}" has dim 0 = ${tensor.dims[0]} for a batch of ${total}; a model loaded with batchInputs must batch its outputs on dim 0`);

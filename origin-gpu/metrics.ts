@@ -1,0 +1,90 @@
+// The origin's Prometheus metrics: one registry per worker process, served at
+// GET /metrics on LUMEN_METRICS_PORT.
+// Labels are bounded: tier, size, stage, category, outcome; never a job or tenant id.
+import { createServer, type Server } from 'node:http';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Tier } from '../protocol/tiers.js';
+
+/** How a job's attempt on this worker ended. */
+export type JobOutcome = 'succeeded' | 'failed' | 'blocked' | 'rejected' | 'stopped' | 'fenced';
+
+const SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+export class OriginMetrics {
+  readonly registry = new Registry();
+  readonly #jobs: Counter<'outcome' | 'tier'>;
+  readonly #passSeconds: Histogram<'size'>;
+  readonly #leaseToFirstPassSeconds: Histogram<'tier'>;
+  readonly #checkpointSeconds: Histogram;
+  readonly #uploadSeconds: Histogram<'kind'>;
+  readonly #onnxSeconds: Histogram;
+  readonly #batchRows: Histogram;
+  readonly #verdicts: Counter<'stage' | 'category' | 'allowed'>;
+  readonly #slotsBusy: Gauge;
+  readonly #slots: Gauge;
+
+  constructor(workerId: string) {
+    const registers = [this.registry];
+    this.registry.setDefaultLabels({ worker: workerId });
+    // Process metrics: RSS (process_resident_memory_bytes), heap (nodejs_heap_size_used_bytes), event-loop lag (nodejs_eventloop_lag_*).
+    collectDefaultMetrics({ register: this.registry });
+    this.#jobs = new Counter({ name: 'lumen_origin_jobs_total', help: 'Job attempts this worker ended, by outcome and tier.', labelNames: ['outcome', 'tier'], registers });
+    this.#passSeconds = new Histogram({ name: 'lumen_origin_pass_duration_seconds', help: 'Wall time of one decode pass of one job (all its images), by image size.', labelNames: ['size'], buckets: SECONDS_BUCKETS, registers });
+    this.#leaseToFirstPassSeconds = new Histogram({ name: 'lumen_origin_lease_to_first_pass_seconds', help: 'From receiving a lease to finishing its first pass.', labelNames: ['tier'], buckets: SECONDS_BUCKETS, registers });
+    this.#checkpointSeconds = new Histogram({ name: 'lumen_origin_checkpoint_duration_seconds', help: 'Round trip of a checkpoint (heartbeat with the token grids) to the gateway.', buckets: SECONDS_BUCKETS, registers });
+    this.#uploadSeconds = new Histogram({ name: 'lumen_origin_upload_duration_seconds', help: 'Round trip of an upload to the gateway, by kind (preview or image).', labelNames: ['kind'], buckets: SECONDS_BUCKETS, registers });
+    this.#onnxSeconds = new Histogram({ name: 'lumen_origin_onnx_run_duration_seconds', help: 'Time inside onnxruntime for one session run (a batch of merged calls).', buckets: SECONDS_BUCKETS, registers });
+    this.#batchRows = new Histogram({ name: 'lumen_origin_onnx_batch_rows', help: 'Rows (merged calls) per onnxruntime session run.', buckets: [1, 2, 3, 4, 6, 8, 12, 16], registers });
+    this.#verdicts = new Counter({ name: 'lumen_origin_safety_verdicts_total', help: 'Safety verdicts, by stage (input/output), category ("none" when allowed) and whether allowed.', labelNames: ['stage', 'category', 'allowed'], registers });
+    this.#slotsBusy = new Gauge({ name: 'lumen_origin_slots_busy', help: 'Jobs running on this worker.', registers });
+    this.#slots = new Gauge({ name: 'lumen_origin_slots', help: 'Jobs this worker runs at once.', registers });
+  }
+
+  job(outcome: JobOutcome, tier: Tier): void {
+    this.#jobs.inc({ outcome, tier });
+  }
+
+  pass(width: number, height: number, seconds: number): void {
+    this.#passSeconds.observe({ size: `${width}x${height}` }, seconds);
+  }
+
+  firstPass(tier: Tier, seconds: number): void {
+    this.#leaseToFirstPassSeconds.observe({ tier }, seconds);
+  }
+
+  checkpoint(seconds: number): void {
+    this.#checkpointSeconds.observe(seconds);
+  }
+
+  upload(kind: 'preview' | 'image', seconds: number): void {
+    this.#uploadSeconds.observe({ kind }, seconds);
+  }
+
+  onnxRun(rows: number, seconds: number): void {
+    this.#onnxSeconds.observe(seconds);
+    this.#batchRows.observe(rows);
+  }
+
+  verdict(stage: 'input' | 'output', category: string | null, allowed: boolean): void {
+    this.#verdicts.inc({ stage, category: allowed ? 'none' : (category ?? 'unknown'), allowed: String(allowed) });
+  }
+
+  slots(busy: number, total: number): void {
+    this.#slotsBusy.set(busy);
+    this.#slots.set(total);
+  }
+}
+
+/** Serves `GET /metrics` (Prometheus text) on its own port; anything else is a 404. */
+export function serveMetrics(metrics: OriginMetrics, port: number, host: string): Server {
+  return createServer((request, response) => {
+    if (request.method !== 'GET' || request.url?.split('?')[0] !== '/metrics') {
+      response.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+      return;
+    }
+    metrics.registry.metrics().then(
+      (text) => response.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
+      (error: unknown) => response.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics failed: ${String(error)}\n`),
+    );
+  }).listen(port, host);
+}
