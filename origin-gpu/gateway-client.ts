@@ -12,6 +12,7 @@ import type {
   StoredImage,
 } from '../protocol/jobs.js';
 import type { OutputFormat } from '../protocol/images.js';
+import { traceparentForCall } from './tracing.js';
 
 /** The gateway answered an internal call with an error status. */
 export class GatewayCallError extends Error {
@@ -123,10 +124,11 @@ export class GatewayClient {
   ): Promise<T> {
     // Signed per attempt, so a retry never carries a stale timestamp.
     const headers = await signInternalRequest(this.secret, method, path, body);
+    const traceparent = traceparentForCall();
     const response = await fetch(new URL(path, this.baseUrl), {
       method,
       body: method === 'GET' ? undefined : body,
-      headers: { ...headers, 'content-type': contentType },
+      headers: { ...headers, 'content-type': contentType, ...(traceparent && { traceparent }) },
       signal,
     });
     if (!response.ok) {

@@ -17,6 +17,7 @@ import { loadC2paCredentials } from './provenance/c2pa-credentials.js';
 import { ProvenanceRegistry } from './provenance/registry.js';
 import { loadSigningKey } from './provenance/signer.js';
 import { OnnxRuntime } from './runtime/onnx-runtime.js';
+import { setupTracing } from './tracing.js';
 import { OriginWorker } from './worker.js';
 
 const DEFAULT_PIPELINE = fileURLToPath(new URL('./pipeline.json', import.meta.url));
@@ -32,6 +33,8 @@ function positiveInt(name: string, fallback: number): number {
 async function main(): Promise<void> {
   const workerId = process.env.LUMEN_WORKER_ID ?? `${hostname()}-${process.pid}`;
   const logger = createLogger({ service: 'origin-gpu', workerId });
+  const tracing = setupTracing(process.env, workerId);
+  if (tracing) logger.info('exporting traces over OTLP', { endpoint: process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? process.env.OTEL_EXPORTER_OTLP_ENDPOINT });
   const secret = process.env.LUMEN_ORIGIN_SECRET;
   if (!secret) throw new Error('LUMEN_ORIGIN_SECRET is not set: it must equal the gateway\'s ORIGIN_SECRET.');
   const gatewayUrl = process.env.LUMEN_GATEWAY_URL ?? 'http://127.0.0.1:8787';
@@ -117,6 +120,7 @@ async function main(): Promise<void> {
     await worker.stop(positiveInt('LUMEN_SHUTDOWN_GRACE_MS', 30_000));
     await disposePipeline(pipeline, logger);
     await runtime.dispose();
+    await tracing?.shutdown().catch((error: unknown) => logger.warn('could not flush traces', { error: String(error) }));
     client.close();
     logger.info('stopped');
     process.exit(0);

@@ -1,3 +1,4 @@
+import { SpanStatusCode, trace, type Context as TraceContext } from '@opentelemetry/api';
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import type { Checkpoint, LeasedJob } from '../protocol/jobs.js';
@@ -11,6 +12,7 @@ import type { Pipeline } from './pipeline/registry.js';
 import { MAX_PARTIAL_IMAGES } from './pipeline/previews.js';
 import { JobStopped, runJob, SafetyBlock, StageFailure, type ResumePoint, type VerdictRecord } from './pipeline/runner.js';
 import { payloadsForJob } from './provenance/payload.js';
+import { startJobTrace } from './tracing.js';
 import type { ProvenanceRegistry } from './provenance/registry.js';
 import type { OnnxRuntime } from './runtime/onnx-runtime.js';
 
@@ -167,9 +169,28 @@ export class OriginWorker {
   }
 
   async #execute(leased: LeasedJob, controller: AbortController): Promise<void> {
+    const jobTrace = startJobTrace(leased.traceparent, {
+      'lumen.job.id': leased.id,
+      'lumen.attempt': leased.attempt,
+      'lumen.tier': leased.tier,
+      'lumen.size': `${leased.params.width}x${leased.params.height}`,
+      'lumen.n': leased.params.n,
+      'lumen.resume_after_pass': leased.passesDone,
+    });
+    // Every line this job logs carries its trace id, so logs and spans join up.
+    const log = { jobId: leased.id, attempt: leased.attempt, ...(jobTrace.traceId && { traceId: jobTrace.traceId }) };
+    await jobTrace.run(() => this.#executeTraced(leased, controller, log, jobTrace.context)).then(
+      () => jobTrace.end(),
+      (error: unknown) => {
+        jobTrace.end(error);
+        throw error;
+      },
+    );
+  }
+
+  async #executeTraced(leased: LeasedJob, controller: AbortController, log: Record<string, unknown>, traceContext: TraceContext): Promise<void> {
     const { gateway, pipeline, db, runtime, workerId, provenance, metrics } = this.#options;
     const logger = this.#options.logger;
-    const log = { jobId: leased.id, attempt: leased.attempt };
     const { edit: editParams, ...params } = leased.params;
     const baseSpec: GenerationSpec = { jobId: leased.id, ...params, tenantId: leased.tenantId, moderation: params.moderation ?? 'auto' };
     let spec = baseSpec;
@@ -245,6 +266,7 @@ export class OriginWorker {
         resumeFrom,
         watermarkPayloads,
         partialImages,
+        traceContext,
         onPreview: async (pass, imageIndex, preview, partialImageIndex) => {
           const uploadStarted = performance.now();
           await gateway.uploadPreview(leased.id, leased.leaseId, pass, imageIndex, partialImageIndex, preview.bytes);
@@ -307,7 +329,7 @@ export class OriginWorker {
       });
       // Only once the gateway has the result: a run recorded as succeeded always delivered it.
       await finish('succeeded');
-      metrics?.job('succeeded', leased.tier);
+      jobEnded(traceContext, 'succeeded', metrics, leased.tier);
       logger.info('job completed', { ...log, startedAtPass: result.startedAtPass, wallMs: Math.round(performance.now() - started) });
     } catch (thrown) {
       // An abort surfaces from inside a stage as a bare AbortError; the signal knows why it was pulled.
@@ -318,7 +340,7 @@ export class OriginWorker {
       // Recorded before it is reported, like the verdicts, so whoever sees the job fail sees the run ended too.
       await finish(error instanceof JobStopped ? 'aborted' : 'failed', String(error)).catch(() => undefined);
       await this.#report(leased, error, log);
-      metrics?.job(outcomeOf(error), leased.tier);
+      jobEnded(traceContext, outcomeOf(error), metrics, leased.tier, error);
     } finally {
       clearInterval(keepAlive);
       await audit();
@@ -412,6 +434,14 @@ export class OriginWorker {
       error: (message, extra) => base.error(message, { ...fields, ...extra }),
     };
   }
+}
+
+/** Counts the attempt's outcome and marks the job span with it (an error status unless it succeeded or was stopped to resume elsewhere). */
+function jobEnded(traceContext: TraceContext, outcome: JobOutcome, metrics: OriginMetrics | undefined, tier: LeasedJob['tier'], error?: unknown): void {
+  metrics?.job(outcome, tier);
+  const span = trace.getSpan(traceContext);
+  span?.setAttribute('lumen.outcome', outcome);
+  if (error !== undefined && outcome !== 'stopped') span?.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
 }
 
 /** The metrics outcome of an attempt that did not succeed. */

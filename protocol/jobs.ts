@@ -122,6 +122,8 @@ export const leasedJobSchema = z.object({
   params: generationParamsSchema,
   passesDone: z.number().int().min(0),
   checkpoint: checkpointSchema.nullable(),
+  /** W3C traceparent of the job's trace, which the gateway started or continued from the client's. */
+  traceparent: z.string().max(128).nullish(),
 });
 export type LeasedJob = z.infer<typeof leasedJobSchema>;
 

@@ -164,6 +164,8 @@ export const jobObjectSchema = z.object({
   attempt: z.number().int(),
   created_at: z.number().int(),
   error: z.object({ message: z.string(), code: z.string() }).nullable(),
+  /** The W3C trace id the job's spans and log lines share (the client's `traceparent` continued, or a new trace). */
+  trace_id: z.string().nullable(),
   /** Signed URLs of the finished images. */
   data: z.array(z.object({ url: z.string() })).nullable(),
   urls: z.object({ get: z.string(), events: z.string(), cancel: z.string() }),

@@ -52,6 +52,8 @@ export const jobs = sqliteTable(
     error: text('error'),
     /** Where to POST the outcome (Standard Webhooks), if the request asked for it. */
     webhookUrl: text('webhook_url'),
+    /** W3C traceparent of the gateway's span for this job: the origin's spans join its trace. */
+    traceparent: text('traceparent'),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
   },

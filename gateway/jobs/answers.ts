@@ -34,6 +34,7 @@ export async function publicJob(c: Context<AppEnv>, job: JobView, estimatedWaitM
     attempt: job.attempt,
     created_at: Math.floor(job.createdAt / 1000),
     error: job.error && { message: job.error.message, code: job.error.code },
+    trace_id: job.traceId,
     data: job.result ? await Promise.all(job.result.images.map(async (image) => ({ url: await signImageUrl(c.env, origin, image.key) }))) : null,
     urls: {
       get: `${origin}/v1/images/jobs/${job.id}`,

@@ -10,6 +10,7 @@ import { ApiError, InvalidRequestError } from '../errors.js';
 import { moderateSubmission } from '../moderation.js';
 import type { EnqueueResult, QueueShard } from '../objects/queue-shard.js';
 import { jobIdInShard, newJobId, shardCount, shardForJob, shardStub } from '../queue.js';
+import { jobTraceparent } from '../tracing.js';
 import { checkWebhookAddress } from '../webhooks.js';
 import type { ImageSize, Quality } from '../../protocol/images.js';
 import type { GenerationParams } from '../../protocol/jobs.js';
@@ -119,7 +120,7 @@ export async function submitJob(c: Context<AppEnv>, submission: Submission): Pro
     const slot = await admitGeneration(c, submission.n, submission.size, submission.quality, id);
     try {
       await submission.storeInputs?.();
-      admitted = await shard.enqueue({ id, tenantId: tenant.id, tier: tenant.tier, params, queueLimit, idempotency, webhookUrl });
+      admitted = await shard.enqueue({ id, tenantId: tenant.id, tier: tenant.tier, params, queueLimit, idempotency, webhookUrl, traceparent: jobTraceparent(c) });
     } catch (error) {
       await slot.noJob('charged');
       throw error;

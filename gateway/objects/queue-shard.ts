@@ -14,6 +14,7 @@ import type {
 } from '../../protocol/jobs.js';
 import { releaseJobSlot } from '../jobs/slots.js';
 import { TIER_PRIORITY, type Tier } from '../../protocol/tiers.js';
+import { parseTraceparent } from '../../protocol/trace-context.js';
 import { SqliteObject } from './migrate.js';
 import { QueuedIndex } from './queued-index.js';
 import { Throughput } from './throughput.js';
@@ -32,6 +33,8 @@ export interface JobView {
   queuePosition: number | null;
   result: JobResult | null;
   error: JobError | null;
+  /** The job's trace (W3C trace id), which its origin spans and log lines share. */
+  traceId: string | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -62,6 +65,8 @@ export interface EnqueueInput {
   queueLimit: number;
   idempotency?: { key: string; bodyHash: string };
   webhookUrl?: string;
+  /** W3C traceparent of the gateway's span for this job (see gateway/tracing.ts). */
+  traceparent?: string;
 }
 
 export type EnqueueResult =
@@ -205,6 +210,7 @@ export class QueueShard extends SqliteObject {
         params: JSON.stringify(input.params),
         status: 'queued',
         webhookUrl: input.webhookUrl ?? null,
+        traceparent: input.traceparent ?? null,
         createdAt: now,
         updatedAt: now,
       })
@@ -329,6 +335,7 @@ export class QueueShard extends SqliteObject {
         params,
         passesDone: row.passesDone,
         checkpoint: row.checkpoint ? (JSON.parse(row.checkpoint) as Checkpoint) : null,
+        traceparent: row.traceparent,
       });
     }
     if (leased.length > 0) await this.#scheduleAlarm();
@@ -608,6 +615,7 @@ export class QueueShard extends SqliteObject {
       queuePosition: row.status === 'queued' ? this.#queuePosition(row) : null,
       result: row.result ? (JSON.parse(row.result) as JobResult) : null,
       error: row.error ? (JSON.parse(row.error) as JobError) : null,
+      traceId: parseTraceparent(row.traceparent)?.traceId ?? null,
       createdAt: row.createdAt,
       updatedAt: row.updatedAt,
     };

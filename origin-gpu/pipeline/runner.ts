@@ -10,6 +10,8 @@ import {
   type Stage,
   type TokenGrid,
 } from '../../plugins/sdk/index.js';
+import { trace, type Context as TraceContext } from '@opentelemetry/api';
+import { endSpan, tracer } from '../tracing.js';
 import { encodePreview, previewPasses } from './previews.js';
 import type { Pipeline } from './registry.js';
 
@@ -90,6 +92,8 @@ export interface RunOptions {
   onPreview?: (pass: number, imageIndex: number, preview: EncodedImage, partialImageIndex: number) => Promise<void> | void;
   /** Receives every safety verdict, allowed or not, for the audit log. */
   onVerdict?: (verdict: VerdictRecord) => void;
+  /** The job's trace: each pass and each stage hook becomes a span under it. */
+  traceContext?: TraceContext;
 }
 
 export interface RunResult {
@@ -142,14 +146,20 @@ function giveTurn(): void {
   setImmediate(giveTurn);
 }
 
-async function call<T>(stage: Stage, fn: () => Promise<T> | T): Promise<T> {
+/** Calls one stage hook on its turn, as a span `<plugin> <hook>` under `parent` when the job is traced. */
+async function call<T>(stage: Stage, fn: () => Promise<T> | T, hook?: string, parent?: TraceContext): Promise<T> {
   await nextTurn();
+  const span = parent && tracer.startSpan(`${stage.name} ${hook ?? stage.kind}`, { attributes: { 'lumen.plugin': stage.name, 'lumen.hook': hook ?? stage.kind } }, parent);
+  let failure: unknown;
   try {
     return await fn();
   } catch (error) {
+    failure = error;
     if (error instanceof StageRejection || error instanceof SafetyBlock || error instanceof JobStopped) throw error;
     if (error instanceof Error && error.name === 'AbortError') throw new JobStopped('job aborted');
     throw new StageFailure(stage.name, error);
+  } finally {
+    if (span) endSpan(span, failure);
   }
 }
 
@@ -158,7 +168,7 @@ async function call<T>(stage: Stage, fn: () => Promise<T> | T): Promise<T> {
  * (each checked by every safety stage and checkpointed), watermark, encode.
  */
 export async function runJob(pipeline: Pipeline, job: GenerationSpec, options: RunOptions): Promise<RunResult> {
-  const { signal, logger, resumeFrom, watermarkPayloads } = options;
+  const { signal, logger, resumeFrom, watermarkPayloads, traceContext } = options;
   if (watermarkPayloads.length !== job.n) {
     throw new RangeError(`runJob needs one watermark payload per image: ${job.n} images, ${watermarkPayloads.length} payloads`);
   }
@@ -205,14 +215,14 @@ export async function runJob(pipeline: Pipeline, job: GenerationSpec, options: R
   } else {
     for (const stage of pipeline.byKind('safety')) {
       if (!stage.checkPrompt) continue;
-      const verdict = await call(stage, () => stage.checkPrompt!(contexts[0]!));
+      const verdict = await call(stage, () => stage.checkPrompt!(contexts[0]!), 'checkPrompt', traceContext);
       record(stage.name, 'input', verdict, 0, 0);
       if (!verdict.allowed) throw new SafetyBlock(stage.name, verdict.category, 0, pipeline.passes, verdict.reason);
     }
     grids = [];
     for (const ctx of contexts) {
       let grid: TokenGrid | undefined;
-      for (const stage of pipeline.byKind('tokenize')) grid = await call(stage, () => stage.tokenize(ctx, grid));
+      for (const stage of pipeline.byKind('tokenize')) grid = await call(stage, () => stage.tokenize(ctx, grid), 'tokenize', traceContext);
       if (!grid) throw new StageFailure('tokenize', new Error('no tokenize stage produced a grid'));
       grids.push(grid);
     }
@@ -222,22 +232,32 @@ export async function runJob(pipeline: Pipeline, job: GenerationSpec, options: R
   for (let pass = firstPass; pass <= pipeline.passes; pass++) {
     checkStopped();
     images = [];
-    for (const [index, ctx] of contexts.entries()) {
-      const passCtx: PassContext = { ...ctx, grid: grids[index]!, pass, passes: pipeline.passes };
-      let image: RawImage | undefined;
-      for (const stage of pipeline.byKind('decode')) image = await call(stage, () => stage.decodePass(passCtx, image));
-      if (!image) throw new StageFailure('decode', new Error('no decode stage produced an image'));
-      for (const stage of pipeline.byKind('safety')) {
-        if (!stage.checkPass) continue;
-        const verdict = await call(stage, () => stage.checkPass!(passCtx, image));
-        record(stage.name, 'output', verdict, pass, index);
-        if (!verdict.allowed) throw new SafetyBlock(stage.name, verdict.category, pass, pipeline.passes - pass, verdict.reason);
+    const passSpan = traceContext && tracer.startSpan(`pass ${pass}`, { attributes: { 'lumen.pass': pass, 'lumen.passes': pipeline.passes } }, traceContext);
+    const passTrace = passSpan && trace.setSpan(traceContext!, passSpan);
+    let passFailure: unknown;
+    try {
+      for (const [index, ctx] of contexts.entries()) {
+        const passCtx: PassContext = { ...ctx, grid: grids[index]!, pass, passes: pipeline.passes };
+        let image: RawImage | undefined;
+        for (const stage of pipeline.byKind('decode')) image = await call(stage, () => stage.decodePass(passCtx, image), 'decodePass', passTrace);
+        if (!image) throw new StageFailure('decode', new Error('no decode stage produced an image'));
+        for (const stage of pipeline.byKind('safety')) {
+          if (!stage.checkPass) continue;
+          const verdict = await call(stage, () => stage.checkPass!(passCtx, image), 'checkPass', passTrace);
+          record(stage.name, 'output', verdict, pass, index);
+          if (!verdict.allowed) throw new SafetyBlock(stage.name, verdict.category, pass, pipeline.passes - pass, verdict.reason);
+        }
+        if (previewAt.has(pass)) await sendPreview(pass, index, image);
+        images.push(image);
       }
-      if (previewAt.has(pass)) await sendPreview(pass, index, image);
-      images.push(image);
-    }
-    if (options.onPassComplete && !(await options.onPassComplete(pass, grids))) {
-      throw new JobStopped(`stopped after pass ${pass}`);
+      if (options.onPassComplete && !(await options.onPassComplete(pass, grids))) {
+        throw new JobStopped(`stopped after pass ${pass}`);
+      }
+    } catch (error) {
+      passFailure = error;
+      throw error;
+    } finally {
+      if (passSpan) endSpan(passSpan, passFailure);
     }
   }
 
@@ -245,9 +265,9 @@ export async function runJob(pipeline: Pipeline, job: GenerationSpec, options: R
   for (const [index, ctx] of contexts.entries()) {
     checkStopped();
     let image = images[index]!;
-    for (const stage of pipeline.byKind('watermark')) image = await call(stage, () => stage.watermark(ctx, image));
+    for (const stage of pipeline.byKind('watermark')) image = await call(stage, () => stage.watermark(ctx, image), 'watermark', traceContext);
     let output: EncodedImage | undefined;
-    for (const stage of pipeline.byKind('encode')) output = await call(stage, () => stage.encode(ctx, image, output));
+    for (const stage of pipeline.byKind('encode')) output = await call(stage, () => stage.encode(ctx, image, output), 'encode', traceContext);
     encoded.push(output!);
   }
   return { images: encoded, grids, startedAtPass: firstPass };
