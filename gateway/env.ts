@@ -63,6 +63,8 @@ export interface Env {
 export type AppEnv = {
   Bindings: Env;
   Variables: {
+    /** Set first by the requestId() middleware: the x-request-id of the response, for log lines. */
+    requestId: string;
     tenant: AuthenticatedTenant;
     /** Set by the rateLimit() middleware: the tenant's buckets, written into the response's rate-limit headers. */
     rateLimit?: RateLimitState;
