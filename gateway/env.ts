@@ -57,6 +57,8 @@ export interface Env {
   WEBHOOK_ALLOWED_HOSTS?: string;
   /** Comma-separated base URLs of origin APIs (provenance verification, safety audit), e.g. `http://127.0.0.1:8790`. */
   ORIGIN_API_URLS?: string;
+  /** Model names requests may send, as `alias=pack,alias=pack` (default: OpenAI's image model names, on the default pack). */
+  LUMEN_MODEL_ALIASES?: string;
 }
 
 /** The one generic that types the whole Hono app. */

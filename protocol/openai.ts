@@ -82,10 +82,11 @@ export const editRequestSchema = imageRequestBase
   .strict();
 export type EditRequest = z.infer<typeof editRequestSchema>;
 
-/** The job parameters of a validated request, rendered at `size`; a seed is drawn when none was given. */
-export function generationParamsOf(request: GenerationRequest | EditRequest, size: ImageSize, edit?: EditParams): GenerationParams {
+/** The job parameters of a validated request, rendered at `size` by the model pack `model`; a seed is drawn when none was given. */
+export function generationParamsOf(request: GenerationRequest | EditRequest, size: ImageSize, model: string, edit?: EditParams): GenerationParams {
   const [width, height] = dimensionsOf(size);
   return {
+    model,
     prompt: request.prompt,
     n: request.n,
     width,
