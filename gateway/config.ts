@@ -4,6 +4,7 @@
 // into NaN somewhere mid-request.
 import type { Env } from './env.js';
 import { webhookAllowedHosts } from './webhooks.js';
+import { DEFAULT_MODEL_ALIASES, DEFAULT_PACK_ID, MODEL_ID_PATTERN } from '../protocol/models.js';
 
 const TRUSTED_CLIENT_IP_HEADERS = ['cf-connecting-ip', 'x-forwarded-for', 'x-real-ip', 'none'] as const;
 
@@ -31,6 +32,17 @@ export interface GatewayConfig {
   webhookAllowedHosts: string[];
   /** Base URLs of the origin APIs, without trailing slashes. */
   originApiUrls: string[];
+  models: ModelCatalog;
+}
+
+/** The model names a request may send: every pack's own id, and the aliases of LUMEN_MODEL_ALIASES. */
+export interface ModelCatalog {
+  /** What a request without `model` renders with. */
+  defaultPack: string;
+  /** Every pack an alias names, the default first. */
+  packs: string[];
+  /** Alias to pack id, in the order configured. */
+  aliases: ReadonlyMap<string, string>;
 }
 
 /** Thrown for a var that cannot be used; the message names it and says what it must be. */
@@ -82,7 +94,30 @@ function parse(env: Env): GatewayConfig {
       .split(',')
       .map((url) => url.trim().replace(/\/+$/, ''))
       .filter(Boolean),
+    models: modelCatalog(env.LUMEN_MODEL_ALIASES),
   };
+}
+
+/** LUMEN_MODEL_ALIASES: `alias=pack,alias=pack`; unset or empty means the OpenAI names of DEFAULT_MODEL_ALIASES, all on the default pack. */
+function modelCatalog(raw: string | undefined): ModelCatalog {
+  const entries = raw?.trim()
+    ? raw.split(',').map((entry) => {
+        const [alias = '', pack = '', extra] = entry.split('=').map((part) => part.trim());
+        if (extra !== undefined || !MODEL_ID_PATTERN.test(alias) || !MODEL_ID_PATTERN.test(pack)) {
+          throw new ConfigError(`LUMEN_MODEL_ALIASES must be a comma-separated list of alias=pack, each name 1–64 of A-Z a-z 0-9 . _ : / - ; got "${entry.trim()}"`);
+        }
+        return [alias, pack] as const;
+      })
+    : Object.entries(DEFAULT_MODEL_ALIASES);
+  const aliases = new Map<string, string>();
+  for (const [alias, pack] of entries) {
+    if (aliases.has(alias)) throw new ConfigError(`LUMEN_MODEL_ALIASES names the alias "${alias}" twice`);
+    aliases.set(alias, pack);
+  }
+  const packs = [...new Set([DEFAULT_PACK_ID, ...aliases.values()])];
+  const shadowed = packs.find((pack) => aliases.has(pack));
+  if (shadowed) throw new ConfigError(`LUMEN_MODEL_ALIASES uses "${shadowed}" both as an alias and as a pack id`);
+  return { defaultPack: DEFAULT_PACK_ID, packs, aliases };
 }
 
 const parsed = new WeakMap<Env, GatewayConfig>();

@@ -59,12 +59,16 @@ export interface Env {
   WEBHOOK_ALLOWED_HOSTS?: string;
   /** Comma-separated base URLs of origin APIs (provenance verification, safety audit), e.g. `http://127.0.0.1:8790`. */
   ORIGIN_API_URLS?: string;
+  /** Model names requests may send, as `alias=pack,alias=pack` (default: OpenAI's image model names, on the default pack). */
+  LUMEN_MODEL_ALIASES?: string;
 }
 
 /** The one generic that types the whole Hono app. */
 export type AppEnv = {
   Bindings: Env;
   Variables: {
+    /** Set first by the requestId() middleware: the x-request-id of the response, for log lines. */
+    requestId: string;
     tenant: AuthenticatedTenant;
     /** Set by the rateLimit() middleware: the tenant's buckets, written into the response's rate-limit headers. */
     rateLimit?: RateLimitState;

@@ -33,6 +33,13 @@ export class GenerationRejectedError extends ApiError {
   }
 }
 
+/** A `model` that is neither a configured pack nor an alias of one (OpenAI answers unknown models the same way). */
+export class ModelNotFoundError extends ApiError {
+  constructor(model: string) {
+    super(404, 'invalid_request_error', `The model '${model}' does not exist. GET /v1/models lists the models this deployment serves.`, 'model_not_found', 'model');
+  }
+}
+
 /** The job failed on the origin after every retry; not the client's fault. */
 export class GenerationFailedError extends ApiError {
   constructor(message: string) {

@@ -1,10 +1,12 @@
 import { Hono, type ErrorHandler } from 'hono';
 import type { AppEnv, Env } from './env.js';
 import { ApiError, InvalidRequestError, NotFoundError, toErrorResponse } from './errors.js';
+import { requestId } from './middleware/request-id.js';
 import { admin } from './routes/admin.js';
 import { files } from './routes/files.js';
 import { images } from './routes/images.js';
 import { internal } from './routes/internal.js';
+import { models } from './routes/models.js';
 import { moderations } from './routes/moderations.js';
 import { provenance, wellKnown } from './routes/provenance.js';
 import { webhooks } from './routes/webhooks.js';
@@ -18,8 +20,10 @@ export { TierConfig } from './objects/tier-config.js';
 
 export const app = new Hono<AppEnv>();
 
+app.use('*', requestId());
 app.get('/healthz', (c) => c.json({ ok: true }));
 app.route('/v1/images', images);
+app.route('/v1/models', models);
 app.route('/v1/moderations', moderations);
 app.route('/v1/admin', admin);
 app.route('/v1/signup', signup);
@@ -43,7 +47,7 @@ export const handleError: ErrorHandler<AppEnv> = (error, c) => {
   if (error instanceof URIError) {
     return toErrorResponse(new InvalidRequestError('The request URL has malformed percent-encoding (a "%" not followed by two hex digits, or bytes that are not UTF-8).', null, 'invalid_path'));
   }
-  console.error(JSON.stringify({ level: 'error', message: 'unhandled error', path: c.req.path, error: String(error), stack: error.stack }));
+  console.error(JSON.stringify({ level: 'error', message: 'unhandled error', request_id: c.get('requestId'), path: c.req.path, error: String(error), stack: error.stack }));
   return toErrorResponse(new ApiError(500, 'server_error', 'The server had an error processing your request. Retry, or contact the operator if it persists.'));
 };
 app.onError(handleError);

@@ -7,6 +7,9 @@ export const IMAGE_SIZES = ['256x256', '512x512', '1024x1024', '1536x1024', '102
 export const imageSizeSchema = z.enum(IMAGE_SIZES);
 export type ImageSize = z.infer<typeof imageSizeSchema>;
 
+/** DALL·E 3's wide and tall sizes, which existing clients still send, and the supported size of the same orientation each renders at. */
+export const DALL_E_SIZES = { '1792x1024': '1536x1024', '1024x1792': '1024x1536' } as const satisfies Record<string, ImageSize>;
+
 /** What `size: "auto"` renders at (and is checked against plan limits as), when no input image says otherwise. */
 export const AUTO_SIZE: ImageSize = '1024x1024';
 
@@ -34,6 +37,12 @@ export function sizeForInput(width: number, height: number): ImageSize {
 export const IMAGE_QUALITIES = ['auto', 'low', 'medium', 'high'] as const;
 export const qualitySchema = z.enum(IMAGE_QUALITIES);
 export type Quality = z.infer<typeof qualitySchema>;
+
+/** DALL·E's qualities and the quality each renders at (`standard` was DALL·E 3's default, `hd` its finer one). */
+export const DALL_E_QUALITIES = { standard: 'medium', hd: 'high' } as const satisfies Record<string, Quality>;
+
+/** DALL·E 3's `style`: accepted so existing clients keep working; the default pack renders both the same. */
+export const imageStyleSchema = z.enum(['vivid', 'natural']);
 
 /** Output formats a client can ask for. */
 export const OUTPUT_FORMATS = ['png', 'jpeg', 'webp'] as const;

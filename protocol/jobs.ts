@@ -72,6 +72,8 @@ export type EditParams = z.infer<typeof editParamsSchema>;
 
 /** Validated generation parameters, as stored on the job. */
 export const generationParamsSchema = renderSettingsSchema.extend({
+  /** The model pack the request's `model` resolved to, for origins that route on it. Absent on jobs queued before it existed. */
+  model: z.string().optional(),
   /** Previews to stream before the final image (0–3), as OpenAI's `partial_images`. */
   partialImages: z.number().int().min(0).max(3),
   /** Set for `/v1/images/edits`: what to edit. */

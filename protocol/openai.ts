@@ -3,7 +3,20 @@
 // only where JSON and multipart differ (numbers and booleans arrive as strings in a form).
 import { z } from 'zod';
 import { JOB_STATUSES, type EditParams, type GenerationParams } from './jobs.js';
-import { dimensionsOf, IMAGE_SIZES, inputFidelitySchema, moderationLevelSchema, outputFormatSchema, qualitySchema, type ImageSize } from './images.js';
+import {
+  DALL_E_QUALITIES,
+  DALL_E_SIZES,
+  dimensionsOf,
+  IMAGE_QUALITIES,
+  IMAGE_SIZES,
+  imageStyleSchema,
+  inputFidelitySchema,
+  moderationLevelSchema,
+  outputFormatSchema,
+  qualitySchema,
+  type ImageSize,
+  type Quality,
+} from './images.js';
 
 type IntField = (min: number, max: number) => z.ZodType<number, z.ZodTypeDef, unknown>;
 
@@ -11,12 +24,27 @@ const jsonInt: IntField = (min, max) => z.number().int().min(min).max(max);
 const formInt: IntField = (min, max) => z.coerce.number().int().min(min).max(max);
 const formBoolean = z.union([z.boolean(), z.enum(['true', 'false']).transform((value) => value === 'true')]);
 
+type DallESize = keyof typeof DALL_E_SIZES;
+type DallEQuality = keyof typeof DALL_E_QUALITIES;
+const isDallESize = (size: string): size is DallESize => Object.hasOwn(DALL_E_SIZES, size);
+const isDallEQuality = (quality: string): quality is DallEQuality => Object.hasOwn(DALL_E_QUALITIES, quality);
+
+/** `size` as clients send it, DALL·E 3's sizes mapped to the supported size they render at. */
+const requestSizeSchema = z
+  .enum(['auto', ...IMAGE_SIZES, ...(Object.keys(DALL_E_SIZES) as DallESize[])])
+  .transform((size): ImageSize | 'auto' => (isDallESize(size) ? DALL_E_SIZES[size] : size));
+
+/** `quality` as clients send it, DALL·E's `standard` and `hd` mapped to the quality they render at. */
+const requestQualitySchema = z
+  .enum([...IMAGE_QUALITIES, ...(Object.keys(DALL_E_QUALITIES) as DallEQuality[])])
+  .transform((quality): Quality => (isDallEQuality(quality) ? DALL_E_QUALITIES[quality] : quality));
+
 /** The fields generations and edits share, as OpenAI names them. */
 const imageRequestBase = z.object({
   prompt: z.string({ required_error: 'prompt is required.' }).trim().min(1, 'prompt must not be empty.').max(32_000),
   model: z.string().max(64).optional(),
-  size: z.enum(['auto', ...IMAGE_SIZES]).default('auto'),
-  quality: qualitySchema.default('auto'),
+  size: requestSizeSchema.default('auto'),
+  quality: requestQualitySchema.default('auto'),
   output_format: outputFormatSchema.default('png'),
   response_format: z.enum(['b64_json', 'url']).default('b64_json'),
   background: z.enum(['auto', 'opaque']).optional(),
@@ -38,7 +66,7 @@ const numericFields = (int: IntField) => ({
 /** POST /v1/images/generations (JSON). */
 export const generationRequestSchema = imageRequestBase
   .extend(numericFields(jsonInt))
-  .extend({ stream: z.boolean().default(false) })
+  .extend({ stream: z.boolean().default(false), style: imageStyleSchema.optional() })
   .strict();
 export type GenerationRequest = z.infer<typeof generationRequestSchema>;
 
@@ -54,10 +82,11 @@ export const editRequestSchema = imageRequestBase
   .strict();
 export type EditRequest = z.infer<typeof editRequestSchema>;
 
-/** The job parameters of a validated request, rendered at `size`; a seed is drawn when none was given. */
-export function generationParamsOf(request: GenerationRequest | EditRequest, size: ImageSize, edit?: EditParams): GenerationParams {
+/** The job parameters of a validated request, rendered at `size` by the model pack `model`; a seed is drawn when none was given. */
+export function generationParamsOf(request: GenerationRequest | EditRequest, size: ImageSize, model: string, edit?: EditParams): GenerationParams {
   const [width, height] = dimensionsOf(size);
   return {
+    model,
     prompt: request.prompt,
     n: request.n,
     width,

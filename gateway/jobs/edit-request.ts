@@ -4,6 +4,7 @@ import type { Context } from 'hono';
 import type { AppEnv } from '../env.js';
 import { InvalidRequestError, NotFoundError, parseRequest } from '../errors.js';
 import { readImageHeader, type ImageHeader } from '../image-header.js';
+import { resolveModel } from '../models.js';
 import { shardForJob } from '../queue.js';
 import { canonicalJson } from '../../protocol/canonical-json.js';
 import { resolveSize, sizeForInput, type ImageSize } from '../../protocol/images.js';
@@ -57,11 +58,12 @@ function submissionOf(fields: EditRequest, size: ImageSize, params: GenerationPa
 async function parseJsonEdit(c: Context<AppEnv>, raw: unknown): Promise<Submission> {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new InvalidRequestError('The request body must be a JSON object.');
   const fields = parseRequest(editRequestSchema, raw as Record<string, unknown>);
+  const model = resolveModel(c.env, fields.model);
   if (!fields.image_id) throw new InvalidRequestError("Missing required parameter: 'image_id' (or send the image as multipart/form-data).", 'image_id', 'missing_required_parameter');
   const source = await resolveImageId(c, fields.image_id);
   const size = resolveSize(fields.size, sizeForInput(source.width, source.height));
   const edit: EditParams = { uploadKeys: [], maskKey: null, source: source.source, inputFidelity: fields.input_fidelity };
-  return submissionOf(fields, size, generationParamsOf(fields, size, edit), canonicalJson(raw));
+  return submissionOf(fields, size, generationParamsOf(fields, size, model, edit), canonicalJson(raw));
 }
 
 async function resolveImageId(c: Context<AppEnv>, imageId: string): Promise<{ source: EditSource; width: number; height: number }> {
@@ -99,6 +101,7 @@ async function parseMultipartEdit(c: Context<AppEnv>): Promise<Submission> {
     }
   }
   const fields = parseRequest(editRequestSchema, raw);
+  const model = resolveModel(c.env, fields.model);
   if (fields.image_id && files.length > 0) throw new InvalidRequestError("Send either 'image' or 'image_id', not both.", 'image_id');
   if (fields.image_id) {
     if (maskFile) throw new InvalidRequestError("A 'mask' needs an uploaded 'image'.", 'mask');
@@ -141,7 +144,7 @@ async function parseMultipartEdit(c: Context<AppEnv>): Promise<Submission> {
   const size = resolveSize(fields.size, sizeForInput(canvas.header.width, canvas.header.height));
   const edit: EditParams = { uploadKeys, maskKey, source: null, inputFidelity: fields.input_fidelity };
   const fingerprint = canonicalJson({ ...raw, images: uploads.map((upload) => upload.sha256), mask: mask?.sha256 ?? null });
-  return { ...submissionOf(fields, size, generationParamsOf(fields, size, edit), fingerprint), storeInputs };
+  return { ...submissionOf(fields, size, generationParamsOf(fields, size, model, edit), fingerprint), storeInputs };
 }
 
 /** Parses an edit request in either form into a job submission; uploads are stored in R2 first. */

@@ -8,6 +8,7 @@ import { publicJob } from '../jobs/answers.js';
 import { idempotentRetryLookup, parsePrefer, submitJob } from '../jobs/submit.js';
 import { apiKeyAuth } from '../middleware/auth.js';
 import { rateLimit } from '../middleware/rate-limit.js';
+import { resolveModel } from '../models.js';
 import { shardForJob } from '../queue.js';
 import { signImageUrl } from '../signed-urls.js';
 import { canonicalJson } from '../../protocol/canonical-json.js';
@@ -43,7 +44,7 @@ images.post(
     const raw = await readJsonBody(c);
     const body = parseRequest(generationRequestSchema, raw);
     return submitJob(c, {
-      params: generationParamsOf(body, resolveSize(body.size)),
+      params: generationParamsOf(body, resolveSize(body.size), resolveModel(c.env, body.model)),
       fingerprint: canonicalJson(raw),
       n: body.n,
       size: body.size,
