@@ -8,7 +8,16 @@ export function decodeGrid(grid: CheckpointGrid): TokenGrid {
   const bytes = Buffer.from(grid.tokensBase64, 'base64');
   const tokens = new Int32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
   if (tokens.length !== grid.rows * grid.cols) throw new Error('grid has the wrong number of tokens');
-  return { rows: grid.rows, cols: grid.cols, codebookSize: grid.codebookSize, tokens, ...(grid.scene !== undefined && { scene: grid.scene }) };
+  const alpha = grid.alphaBase64 === undefined ? undefined : new Uint8Array(Buffer.from(grid.alphaBase64, 'base64'));
+  if (alpha && alpha.length !== tokens.length) throw new Error('grid has the wrong number of alpha cells');
+  return {
+    rows: grid.rows,
+    cols: grid.cols,
+    codebookSize: grid.codebookSize,
+    tokens,
+    ...(grid.scene !== undefined && { scene: grid.scene }),
+    ...(alpha && { alpha }),
+  };
 }
 
 export function encodeGrid(grid: TokenGrid): CheckpointGrid {
@@ -18,6 +27,7 @@ export function encodeGrid(grid: TokenGrid): CheckpointGrid {
     codebookSize: grid.codebookSize,
     tokensBase64: Buffer.from(grid.tokens.buffer, grid.tokens.byteOffset, grid.tokens.byteLength).toString('base64'),
     ...(grid.scene !== undefined && { scene: grid.scene }),
+    ...(grid.alpha && { alphaBase64: Buffer.from(grid.alpha.buffer, grid.alpha.byteOffset, grid.alpha.byteLength).toString('base64') }),
   };
 }
 

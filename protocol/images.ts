@@ -44,10 +44,49 @@ export const DALL_E_QUALITIES = { standard: 'medium', hd: 'high' } as const sati
 /** DALL·E 3's `style`: accepted so existing clients keep working; the default pack renders both the same. */
 export const imageStyleSchema = z.enum(['vivid', 'natural']);
 
+/** A quality with `auto` settled: what a job renders at and what its answers report. */
+export const renderedQualitySchema = z.enum(['low', 'medium', 'high']);
+export type RenderedQuality = z.infer<typeof renderedQualitySchema>;
+
+/**
+ * What `quality: "auto"` renders at. The default pack renders every quality
+ * with all of its passes at full size, so auto gets exactly what `high` gets, and says so.
+ */
+export const AUTO_QUALITY: RenderedQuality = 'high';
+
+export function resolveQuality(quality: Quality): RenderedQuality {
+  return quality === 'auto' ? AUTO_QUALITY : quality;
+}
+
+/** OpenAI's `background`, as a client may ask for it. */
+export const backgroundSchema = z.enum(['auto', 'opaque', 'transparent']);
+export type Background = z.infer<typeof backgroundSchema>;
+
+/** A background with `auto` settled: what a job renders and what its answers report. */
+export const renderedBackgroundSchema = z.enum(['opaque', 'transparent']);
+export type RenderedBackground = z.infer<typeof renderedBackgroundSchema>;
+
+/** `auto` renders opaque: the default pack paints a background unless asked not to. */
+export function resolveBackground(background: Background | undefined): RenderedBackground {
+  return background === 'transparent' ? 'transparent' : 'opaque';
+}
+
 /** Output formats a client can ask for. */
 export const OUTPUT_FORMATS = ['png', 'jpeg', 'webp'] as const;
 export const outputFormatSchema = z.enum(OUTPUT_FORMATS);
 export type OutputFormat = z.infer<typeof outputFormatSchema>;
+
+/** Formats that carry an alpha channel; `background: "transparent"` needs one. */
+export const ALPHA_FORMATS: readonly OutputFormat[] = ['png', 'webp'];
+
+/** Longest side of a partial image (stream preview), in pixels. */
+export const PREVIEW_MAX_SIDE = 256;
+
+/** The width and height of a partial image of a `width`×`height` job: the longest side at most PREVIEW_MAX_SIDE, never enlarged. */
+export function previewDimensions(width: number, height: number): [width: number, height: number] {
+  const scale = Math.min(1, PREVIEW_MAX_SIDE / Math.max(width, height));
+  return [Math.max(1, Math.round(width * scale)), Math.max(1, Math.round(height * scale))];
+}
 
 /** OpenAI's `moderation`: `low` relaxes the policy categories marked relaxable. */
 export const moderationLevelSchema = z.enum(['auto', 'low']);

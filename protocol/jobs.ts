@@ -2,7 +2,7 @@
 // the internal API between the gateway and origin workers. The gateway
 // validates every body it receives with these schemas; both sides use the types.
 import { z } from 'zod';
-import { inputFidelitySchema, moderationLevelSchema, outputFormatSchema, qualitySchema } from './images.js';
+import { inputFidelitySchema, moderationLevelSchema, outputFormatSchema, qualitySchema, renderedBackgroundSchema } from './images.js';
 import { TIERS } from './tiers.js';
 
 /** The longest a lease call may be held open; below common proxy idle timeouts. */
@@ -26,6 +26,11 @@ export const renderSettingsSchema = z.object({
    * `low` relaxes only what a safety stage marks relaxable. Absent on jobs queued before it existed.
    */
   moderation: moderationLevelSchema.optional(),
+  /**
+   * `transparent`: the scene's background is rendered with alpha 0 (png and webp only).
+   * Absent on jobs queued before it existed, which are opaque.
+   */
+  background: renderedBackgroundSchema.optional(),
 });
 export type RenderSettings = z.infer<typeof renderSettingsSchema>;
 
@@ -37,6 +42,8 @@ export const checkpointGridSchema = z.object({
   tokensBase64: z.string().max(8 * 1024 * 1024),
   /** The tokenizer's note of what the grid depicts (TokenGrid.scene), when it left one. */
   scene: z.string().max(256 * 1024).optional(),
+  /** TokenGrid.alpha, one byte per cell, base64, when the grid has one (transparent jobs). */
+  alphaBase64: z.string().max(2 * 1024 * 1024).optional(),
 });
 export type CheckpointGrid = z.infer<typeof checkpointGridSchema>;
 

@@ -4,6 +4,8 @@
 import { z } from 'zod';
 import { JOB_STATUSES, type EditParams, type GenerationParams } from './jobs.js';
 import {
+  ALPHA_FORMATS,
+  backgroundSchema,
   DALL_E_QUALITIES,
   DALL_E_SIZES,
   dimensionsOf,
@@ -13,7 +15,10 @@ import {
   inputFidelitySchema,
   moderationLevelSchema,
   outputFormatSchema,
-  qualitySchema,
+  renderedBackgroundSchema,
+  renderedQualitySchema,
+  resolveBackground,
+  resolveQuality,
   type ImageSize,
   type Quality,
 } from './images.js';
@@ -47,7 +52,7 @@ const imageRequestBase = z.object({
   quality: requestQualitySchema.default('auto'),
   output_format: outputFormatSchema.default('png'),
   response_format: z.enum(['b64_json', 'url']).default('b64_json'),
-  background: z.enum(['auto', 'opaque']).optional(),
+  background: backgroundSchema.optional(),
   moderation: moderationLevelSchema.optional(),
   user: z.string().max(256).optional(),
   /** Lumen extension: POST the outcome here (Standard Webhooks). */
@@ -63,11 +68,23 @@ const numericFields = (int: IntField) => ({
   seed: int(0, 2 ** 31 - 1).optional(),
 });
 
+/** As OpenAI: a transparent background needs a format with an alpha channel. */
+function refuseOpaqueFormatForTransparency(request: { background?: string | undefined; output_format: string }, ctx: z.RefinementCtx): void {
+  if (request.background === 'transparent' && !ALPHA_FORMATS.includes(request.output_format as (typeof ALPHA_FORMATS)[number])) {
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      path: ['background'],
+      message: `a transparent background needs output_format ${ALPHA_FORMATS.join(' or ')}; ${request.output_format} has no alpha channel.`,
+    });
+  }
+}
+
 /** POST /v1/images/generations (JSON). */
 export const generationRequestSchema = imageRequestBase
   .extend(numericFields(jsonInt))
   .extend({ stream: z.boolean().default(false), style: imageStyleSchema.optional() })
-  .strict();
+  .strict()
+  .superRefine(refuseOpaqueFormatForTransparency);
 export type GenerationRequest = z.infer<typeof generationRequestSchema>;
 
 /** POST /v1/images/edits: the non-file fields, from a multipart form (strings) or JSON. */
@@ -79,7 +96,8 @@ export const editRequestSchema = imageRequestBase
     image_id: z.string().max(128).optional(),
     input_fidelity: inputFidelitySchema.default('high'),
   })
-  .strict();
+  .strict()
+  .superRefine(refuseOpaqueFormatForTransparency);
 export type EditRequest = z.infer<typeof editRequestSchema>;
 
 /** The job parameters of a validated request, rendered at `size` by the model pack `model`; a seed is drawn when none was given. */
@@ -91,12 +109,13 @@ export function generationParamsOf(request: GenerationRequest | EditRequest, siz
     n: request.n,
     width,
     height,
-    quality: request.quality,
+    quality: resolveQuality(request.quality),
     outputFormat: request.output_format,
     outputCompression: request.output_compression,
     seed: request.seed ?? crypto.getRandomValues(new Uint32Array(1))[0]! >>> 1,
     partialImages: request.stream ? request.partial_images : 0,
     moderation: request.moderation ?? 'auto',
+    background: resolveBackground(request.background),
     ...(edit ? { edit } : {}),
   };
 }
@@ -120,9 +139,11 @@ export const imageDataSchema = z.union([
 export const imagesResponseSchema = z.object({
   created: z.number().int(),
   data: z.array(imageDataSchema),
-  background: z.literal('opaque'),
+  /** The background rendered: `auto` is answered as what it resolved to. */
+  background: renderedBackgroundSchema,
   output_format: outputFormatSchema,
-  quality: qualitySchema,
+  /** The quality rendered: `auto` is answered as what it resolved to. */
+  quality: renderedQualitySchema,
   size: z.string(),
   usage: imagesUsageSchema,
 });
@@ -134,12 +155,15 @@ export type StreamKind = 'image_generation' | 'image_edit';
 /** What every image event of a stream repeats about the job. */
 const streamImageFields = {
   size: z.string(),
-  quality: qualitySchema,
-  background: z.literal('opaque'),
+  quality: renderedQualitySchema,
+  background: renderedBackgroundSchema,
   output_format: outputFormatSchema,
 };
 
-/** A preview of one pass (`partial_images`); previews are always WebP. */
+/**
+ * A preview of one pass (`partial_images`). Previews are small WebPs (longest side
+ * at most PREVIEW_MAX_SIDE), and `size` and `output_format` describe those bytes, not the final image.
+ */
 export const partialImageEventSchema = z.object({
   type: z.enum(['image_generation.partial_image', 'image_edit.partial_image']),
   b64_json: z.string(),

@@ -7,7 +7,8 @@ import type { AppEnv } from '../env.js';
 import { ApiError, ConflictError, GenerationFailedError, GenerationRejectedError, InvalidRequestError } from '../errors.js';
 import type { JobView, QueueShard } from '../objects/queue-shard.js';
 import { signImageUrl } from '../signed-urls.js';
-import type { JobError } from '../../protocol/jobs.js';
+import { previewDimensions, resolveQuality } from '../../protocol/images.js';
+import type { GenerationParams, JobError } from '../../protocol/jobs.js';
 import type { CompletedEvent, GenerationRequest, ImagesResponse, ImagesUsage, JobObject, PartialImageEvent, RequeuedEvent, StreamKind } from '../../protocol/openai.js';
 import { imageIdOf } from './image-id.js';
 
@@ -63,16 +64,23 @@ export async function finishedResponse(c: Context<AppEnv>, job: JobView, respons
       return { b64_json: encodeBase64(await object.arrayBuffer()), image_id: imageId };
     }),
   );
-  const { params } = job;
-  return c.json<ImagesResponse>({
-    created: Math.floor(job.updatedAt / 1000),
-    data,
-    background: 'opaque',
-    output_format: params.outputFormat,
-    quality: params.quality,
+  return c.json<ImagesResponse>({ created: Math.floor(job.updatedAt / 1000), data, ...renderedOf(job.params), usage: usageOf(job) });
+}
+
+/** What the job renders, `auto` settled (jobs queued before params carried settled values are resolved here). */
+function renderedOf(params: GenerationParams): Pick<ImagesResponse, 'size' | 'quality' | 'background' | 'output_format'> {
+  return {
     size: `${params.width}x${params.height}`,
-    usage: usageOf(job),
-  });
+    quality: resolveQuality(params.quality),
+    background: params.background ?? 'opaque',
+    output_format: params.outputFormat,
+  };
+}
+
+/** A partial image is a small WebP (origin-gpu/pipeline/previews.ts): its event says so. */
+function previewOf(params: GenerationParams): Pick<PartialImageEvent, 'size' | 'output_format'> {
+  const [width, height] = previewDimensions(params.width, params.height);
+  return { size: `${width}x${height}`, output_format: 'webp' };
 }
 
 function usageOf(job: JobView): ImagesUsage {
@@ -93,7 +101,7 @@ function usageOf(job: JobView): ImagesUsage {
  */
 export async function streamGeneration(c: Context<AppEnv>, shard: DurableObjectStub<QueueShard>, job: JobView, stream: SSEStreamingApi): Promise<void> {
   const { params } = job;
-  const common = { size: `${params.width}x${params.height}`, quality: params.quality, background: 'opaque' as const, output_format: params.outputFormat };
+  const common = renderedOf(params);
   const tenantId = c.get('tenant').id;
   // Edits stream under OpenAI's image_edit.* names, generations under image_generation.*.
   const kind: StreamKind = params.edit ? 'image_edit' : 'image_generation';
@@ -132,7 +140,7 @@ export async function streamGeneration(c: Context<AppEnv>, shard: DurableObjectS
             created_at: Math.floor(event.createdAt / 1000),
             partial_image_index: Number(event.data.partialImageIndex),
             ...common,
-            output_format: 'webp',
+            ...previewOf(params),
           } satisfies PartialImageEvent),
         });
       } else if (event.type === 'completed' || event.type === 'failed' || event.type === 'cancelled') {

@@ -1,8 +1,6 @@
 import sharp from 'sharp';
+import { previewDimensions } from '../../protocol/images.js';
 import type { EncodedImage, RawImage } from '../../plugins/sdk/index.js';
-
-/** Longest side of a preview, in pixels. */
-const PREVIEW_MAX_SIDE = 256;
 /** Most partial images a job may ask for (as `partial_images` in the OpenAI Images API). */
 export const MAX_PARTIAL_IMAGES = 3;
 
@@ -21,10 +19,16 @@ export function previewPasses(passes: number, partialImages: number): number[] {
   return Array.from({ length: count }, (_, i) => Math.round(((i + 1) * candidates) / count));
 }
 
-/** Encodes a small WebP of `image`, its longest side at most {@link PREVIEW_MAX_SIDE}, never enlarged. */
-export async function encodePreview(image: RawImage, maxSide = PREVIEW_MAX_SIDE): Promise<EncodedImage> {
+/**
+ * Encodes a small WebP of `image` at `previewDimensions` (longest side at most
+ * 256, never enlarged), which the gateway's stream events report as the
+ * partial's size; an alpha channel is kept. Measured against full-size partials
+ * in the requested format in docs/BENCHMARKS.md ("Partial images").
+ */
+export async function encodePreview(image: RawImage): Promise<EncodedImage> {
+  const [width, height] = previewDimensions(image.width, image.height);
   const bytes = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: image.channels } })
-    .resize({ width: maxSide, height: maxSide, fit: 'inside', withoutEnlargement: true })
+    .resize({ width, height, fit: 'fill' })
     .webp({ quality: 70, effort: 2 })
     .toBuffer();
   return { format: 'webp', bytes: new Uint8Array(bytes) };

@@ -18,7 +18,7 @@ export const GENERATED_IMAGE_XMP = [
   '<?xpacket end="w"?>',
 ].join('\n');
 
-/** Encodes raw pixels with sharp; output depends only on the pixels and options, so equal seeds give equal bytes. */
+/** Encodes raw pixels with sharp; output depends only on the pixels and options, so equal seeds give equal bytes. PNG and WebP keep an alpha channel. */
 export async function encodeRaw(image: RawImage, format: EncodedImage['format'], compression: number, xmp?: string): Promise<EncodedImage> {
   let input = sharp(image.data, { raw: { width: image.width, height: image.height, channels: image.channels } });
   if (xmp) input = input.withXmp(xmp);
@@ -27,7 +27,8 @@ export async function encodeRaw(image: RawImage, format: EncodedImage['format'],
     format === 'png'
       ? input.png({ compressionLevel: 6, adaptiveFiltering: false })
       : format === 'jpeg'
-        ? input.jpeg({ quality, mozjpeg: true })
+        ? // JPEG has no alpha: an RGBA image is shown over white rather than with its hidden background.
+          (image.channels === 4 ? input.flatten({ background: '#ffffff' }) : input).jpeg({ quality, mozjpeg: true })
         : input.webp({ quality });
   return { format, bytes: new Uint8Array(await output.toBuffer()) };
 }

@@ -74,6 +74,12 @@ export interface TokenGrid {
    * {@link EditSpec.sourceScene} when the image is edited.
    */
   readonly scene?: string;
+  /**
+   * How opaque each cell is, 0 (background) to 255 (object), row-major like
+   * `tokens`. A tokenizer sets it for a job with `background: "transparent"`;
+   * decoders that honour it output 4 channels. The host checkpoints it with the tokens.
+   */
+  readonly alpha?: Uint8Array;
 }
 
 /** Interleaved 8-bit pixels, top row first. */

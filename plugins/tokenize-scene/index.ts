@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { loadTokenEncoder, type TokenEncoder } from '../pack-default/index.js';
 import { defineStage, type EditSpec, type HookContext, type TokenGrid } from '../sdk/index.js';
-import { compilePrompt } from './compile-prompt.js';
+import { compilePrompt, layoutScene } from './compile-prompt.js';
 import { EditRejection, maskFromAlpha, planEdit, type EditScene } from './edit.js';
-import { MIN_GRID, rasterize } from './rasterize.js';
+import { MIN_GRID, objectAlpha, rasterize, withAlpha } from './rasterize.js';
 
 export interface SceneTokenizerOptions {
   /** Rows and columns of the square token grid; at least 32, default 64. */
@@ -56,7 +56,14 @@ export default defineStage('tokenize', ({ gridSize = 64 }: SceneTokenizerOptions
       mask: edit.maskAlpha ? maskFromAlpha(edit.maskAlpha, width, height, source.rows, source.cols) : undefined,
     });
     ctx.logger.debug('edit planned', { reading: plan.reading, changedFraction: plan.changedFraction, revisedPrompt: plan.prompt });
-    return { ...plan.grid, scene: JSON.stringify(plan.scene) };
+    const grid = { ...plan.grid, scene: JSON.stringify(plan.scene) };
+    if (ctx.job.background !== 'transparent') return grid;
+    // Only a known scene says what is background. An upload of unknown content keeps all its pixels, so stays opaque.
+    const sceneKnown = edit.sourceScene !== undefined || edit.sourcePrompt !== undefined;
+    const alpha = sceneKnown
+      ? objectAlpha(layoutScene(plan.scene.request, 0, plan.scene.placements), { rows: grid.rows, cols: grid.cols, aspect: width / height })
+      : new Uint8Array(grid.rows * grid.cols).fill(255);
+    return withAlpha(grid, alpha);
   }
 
   return {
@@ -67,14 +74,14 @@ export default defineStage('tokenize', ({ gridSize = 64 }: SceneTokenizerOptions
     tokenize(ctx) {
       if (ctx.job.edit) return editGrid(ctx, ctx.job.edit);
       const scene = compilePrompt(ctx.job.prompt, ctx.seed);
-      return rasterize(scene, { rows: gridSize, cols: gridSize, aspect: ctx.job.width / ctx.job.height });
+      return rasterize(scene, { rows: gridSize, cols: gridSize, aspect: ctx.job.width / ctx.job.height, transparent: ctx.job.background === 'transparent' });
     },
   };
 });
 
 export { compilePrompt } from './compile-prompt.js';
 export type { Background, Scene, SceneObject, ShapeKind, Style } from './compile-prompt.js';
-export { rasterize } from './rasterize.js';
+export { objectAlpha, rasterize, withAlpha } from './rasterize.js';
 export type { RasterizeOptions } from './rasterize.js';
 export { describeRequest, layoutScene, layoutSeed, parsePrompt } from './compile-prompt.js';
 export type { BackgroundRequest, ObjectRequest, Placement, SceneRequest } from './compile-prompt.js';

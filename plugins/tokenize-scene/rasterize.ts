@@ -11,6 +11,13 @@ export interface RasterizeOptions {
   aspect?: number;
   /** Samples per cell side; the cell's colour is their mean, which antialiases edges. */
   supersample?: number;
+  /**
+   * Leave the background out: the grid gets `alpha` (each cell's share of
+   * samples on an object), and a cell's colour is the mean of its object
+   * samples only, so edges carry no background fringe. Cells with no object
+   * keep the background's colour, which their alpha of 0 hides.
+   */
+  transparent?: boolean;
 }
 
 /** The smallest grid the default pack supports: below it, pass 1 of 4 would read fewer than 4x4 tokens. */
@@ -118,12 +125,6 @@ function topmostAt(x: number, y: number, radii: Radii): { part: Part; object: Sc
   return top;
 }
 
-function colourAt(scene: Scene, x: number, y: number, radii: Radii): Rgb {
-  const top = topmostAt(x, y, radii);
-  if (!top) return backgroundAt(scene.background, y);
-  return top.part === 'main' ? top.object.colour : top.object.accent;
-}
-
 function radiiOf(scene: Scene, aspect: number): Radii {
   // Sizes are fractions of the shorter image side; convert to per-axis radii.
   return scene.objects.map((object) => ({
@@ -166,26 +167,77 @@ export function objectCoverage(scene: Scene, { rows = 64, cols = 64, aspect = 1,
  * Renders a scene into a token grid: each cell's colour is the mean of
  * `supersample²` samples, mapped to the nearest codebook token.
  */
-export function rasterize(scene: Scene, { rows = 64, cols = 64, aspect = 1, supersample = 4 }: RasterizeOptions = {}): TokenGrid {
+export function rasterize(scene: Scene, { rows = 64, cols = 64, aspect = 1, supersample = 4, transparent = false }: RasterizeOptions = {}): TokenGrid {
   checkGrid(rows, cols);
   const radii = radiiOf(scene, aspect);
   const tokens = new Int32Array(rows * cols);
+  const alpha = transparent ? new Uint8Array(rows * cols) : undefined;
   const samples = supersample * supersample;
   for (let row = 0; row < rows; row++) {
     for (let col = 0; col < cols; col++) {
+      // Sums over every sample, and over the samples on an object.
       let r = 0;
       let g = 0;
       let b = 0;
+      let objectR = 0;
+      let objectG = 0;
+      let objectB = 0;
+      let covered = 0;
       for (let sy = 0; sy < supersample; sy++) {
         for (let sx = 0; sx < supersample; sx++) {
-          const c = colourAt(scene, (col + (sx + 0.5) / supersample) / cols, (row + (sy + 0.5) / supersample) / rows, radii);
+          const y = (row + (sy + 0.5) / supersample) / rows;
+          const top = topmostAt((col + (sx + 0.5) / supersample) / cols, y, radii);
+          const c = top ? (top.part === 'main' ? top.object.colour : top.object.accent) : backgroundAt(scene.background, y);
           r += c[0];
           g += c[1];
           b += c[2];
+          if (top) {
+            objectR += c[0];
+            objectG += c[1];
+            objectB += c[2];
+            covered++;
+          }
         }
       }
-      tokens[row * cols + col] = nearestToken(r / samples, g / samples, b / samples);
+      const cell = row * cols + col;
+      tokens[cell] = alpha && covered > 0 ? nearestToken(objectR / covered, objectG / covered, objectB / covered) : nearestToken(r / samples, g / samples, b / samples);
+      if (alpha) alpha[cell] = Math.round((255 * covered) / samples);
     }
   }
-  return { rows, cols, codebookSize: CODEBOOK_SIZE, tokens };
+  if (!alpha) return { rows, cols, codebookSize: CODEBOOK_SIZE, tokens };
+  return withAlpha({ rows, cols, codebookSize: CODEBOOK_SIZE, tokens }, alpha);
+}
+
+/**
+ * The grid with `alpha` attached. Every fully clear cell next to an object
+ * takes the token of its most opaque neighbour, since the decoder blends each
+ * token into its neighbours: a partly clear edge pixel then mixes the object's
+ * colour with itself, not with the hidden background.
+ */
+export function withAlpha(grid: TokenGrid, alpha: Uint8Array): TokenGrid {
+  const { rows, cols } = grid;
+  if (alpha.length !== rows * cols) throw new RangeError(`alpha has ${alpha.length} cells, the grid ${rows * cols}`);
+  const tokens = Int32Array.from(grid.tokens);
+  for (let row = 0; row < rows; row++) {
+    for (let col = 0; col < cols; col++) {
+      if (alpha[row * cols + col] !== 0) continue;
+      let best = -1;
+      let bestAlpha = 0;
+      for (let y = Math.max(0, row - 1); y <= Math.min(rows - 1, row + 1); y++) {
+        for (let x = Math.max(0, col - 1); x <= Math.min(cols - 1, col + 1); x++) {
+          if (alpha[y * cols + x]! > bestAlpha) {
+            bestAlpha = alpha[y * cols + x]!;
+            best = y * cols + x;
+          }
+        }
+      }
+      if (best >= 0) tokens[row * cols + col] = grid.tokens[best]!;
+    }
+  }
+  return { ...grid, tokens, alpha };
+}
+
+/** How opaque each cell of the grid {@link rasterize} makes is with `transparent`: its share of samples on an object, 0–255. */
+export function objectAlpha(scene: Scene, options: Omit<RasterizeOptions, 'transparent'> = {}): Uint8Array {
+  return rasterize(scene, { ...options, transparent: true }).alpha!;
 }

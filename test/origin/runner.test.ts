@@ -4,8 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodePreview, previewPasses } from '../../origin-gpu/pipeline/previews.js';
 import { assemblePipeline, loadPipeline, type Pipeline } from '../../origin-gpu/pipeline/registry.js';
 import { disposePipeline, JobStopped, runJob, SafetyBlock, setupPipeline, StageFailure, type RunOptions } from '../../origin-gpu/pipeline/runner.js';
+import { decodeGrid, encodeGrid } from '../../origin-gpu/edits.js';
+import { decodeImage } from '../../origin-gpu/images/decode-image.js';
 import { payloadsForJob } from '../../origin-gpu/provenance/payload.js';
 import { OnnxRuntime } from '../../origin-gpu/runtime/onnx-runtime.js';
+import { readManifest } from '../../plugins/c2pa-manifest/index.js';
+import { encodeRaw } from '../../plugins/encode-sharp/index.js';
 import { defineStage, StageRejection, type EncodedImage, type GenerationSpec, type Logger } from '../../plugins/sdk/index.js';
 
 const DEFAULT_PIPELINE = fileURLToPath(new URL('../../origin-gpu/pipeline.json', import.meta.url));
@@ -35,6 +39,13 @@ const options = (extra: Partial<RunOptions> = {}, n = 1): RunOptions => ({
   watermarkPayloads: payloadsForJob('job_runner', n, 'tenant_runner'),
   ...extra,
 });
+
+/** Alpha of every pixel, and the image's format and channel count as sharp reads them. */
+async function alphaOf(bytes: Uint8Array): Promise<{ format: string | undefined; channels: number; width: number; alpha: Uint8Array }> {
+  const metadata = await sharp(bytes).metadata();
+  const { data, info } = await sharp(bytes).ensureAlpha().extractChannel(3).raw().toBuffer({ resolveWithObject: true });
+  return { format: metadata.format, channels: metadata.channels ?? 0, width: info.width, alpha: new Uint8Array(data) };
+}
 
 async function rgbAt(bytes: Uint8Array, x: number, y: number): Promise<[number, number, number]> {
   const { data, info } = await sharp(bytes).removeAlpha().raw().toBuffer({ resolveWithObject: true });
@@ -296,6 +307,63 @@ describe('runJob', () => {
       );
       expect(result.images).toHaveLength(1);
       expect(warnings).toContain('preview failed; the job continues');
+    });
+
+    it('should render a transparent background in png and webp: alpha 0 around the object, 255 inside, soft edges, every stage run', async () => {
+      for (const outputFormat of ['png', 'webp'] as const) {
+        const verdicts: string[] = [];
+        const previews: EncodedImage[] = [];
+        const spec = job({ prompt: 'a huge red circle on a blue background', width: 512, height: 512, outputFormat, background: 'transparent' });
+        const result = await runJob(
+          pipeline,
+          spec,
+          options({ partialImages: 1, onPreview: (_pass, _index, preview) => void previews.push(preview), onVerdict: (v) => void verdicts.push(`${v.stage}:${v.plugin}:${v.pass}`) }),
+        );
+        const [image] = result.images;
+        const { format, channels, width, alpha } = await alphaOf(image!.bytes);
+        expect([format, channels]).toEqual([outputFormat, 4]);
+        const at = (x: number, y: number) => alpha[y * width + x];
+        expect([at(256, 256), at(4, 4), at(507, 507), at(4, 507)]).toEqual([255, 0, 0, 0]);
+        // Anti-aliased: some pixels on the circle's edge are partly transparent.
+        expect(alpha.some((value) => value > 0 && value < 255)).toBe(true);
+        // The object keeps its colour; the hidden background does not bleed into it.
+        const [r, g, b] = await rgbAt(image!.bytes, 256, 256);
+        expect(r).toBeGreaterThan(200);
+        expect(Math.max(g, b)).toBeLessThan(80);
+        // The output classifier saw every pass, alpha and all.
+        expect(verdicts.filter((verdict) => verdict.startsWith('output:lumen/output-classifier'))).toHaveLength(4);
+        // The watermark lives in the object's pixels and reads back through the decoder verification uses.
+        const [watermark] = pipeline.byKind('watermark');
+        const candidates = await watermark!.detect!(await decodeImage(image!.bytes));
+        expect(candidates.map((candidate) => Buffer.from(candidate.payload).toString('hex'))).toContain(Buffer.from(payloadsForJob('job_runner', 1, 'tenant_runner')[0]!).toString('hex'));
+        // Content Credentials are attached to the RGBA file.
+        expect((await readManifest(image!.bytes, outputFormat)).manifest).toBeTruthy();
+        // The partial keeps the alpha too.
+        const preview = await alphaOf(previews[0]!.bytes);
+        expect([preview.format, preview.channels, preview.alpha[0], preview.alpha[128 * preview.width + 128]]).toEqual(['webp', 4, 0, 255]);
+      }
+    });
+
+    it('should resume a transparent job from its checkpoint with the same pixels, alpha included', async () => {
+      const spec = job({ outputFormat: 'png', background: 'transparent' });
+      const checkpoints: string[] = [];
+      const whole = await runJob(pipeline, spec, options({ onPassComplete: async (_pass, grids) => Boolean(checkpoints.push(JSON.stringify(grids.map(encodeGrid)))) }));
+      const grids = (JSON.parse(checkpoints[1]!) as ReturnType<typeof encodeGrid>[]).map(decodeGrid);
+      const resumed = await runJob(pipeline, spec, options({ resumeFrom: { passesDone: 2, grids } }));
+      const raw = (bytes: Uint8Array) => sharp(bytes).raw().toBuffer();
+      expect((await sharp(resumed.images[0]!.bytes).metadata()).channels).toBe(4);
+      expect((await raw(resumed.images[0]!.bytes)).equals(await raw(whole.images[0]!.bytes))).toBe(true);
+    });
+
+    it('should leave an opaque job opaque, and show an RGBA image over white in a jpeg', async () => {
+      for (const outputFormat of ['png', 'jpeg'] as const) {
+        const result = await runJob(pipeline, job({ outputFormat, background: 'opaque' }), options());
+        expect((await sharp(result.images[0]!.bytes).metadata()).channels).toBe(3);
+      }
+      // Clear pixels hiding black: a jpeg must not reveal what alpha hid.
+      const clear = { width: 8, height: 8, channels: 4 as const, data: new Uint8Array(8 * 8 * 4) };
+      const jpeg = await encodeRaw(clear, 'jpeg', 90);
+      expect(await rgbAt(jpeg.bytes, 4, 4)).toEqual([255, 255, 255]);
     });
 
     it('should encode previews within 256 px on the longest side', async () => {

@@ -146,4 +146,28 @@ describe('lumen/progressive-decoder with the real ONNX runtime', () => {
     expect(rebuilt.equals(committed)).toBe(true);
   });
 
+
+  it('should upsample a transparent grid\'s alpha exactly as it upsamples colour, at every pass, and stay 3 channels when opaque', async () => {
+    // Black and white tokens whose alpha matches their colour: decoded alpha must follow the decoded red channel pixel for pixel,
+    // exactly at full resolution; coarse passes pool colour to the nearest codebook grey, alpha to the exact mean.
+    const rows = 32;
+    const white = nearestToken(1, 1, 1);
+    const black = nearestToken(0, 0, 0);
+    const inside = (i: number) => Math.hypot((i % rows) - 15.5, Math.floor(i / rows) - 12) < 9;
+    const tokens = Int32Array.from({ length: rows * rows }, (_, i) => (inside(i) ? white : black));
+    const alpha = Uint8Array.from({ length: rows * rows }, (_, i) => (inside(i) ? 255 : 0));
+    const spec: GenerationSpec = { ...job('a white circle', 1, 192, 128), background: 'transparent' };
+    const hook: HookContext = { job: spec, imageIndex: 0, seed: 1, signal: new AbortController().signal, logger, watermarkPayload: new Uint8Array(8) };
+    for (let pass = 1; pass <= PASSES; pass++) {
+      const grid = { rows, cols: rows, codebookSize: CODEBOOK_SIZE, tokens, alpha };
+      const image = await decoder.decodePass({ ...hook, grid, pass, passes: PASSES }, undefined);
+      expect(image.channels).toBe(4);
+      let mismatches = 0;
+      const tolerance = pass === PASSES ? 1 : 20;
+      for (let i = 0; i < 192 * 128; i++) if (Math.abs(image.data[4 * i]! - image.data[4 * i + 3]!) > tolerance) mismatches++;
+      expect(mismatches, `pass ${pass}`).toBe(0);
+      const opaque = await decoder.decodePass({ ...hook, job: { ...spec, background: 'opaque' }, grid, pass, passes: PASSES }, undefined);
+      expect(opaque.channels).toBe(3);
+    }
+  });
 });

@@ -194,3 +194,40 @@ describe('layout', () => {
     }
   });
 });
+
+describe('transparent backgrounds', () => {
+  const transparent = (ctx: HookContext, edit?: GenerationSpec['edit']): HookContext => ({ ...ctx, job: { ...ctx.job, background: 'transparent', ...(edit && { edit }) } });
+  const cell = (grid: TokenGrid, x: number, y: number) => Math.floor(y * grid.rows) * grid.cols + Math.floor(x * grid.cols);
+
+  it('should mark the background clear and the object opaque, with partial cells on its edge, and no alpha when opaque', async () => {
+    const tokenizer = sceneTokenizer({ gridSize: 64 });
+    const ctx = hook('a red circle on a blue background', 5);
+    expect((await tokenizer.tokenize(ctx, undefined)).alpha).toBeUndefined();
+    const grid = await tokenizer.tokenize(transparent(ctx), undefined);
+    const alpha = grid.alpha!;
+    expect(alpha).toHaveLength(64 * 64);
+    expect([alpha[cell(grid, 0.5, 0.5)], alpha[cell(grid, 0.02, 0.02)], alpha[cell(grid, 0.98, 0.98)]]).toEqual([255, 0, 0]);
+    expect(alpha.some((value) => value > 0 && value < 255)).toBe(true);
+    // Edge cells take the object's colour only, and the clear cells next to them too, so no blue fringe is decoded.
+    const red = nearestToken(...NAMED_COLOURS.red);
+    for (let i = 0; i < alpha.length; i++) {
+      const neighbourOpaque = [-1, 1, -64, 64].some((step) => (alpha[i + step] ?? 0) > 0);
+      if (alpha[i]! > 0 || neighbourOpaque) expect(grid.tokens[i], `cell ${i}`).toBe(red);
+    }
+  });
+
+  it('should give an edit of a known scene the new scene\'s alpha, and an upload of unknown content none of clear', async () => {
+    const tokenizer = sceneTokenizer({ gridSize: 64 });
+    const source = await tokenizer.tokenize(hook('a red circle on a white background', 7), undefined);
+    const known = await tokenizer.tokenize(
+      transparent(hook('add a yellow star at the top left', 7), { sourceGrid: source, sourcePrompt: 'a red circle on a white background', sourceSeed: 7, inputFidelity: 'high' }),
+      undefined,
+    );
+    expect([known.alpha![cell(known, 0.5, 0.5)], known.alpha![cell(known, 0.98, 0.98)]]).toEqual([255, 0]);
+    const upload = await tokenizer.tokenize(
+      transparent(hook('a red circle on a white background', 7), { sourceGrid: source, inputFidelity: 'high' }),
+      undefined,
+    );
+    expect(upload.alpha!.every((value) => value === 255)).toBe(true);
+  });
+});
