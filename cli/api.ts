@@ -124,10 +124,11 @@ async function errorOfResponse(response: Response): Promise<CliError> {
   const error = body.success ? body.data.error : undefined;
   const code = error?.code ?? null;
   const details = [`${response.status}${code ? ` ${code}` : ''}`];
-  if (typeof error?.category === 'string') details.push(`category ${error.category}`);
+  const said = (error?.message ?? text.trim().split('\n')[0]) || response.statusText;
+  if (typeof error?.category === 'string' && !said.includes(error.category)) details.push(`category ${error.category}`);
   const retryAfter = response.headers.get('retry-after');
   if (response.status === 429 && retryAfter) details.push(`retry after ${retryAfter} s`);
-  const message = `${(error?.message ?? text.trim().split('\n')[0]) || response.statusText} (${details.join(', ')})`;
+  const message = `${said} (${details.join(', ')})`;
   if (response.status === 401 || code === 'auth_throttled') return new AuthError(message);
   if (response.status >= 400 && response.status < 500) return new RefusedError(message);
   return new FailedError(message);
