@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const SOURCE_FOLDERS = ['protocol', 'gateway', 'origin-gpu', 'plugins', 'schema', 'scripts', 'bench'];
+const SOURCE_FOLDERS = ['protocol', 'cli', 'gateway', 'origin-gpu', 'plugins', 'schema', 'scripts', 'bench'];
 
 /** Relative specifiers of static imports, re-exports and dynamic imports. */
 const IMPORT = /(?:^|[\s;])(?:import|export)\s[^'";]*?from\s*['"](\.{1,2}\/[^'"]+)['"]|(?:^|[\s;])import\s*\(?\s*['"](\.{1,2}\/[^'"]+)['"]/gm;
@@ -43,6 +43,8 @@ const under = (path: string, folder: string) => path === folder || path.startsWi
 const MAY_IMPORT: Record<string, readonly string[]> = {
   protocol: [],
   schema: [],
+  // The CLI speaks the API as a client would: only the wire's schemas.
+  cli: ['protocol'],
   // The gateway runs the prompt-policy engine in workerd; it is pure (zod only).
   gateway: ['protocol', 'schema', 'plugins/safety-policy'],
   plugins: ['protocol'],
