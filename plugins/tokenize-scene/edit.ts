@@ -811,7 +811,13 @@ function checkInput(input: EditInput): void {
  *    restyled token by token: their colour through the style's palette
  *    transform, back to the nearest token). Instructions that name an object
  *    or the background of such an upload are rejected, since nothing is known
- *    about what it shows.
+ *    about what it shows, unless `bestEffort` (the host read the upload's
+ *    scene with `sceneOfImage`, which gives rule 2, or could not).
+ *
+ * With `bestEffort`, nothing is rejected: an unreadable instruction changes
+ * nothing, and a target the scene lacks is found by colour and place alone,
+ * or is the only object, or else its result is drawn as a new object (see
+ * `applyBestEffort`); {@link EditPlan.fallbacks} says what was done instead.
  *
  * The grid holds the source's tokens outside the changed cells (restyled in
  * case 3) and the new scene's inside, so decoded pixels further than one

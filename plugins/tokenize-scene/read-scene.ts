@@ -22,6 +22,8 @@ const MIN_OBJECT_SHARE = 0.001;
 /** More of the image than this in no region (noise, gradients, texture): not a scene of flat shapes. */
 const MAX_UNEXPLAINED_SHARE = 0.12;
 const MAX_OBJECTS = 16;
+/** How far (in analysis samples) a blurred or antialiased edge may spread from the regions it separates. */
+const EDGE_REACH = 3;
 /** Largest side of a stored outline; bigger ones are sampled down (the note stays small). */
 const MAX_TRACE_SIDE = 128;
 /** Where the default pack's ground meets its sky. */
@@ -194,6 +196,33 @@ function traceOf(region: Region, labels: Int32Array, width: number, height: numb
   return { w: bw / width, h: bh / height, size, cols, rows, bits: btoa(String.fromCharCode(...bytes)) };
 }
 
+/** Samples further than EDGE_REACH from every region in `kept`: texture, noise or gradients the scene cannot hold. */
+function unexplained(labels: Int32Array, kept: ReadonlySet<number>, width: number, height: number): number {
+  // Chebyshev distance to the nearest kept sample, as two separable passes of a running maximum.
+  const rows = new Uint8Array(width * height);
+  for (let y = 0; y < height; y++) {
+    let last = -Infinity;
+    for (let x = 0; x < width; x++) {
+      if (kept.has(labels[y * width + x]!)) last = x;
+      if (x - last <= EDGE_REACH) rows[y * width + x] = 1;
+    }
+    last = Infinity;
+    for (let x = width - 1; x >= 0; x--) {
+      if (kept.has(labels[y * width + x]!)) last = x;
+      if (last - x <= EDGE_REACH) rows[y * width + x] = 1;
+    }
+  }
+  let count = 0;
+  for (let x = 0; x < width; x++) {
+    for (let y = 0; y < height; y++) {
+      let covered = false;
+      for (let d = Math.max(0, y - EDGE_REACH); d <= Math.min(height - 1, y + EDGE_REACH) && !covered; d++) covered = rows[d * width + x] === 1;
+      if (!covered) count++;
+    }
+  }
+  return count;
+}
+
 /** The background: one flat colour, or the default pack's sky over ground split at its horizon. */
 function backgroundOf(regions: Region[], total: number, height: number): { background: BackgroundRequest; parts: Set<number> } | undefined {
   const bordering = regions.filter((region) => region.border && region.area > total * 0.02).sort((a, b) => b.area - a.area);
@@ -227,9 +256,13 @@ export function sceneOfImage(image: RawImage, { rows, cols, aspect }: SceneReadi
   const { labels, regions } = segment(samples, width, height);
   const found = backgroundOf(regions, total, height);
   if (!found) return undefined;
-  const objects = regions.filter((region) => !found.parts.has(region.id) && region.area >= total * MIN_OBJECT_SHARE);
-  const explained = [...found.parts].reduce((sum, id) => sum + regions[id]!.area, 0) + objects.reduce((sum, region) => sum + region.area, 0);
-  if (objects.length > MAX_OBJECTS || total - explained > total * MAX_UNEXPLAINED_SHARE) return undefined;
+  // An object has a body: thin regions are the colour ramps of blurred or antialiased edges.
+  const objects = regions.filter(
+    (region) => !found.parts.has(region.id) && region.area >= total * MIN_OBJECT_SHARE && region.area >= 3 * (region.x1 - region.x0 + region.y1 - region.y0 + 2),
+  );
+  if (objects.length > MAX_OBJECTS) return undefined;
+  const kept = new Set([...found.parts, ...objects.map((region) => region.id)]);
+  if (unexplained(labels, kept, width, height) > total * MAX_UNEXPLAINED_SHARE) return undefined;
 
   // Sizes are fractions of the shorter image side.
   const sx = Math.max(1, aspect);
