@@ -70,6 +70,11 @@ export interface EditInputs {
  * decoded, so a corrupt reference image fails the job as the client's error.
  */
 export async function prepareEdit(edit: EditParams, size: { width: number; height: number }, inputs: EditInputs): Promise<EditSpec> {
+  const spec = await editSpecOf(edit, size, inputs);
+  return edit.variation ? { ...spec, variation: true } : spec;
+}
+
+async function editSpecOf(edit: EditParams, size: { width: number; height: number }, inputs: EditInputs): Promise<EditSpec> {
   const { download } = inputs;
   if (edit.source) {
     const sourceGrid = decodeGrid(edit.source.grid);

@@ -1,7 +1,7 @@
 import { SpanStatusCode, trace, type Context as TraceContext } from '@opentelemetry/api';
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import type { Checkpoint, LeasedJob } from '../protocol/jobs.js';
+import type { Checkpoint, EditParams, LeasedJob } from '../protocol/jobs.js';
 import { StageRejection, type GenerationSpec, type Logger, type TokenGrid } from '../plugins/sdk/index.js';
 import { runs, safetyVerdicts } from '../schema/origin.js';
 import type { OriginDatabase } from './db.js';
@@ -47,6 +47,17 @@ export function encodeCheckpoint(passesDone: number, grids: readonly TokenGrid[]
 export function decodeCheckpoint(checkpoint: Checkpoint | null): ResumePoint | null {
   if (!checkpoint || checkpoint.passesDone < 1) return null;
   return { passesDone: checkpoint.passesDone, grids: checkpoint.grids.map(decodeGrid) };
+}
+
+/**
+ * The image tokens an edit read: its source's grid, once however many images
+ * it makes (the stored grid of an `image_id`; an upload is encoded at the
+ * output grid's size). References the pack does not use cost nothing.
+ */
+export function editImageTokens(edit: EditParams | undefined, outputs: readonly TokenGrid[]): number {
+  if (!edit) return 0;
+  const grid = edit.source?.grid ?? outputs[0];
+  return grid ? grid.rows * grid.cols : 0;
 }
 
 /** Resolves after `ms`, or at once when `signal` aborts. */
@@ -321,11 +332,12 @@ export class OriginWorker {
         metrics?.upload('image', (performance.now() - uploadStarted) / 1000);
       }
       const outputTokens = result.grids.reduce((sum, grid) => sum + grid.rows * grid.cols, 0);
+      const inputImageTokens = editImageTokens(editParams, result.grids);
       await audit();
       await gateway.complete(leased.id, {
         leaseId: leased.leaseId,
         images: stored,
-        usage: { inputTokens: Math.ceil(spec.prompt.length / 4), outputTokens },
+        usage: { inputTokens: Math.ceil(spec.prompt.length / 4) + inputImageTokens, outputTokens, inputImageTokens },
       });
       // Only once the gateway has the result: a run recorded as succeeded always delivered it.
       await finish('succeeded');

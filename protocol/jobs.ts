@@ -74,6 +74,8 @@ export const editParamsSchema = z.object({
   source: editSourceSchema.nullable(),
   /** OpenAI's `input_fidelity`, handed to tokenizers; the default pack keeps unchanged regions exact at either level. */
   inputFidelity: inputFidelitySchema,
+  /** A variation (`/v1/images/variations`): the source re-rendered with a fresh seed; the prompt is empty. */
+  variation: z.boolean().optional(),
 });
 export type EditParams = z.infer<typeof editParamsSchema>;
 
@@ -94,7 +96,13 @@ export type JobStatus = (typeof JOB_STATUSES)[number];
 export const storedImageSchema = z.object({ index: z.number().int().min(0), key: z.string(), contentType: z.string(), bytes: z.number().int() });
 export type StoredImage = z.infer<typeof storedImageSchema>;
 
-export const usageSchema = z.object({ inputTokens: z.number().int().min(0), outputTokens: z.number().int().min(0) });
+export const usageSchema = z.object({
+  /** Text and image tokens read. */
+  inputTokens: z.number().int().min(0),
+  outputTokens: z.number().int().min(0),
+  /** Of `inputTokens`, the image tokens: an edit's source grid. Absent on results reported before it existed. */
+  inputImageTokens: z.number().int().min(0).optional(),
+});
 
 export const jobResultSchema = z.object({ images: z.array(storedImageSchema), usage: usageSchema });
 export type JobResult = z.infer<typeof jobResultSchema>;

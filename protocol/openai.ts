@@ -224,3 +224,18 @@ export const jobObjectSchema = z.object({
   urls: z.object({ get: z.string(), events: z.string(), cancel: z.string() }),
 });
 export type JobObject = z.infer<typeof jobObjectSchema>;
+
+/** The sizes OpenAI's createVariation takes. */
+export const VARIATION_SIZES = ['256x256', '512x512', '1024x1024'] as const;
+
+/** POST /v1/images/variations: the non-file fields of OpenAI's multipart form (strings); no prompt. */
+export const variationRequestSchema = z
+  .object({
+    model: z.string().max(64).optional(),
+    n: formInt(1, 10).default(1),
+    size: z.enum(VARIATION_SIZES).default('1024x1024'),
+    response_format: z.enum(['b64_json', 'url']).default('b64_json'),
+    user: z.string().max(256).optional(),
+  })
+  .strict();
+export type VariationRequest = z.infer<typeof variationRequestSchema>;

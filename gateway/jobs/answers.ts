@@ -84,12 +84,12 @@ function previewOf(params: GenerationParams): Pick<PartialImageEvent, 'size' | '
 }
 
 function usageOf(job: JobView): ImagesUsage {
-  const { inputTokens, outputTokens } = job.result?.usage ?? { inputTokens: 0, outputTokens: 0 };
+  const { inputTokens, outputTokens, inputImageTokens = 0 } = job.result?.usage ?? { inputTokens: 0, outputTokens: 0 };
   return {
     input_tokens: inputTokens,
     output_tokens: outputTokens,
     total_tokens: inputTokens + outputTokens,
-    input_tokens_details: { text_tokens: inputTokens, image_tokens: 0 },
+    input_tokens_details: { text_tokens: inputTokens - inputImageTokens, image_tokens: inputImageTokens },
   };
 }
 

@@ -22,13 +22,14 @@ export const MAX_EDIT_IMAGES = 16;
 /** The whole multipart body; Workers refuse bigger requests on most plans anyway. */
 export const MAX_EDIT_BODY_BYTES = 100 * 1024 * 1024;
 
-interface Upload {
+export interface Upload {
   bytes: Uint8Array;
   header: ImageHeader;
   sha256: string;
 }
 
-async function readUpload(file: File, param: string): Promise<Upload> {
+/** One uploaded image, checked from its header (size, pixels, format) and hashed; nothing is decoded. */
+export async function readUpload(file: File, param: string): Promise<Upload> {
   if (file.size > MAX_EDIT_IMAGE_BYTES) {
     throw new InvalidRequestError(`'${param}' is ${file.size} bytes; the limit is ${MAX_EDIT_IMAGE_BYTES} bytes (25 MB).`, param, 'image_too_large');
   }

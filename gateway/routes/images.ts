@@ -5,6 +5,7 @@ import type { AppEnv } from '../env.js';
 import { ConflictError, NotFoundError, parseRequest, PayloadTooLargeError, readJsonBody } from '../errors.js';
 import { MAX_EDIT_BODY_BYTES, parseEditRequest } from '../jobs/edit-request.js';
 import { publicJob } from '../jobs/answers.js';
+import { parseVariationRequest } from '../jobs/variation-request.js';
 import { idempotentRetryLookup, parsePrefer, submitJob } from '../jobs/submit.js';
 import { apiKeyAuth } from '../middleware/auth.js';
 import { rateLimit } from '../middleware/rate-limit.js';
@@ -30,6 +31,7 @@ images.use('*', apiKeyAuth());
 // Before the rate limit: a retry of a recorded request spends no request token.
 images.use('/generations', idempotentRetryLookup);
 images.use('/edits', idempotentRetryLookup);
+images.use('/variations', idempotentRetryLookup);
 images.use('*', rateLimit({ exempt: (c) => c.get('idempotentRetry') !== undefined, read: (c) => JOB_READ_PATH.test(c.req.path) }));
 
 images.post(
@@ -65,6 +67,18 @@ images.post(
     },
   }),
   async (c) => submitJob(c, await parseEditRequest(c)),
+);
+
+// OpenAI's createVariation: one upload, no prompt, the same limits as an edit.
+images.post(
+  '/variations',
+  bodyLimit({
+    maxSize: MAX_EDIT_BODY_BYTES,
+    onError: () => {
+      throw new PayloadTooLargeError(MAX_EDIT_BODY_BYTES);
+    },
+  }),
+  async (c) => submitJob(c, await parseVariationRequest(c)),
 );
 
 images.get('/jobs/:id', async (c) => {

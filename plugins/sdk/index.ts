@@ -59,6 +59,8 @@ export interface EditSpec {
   readonly maskAlpha?: Uint8Array;
   /** OpenAI's `input_fidelity`: `high` keeps everything outside the edit as it was. */
   readonly inputFidelity: 'low' | 'high';
+  /** A variation (`/v1/images/variations`): no prompt; the source re-rendered with the image's seed. */
+  readonly variation?: boolean;
 }
 
 /** A grid of discrete image tokens, row-major, each an index into a codebook. */

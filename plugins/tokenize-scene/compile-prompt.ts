@@ -34,6 +34,23 @@ export interface SceneObject {
   readonly y: number;
   /** Diameter as a fraction of the image's shorter side. */
   readonly size: number;
+  /** The outline read from an uploaded image, drawn instead of `shape`'s. */
+  readonly trace?: Trace;
+}
+
+/**
+ * An object's outline as read from an uploaded image (see `sceneOfImage`):
+ * a bitmap over its bounding box, `w x h` (fractions of the image's width and
+ * height) when drawn at diameter `size`; another diameter scales it.
+ */
+export interface Trace {
+  readonly w: number;
+  readonly h: number;
+  readonly size: number;
+  readonly cols: number;
+  readonly rows: number;
+  /** `rows x cols` bits, row-major, most significant bit first, base64. */
+  readonly bits: string;
 }
 
 /** Top colour, bottom colour, and where the hard horizon between them is (none: a vertical gradient). */
@@ -324,6 +341,8 @@ export interface ObjectRequest {
   readonly colour?: Rgb;
   /** From position words (0.25, 0.5 or 0.75); an absent axis is left to the layout. */
   readonly position: { readonly x?: number; readonly y?: number };
+  /** The outline of an object read from an upload (one copy); the prompt never sets it. */
+  readonly trace?: Trace;
 }
 
 /** The background words of a prompt, before the style. */
@@ -480,7 +499,7 @@ const sameRgb = (a: Rgb, b: Rgb) => a[0] === b[0] && a[1] === b[1] && a[2] === b
 const spell = (word: string) => (word === 'skyblue' ? 'sky blue' : word);
 
 /** The words for a colour: a colour word or a shade of one, else the nearest colour word. */
-function colourPhrase(colour: Rgb): string {
+export function colourPhrase(colour: Rgb): string {
   const entries = Object.entries(COLOUR_WORDS);
   for (const [word, value] of entries) if (sameRgb(value, colour)) return spell(word);
   for (const shadeWord of ['dark', 'light']) {
@@ -628,6 +647,7 @@ function layout(groups: readonly ObjectRequest[], seed: number, styled: (c: Rgb)
         x: pin?.x ?? x,
         y: pin?.y ?? y,
         size: pin?.size ?? size,
+        ...(group.trace && count === 1 && { trace: group.trace }),
       });
     }
   });

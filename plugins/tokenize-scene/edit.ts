@@ -5,6 +5,7 @@ import { CODEBOOK_SIZE, nearestToken, tokenColour, type Rgb } from '../pack-defa
 import { StageRejection, type TokenGrid } from '../sdk/index.js';
 import {
   applyStyle,
+  colourPhrase,
   describeRequest,
   layoutScene,
   layoutSeed,
@@ -62,6 +63,12 @@ export interface EditInput {
   readonly sourceSeed?: number;
   /** `rows x cols` cells, 1 where the edit may change the image (see {@link maskFromAlpha}). */
   readonly mask?: Uint8Array;
+  /**
+   * Never reject: the source is an upload whose scene was read from its
+   * pixels (or could not be), so an instruction naming what the reading did
+   * not find is carried out as well as it can be (see {@link planEdit}).
+   */
+  readonly bestEffort?: boolean;
 }
 
 export interface EditPlan {
@@ -80,6 +87,8 @@ export interface EditPlan {
   readonly scene: EditScene;
   /** Whether the prompt was read as an instruction on the source's scene or as a full description. */
   readonly reading: 'instruction' | 'description';
+  /** With `bestEffort`: the steps that could not be carried out as asked, and what was done instead. */
+  readonly fallbacks: readonly string[];
 }
 
 /** Why an edit prompt cannot be carried out; the message says what to write instead. */
@@ -459,8 +468,12 @@ function firstCopies(entries: readonly Entry[]): number[] {
   });
 }
 
-/** Indexes of the entries `target` names. */
-function matching(draft: Draft, target: ObjectTarget): number[] {
+/**
+ * Indexes of the entries `target` names. A colour word matches by name, so
+ * "the red circle" finds a measured red (an upload's) as well as the named
+ * one. `anyKind` ignores the noun: the upload's shape guess may be wrong.
+ */
+function matching(draft: Draft, target: ObjectTarget, anyKind = false): number[] {
   const { match } = target;
   const shape = lookupShape(match.noun)?.shape;
   // Unstyled colours, as the prompt named them, and where each object is.
@@ -469,10 +482,10 @@ function matching(draft: Draft, target: ObjectTarget): number[] {
   const near = (want: number | undefined, at: number) => want === undefined || (want === 0.5 ? Math.abs(at - 0.5) < 1 / 6 : want < 0.5 ? at < 0.5 : at > 0.5);
   return draft.entries.flatMap((entry, index) => {
     const object = entry.object;
-    const sameKind = object.noun === match.noun || (shape !== undefined && lookupShape(object.noun) !== undefined && object.shape === shape);
+    const sameKind = anyKind || object.noun === match.noun || (shape !== undefined && lookupShape(object.noun) !== undefined && object.shape === shape);
     const drawn = plainScene.objects[firstCopy[index] ?? 0];
     if (!sameKind || !drawn) return [];
-    if (match.colour !== undefined && !sameRgb(drawn.colour, match.colour)) return [];
+    if (match.colour !== undefined && !sameRgb(drawn.colour, match.colour) && colourPhrase(drawn.colour) !== colourPhrase(match.colour)) return [];
     return near(match.position.x, drawn.x) && near(match.position.y, drawn.y) ? [index] : [];
   });
 }
@@ -483,9 +496,9 @@ function targetMissing(draft: Draft, target: ObjectTarget, prompt: string): Edit
   return new EditRejection(`The edit "${prompt}" names "${target.phrase}", but the image has none (${has}).`, 'edit_target_not_found');
 }
 
-function apply(draft: Draft, operation: EditOperation, prompt: string, seed: number): Draft {
+function apply(draft: Draft, operation: EditOperation, prompt: string, seed: number, anyKind = false): Draft {
   const update = (target: ObjectTarget, change: (entry: Entry, index: number) => Entry | undefined): Draft => {
-    const hits = new Set(matching(draft, target));
+    const hits = new Set(matching(draft, target, anyKind));
     if (hits.size === 0) throw targetMissing(draft, target, prompt);
     return { ...draft, entries: draft.entries.flatMap((entry, index) => (hits.has(index) ? (change(entry, index) ?? []) : [entry])) };
   };
@@ -576,6 +589,66 @@ function mergeBackground(base: BackgroundRequest, added: BackgroundRequest): Bac
 }
 
 // ---------------------------------------------------------------------------
+// Best effort, for uploads
+
+/** What an operation whose target is not in the scene becomes: its result drawn as a new object, or nothing. */
+function instead(operation: EditOperation): EditOperation | undefined {
+  if (!('target' in operation) || operation.target.kind !== 'object') return undefined;
+  const { match } = operation.target;
+  const object = (changes: Partial<ObjectRequest>): EditOperation => ({
+    op: 'add',
+    request: { style: 'plain', background: { skyMentioned: false }, objects: [{ ...match, ...changes }] },
+  });
+  switch (operation.op) {
+    case 'recolour':
+      return object({ colour: operation.colour });
+    case 'resize':
+      return typeof operation.size === 'number' ? object({ size: operation.size }) : undefined;
+    case 'move':
+      return object({ position: { ...match.position, ...operation.position } });
+    case 'replace':
+      return object({ ...operation.replacement, position: { ...match.position, ...operation.replacement.position } });
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Applies an operation to an upload's read scene without ever rejecting it:
+ * a target the reading did not find is looked for again by its colour and
+ * place alone, or as the one object when the image shows one; failing
+ * that, a step that describes an object (recolour, move, replace, an exact
+ * size) draws it as a new one, and the rest (remove, bigger) leave the image
+ * as it was.
+ */
+function applyBestEffort(draft: Draft, operation: EditOperation, prompt: string, seed: number, fallbacks: string[]): Draft {
+  try {
+    return apply(draft, operation, prompt, seed);
+  } catch (error) {
+    if (!(error instanceof EditRejection)) throw error;
+  }
+  if ('target' in operation && operation.target.kind === 'object') {
+    const { target } = operation;
+    const loose = matching(draft, target, true);
+    const only = draft.entries.length === 1 && target.match.colour === undefined ? [0] : [];
+    const hits = loose.length > 0 ? loose : only;
+    if (hits.length > 0) {
+      fallbacks.push(`"${target.phrase}" read as the ${hits.map((i) => draft.entries[i]?.object.noun).join(', ')}`);
+      // Retarget by the noun of the object found, keeping the colour and place words.
+      const noun = draft.entries[hits[0]!]!.object.noun;
+      try {
+        return apply(draft, { ...operation, target: { ...target, match: { ...target.match, noun } } } as EditOperation, prompt, seed, true);
+      } catch (error) {
+        if (!(error instanceof EditRejection)) throw error;
+      }
+    }
+  }
+  const alternative = instead(operation);
+  fallbacks.push(alternative ? `${operation.op} of a missing object drawn as a new one` : `${operation.op} of a missing object skipped`);
+  return alternative ? apply(draft, alternative, prompt, seed) : draft;
+}
+
+// ---------------------------------------------------------------------------
 // Planning
 
 function splitPlacements(scene: Scene, request: SceneRequest): Placement[][] {
@@ -585,6 +658,12 @@ function splitPlacements(scene: Scene, request: SceneRequest): Placement[][] {
     offset += object.count;
     return copies;
   });
+}
+
+/** The scene a full description lays out at `seed`, as a generation draws it; the exact scene of a fresh generation. */
+export function sceneOfPrompt(prompt: string, seed: number): EditScene {
+  const request = parsePrompt(prompt);
+  return { request, placements: splitPlacements(layoutScene(request, layoutSeed(prompt, seed)), request) };
 }
 
 function sourceSceneOf(input: EditInput): EditScene | undefined {
@@ -599,9 +678,7 @@ function sourceSceneOf(input: EditInput): EditScene | undefined {
   if (startsWithVerb(promptWords(input.sourcePrompt)) !== undefined) {
     throw new RangeError(`sourcePrompt "${input.sourcePrompt}" is an edit instruction; pass the source's full description (an earlier EditPlan.prompt) or its sourceScene`);
   }
-  const request = parsePrompt(input.sourcePrompt);
-  const seed = layoutSeed(input.sourcePrompt, input.sourceSeed ?? input.seed);
-  return { request, placements: splitPlacements(layoutScene(request, seed), request) };
+  return sceneOfPrompt(input.sourcePrompt, input.sourceSeed ?? input.seed);
 }
 
 /**
@@ -734,7 +811,13 @@ function checkInput(input: EditInput): void {
  *    restyled token by token: their colour through the style's palette
  *    transform, back to the nearest token). Instructions that name an object
  *    or the background of such an upload are rejected, since nothing is known
- *    about what it shows.
+ *    about what it shows, unless `bestEffort` (the host read the upload's
+ *    scene with `sceneOfImage`, which gives rule 2, or could not).
+ *
+ * With `bestEffort`, nothing is rejected: an unreadable instruction changes
+ * nothing, and a target the scene lacks is found by colour and place alone,
+ * or is the only object, or else its result is drawn as a new object (see
+ * `applyBestEffort`); {@link EditPlan.fallbacks} says what was done instead.
  *
  * The grid holds the source's tokens outside the changed cells (restyled in
  * case 3) and the new scene's inside, so decoded pixels further than one
@@ -748,7 +831,16 @@ export function planEdit(input: EditInput): EditPlan {
   const { rows, cols } = source;
   const old = sourceSceneOf(input);
   const existingNouns = new Set(old?.request.objects.map((object) => object.noun) ?? []);
-  const operations = parseInstruction(prompt, existingNouns);
+  const fallbacks: string[] = [];
+  let operations: EditOperation[] | undefined;
+  try {
+    operations = parseInstruction(prompt, existingNouns);
+  } catch (error) {
+    if (!input.bestEffort || !(error instanceof EditRejection)) throw error;
+    // An instruction that cannot be read changes nothing rather than failing.
+    fallbacks.push('instruction not understood; image kept as it was');
+    operations = [];
+  }
 
   let draft: Draft;
   if (operations) {
@@ -757,14 +849,16 @@ export function planEdit(input: EditInput): EditPlan {
       ? { style: old.request.style, background: old.request.background, entries: old.request.objects.map((object, i) => ({ object, pins: old.placements[i] })) }
       : empty;
     const needsScene = operations.find((operation) => 'target' in operation && operation.target.kind !== 'scene');
-    if (!old && !mask && needsScene) {
+    if (!old && !mask && needsScene && !input.bestEffort) {
       throw new EditRejection(
         `The edit "${prompt}" changes part of the image, but what the source image shows is unknown (it was uploaded, ` +
           'not made here). Send a mask over the area to change, or describe the whole new image.',
         'edit_needs_scene',
       );
     }
-    for (const operation of operations) draft = apply(draft, operation, prompt, seed);
+    for (const operation of operations) {
+      draft = input.bestEffort ? applyBestEffort(draft, operation, prompt, seed, fallbacks) : apply(draft, operation, prompt, seed);
+    }
   } else {
     const request = parsePrompt(prompt);
     draft = {
@@ -806,5 +900,6 @@ export function planEdit(input: EditInput): EditPlan {
     prompt: revised,
     scene: { request, placements: splitPlacements(scene, request) },
     reading: operations ? 'instruction' : 'description',
+    fallbacks,
   };
 }

@@ -1,6 +1,6 @@
 import type { TokenGrid } from '../sdk/index.js';
 import { CODEBOOK_SIZE, nearestToken, type Rgb } from '../pack-default/index.js';
-import type { Background, Scene, SceneObject, ShapeKind } from './compile-prompt.js';
+import type { Background, Scene, SceneObject, ShapeKind, Trace } from './compile-prompt.js';
 
 export interface RasterizeOptions {
   /** Grid rows; at least 32. */
@@ -51,6 +51,21 @@ function inStar(u: number, v: number): boolean {
   const ny = STAR_INNER * Math.sin(STAR_SECTOR / 2);
   // Inside when on the same side of the tip-notch edge as the centre.
   return (nx - 1) * py - ny * (px - 1) >= 0;
+}
+
+const traceBits = new WeakMap<Trace, Uint8Array>();
+
+/** Whether a traced outline covers local point (u, v), with its box at [-1, 1]². */
+function inTrace(trace: Trace, u: number, v: number): boolean {
+  let bits = traceBits.get(trace);
+  if (!bits) {
+    bits = Uint8Array.from(atob(trace.bits), (ch) => ch.charCodeAt(0));
+    traceBits.set(trace, bits);
+  }
+  const col = Math.min(trace.cols - 1, Math.floor(((u + 1) / 2) * trace.cols));
+  const row = Math.min(trace.rows - 1, Math.floor(((v + 1) / 2) * trace.rows));
+  const bit = row * trace.cols + col;
+  return ((bits[bit >> 3] ?? 0) & (0x80 >> (bit & 7))) !== 0;
 }
 
 /** Which part of a shape covers local point (u, v), with the shape's box at [-1, 1]². */
@@ -119,7 +134,7 @@ function topmostAt(x: number, y: number, radii: Radii): { part: Part; object: Sc
     const u = (x - object.x) / rx;
     const v = (y - object.y) / ry;
     if (Math.abs(u) > 1 || Math.abs(v) > 1) continue;
-    const part = partAt(object.shape, u, v);
+    const part = object.trace ? (inTrace(object.trace, u, v) ? 'main' : undefined) : partAt(object.shape, u, v);
     if (part) top = { part, object };
   }
   return top;
@@ -127,11 +142,12 @@ function topmostAt(x: number, y: number, radii: Radii): { part: Part; object: Sc
 
 function radiiOf(scene: Scene, aspect: number): Radii {
   // Sizes are fractions of the shorter image side; convert to per-axis radii.
-  return scene.objects.map((object) => ({
-    object,
-    rx: (object.size / 2) * Math.min(1, 1 / aspect),
-    ry: (object.size / 2) * Math.min(1, aspect),
-  }));
+  return scene.objects.map((object) => {
+    // A traced outline keeps its own box, scaled with the object's diameter.
+    const { trace } = object;
+    if (trace) return { object, rx: (trace.w / 2) * (object.size / trace.size), ry: (trace.h / 2) * (object.size / trace.size) };
+    return { object, rx: (object.size / 2) * Math.min(1, 1 / aspect), ry: (object.size / 2) * Math.min(1, aspect) };
+  });
 }
 
 function checkGrid(rows: number, cols: number): void {
