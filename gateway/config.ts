@@ -15,7 +15,14 @@ export interface GatewayConfig {
   queueShardsMax: number;
   leaseTtlMs: number;
   maxAttempts: number;
+  /** The longest `Prefer: wait=N` a generation request is held before its 202. */
   syncWaitMs: number;
+  /** A held request (no async opt-in) sends nothing this long, so an early failure keeps its real status. */
+  holdSilentMs: number;
+  /** After the 200 went out, a held request writes a space this often. */
+  holdKeepAliveMs: number;
+  /** The longest a request is held; admission refuses (503) a job estimated to take longer. */
+  holdMaxMs: number;
   /** False under `ADMISSION=off`: every request is synchronous. */
   admission: boolean;
   /** False under `TENANT_FAIRNESS=off`: within a tier, jobs are leased oldest first whoever sent them. */
@@ -50,7 +57,7 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-type NumericVar = 'QUEUE_SHARDS' | 'QUEUE_SHARDS_MAX' | 'LEASE_TTL_MS' | 'MAX_ATTEMPTS' | 'SYNC_WAIT_MS' | 'FREE_SYNC_MAX_WAIT_MS' | 'FREE_MIN_SHARE' | 'ADMISSION_DEFAULT_JOB_MS' | 'QUEUE_LIMIT_FREE' | 'QUEUE_LIMIT_PAID' | 'TRUSTED_PROXY_HOPS';
+type NumericVar = 'QUEUE_SHARDS' | 'QUEUE_SHARDS_MAX' | 'LEASE_TTL_MS' | 'MAX_ATTEMPTS' | 'SYNC_WAIT_MS' | 'HOLD_SILENT_MS' | 'HOLD_KEEPALIVE_MS' | 'HOLD_MAX_MS' | 'FREE_SYNC_MAX_WAIT_MS' | 'FREE_MIN_SHARE' | 'ADMISSION_DEFAULT_JOB_MS' | 'QUEUE_LIMIT_FREE' | 'QUEUE_LIMIT_PAID' | 'TRUSTED_PROXY_HOPS';
 
 function numberOf(env: Env, name: NumericVar, fallback: number, { min = Number.MIN_VALUE, max = Infinity, integer = false } = {}): number {
   const raw = env[name];
@@ -80,6 +87,7 @@ function parse(env: Env): GatewayConfig {
     leaseTtlMs: numberOf(env, 'LEASE_TTL_MS', 10_000),
     maxAttempts: numberOf(env, 'MAX_ATTEMPTS', 3, { min: 1, integer: true }),
     syncWaitMs: numberOf(env, 'SYNC_WAIT_MS', 120_000),
+    ...holdOf(env),
     admission: env.ADMISSION !== 'off',
     tenantFairness: env.TENANT_FAIRNESS !== 'off',
     freeSyncMaxWaitMs: numberOf(env, 'FREE_SYNC_MAX_WAIT_MS', 10_000),
@@ -118,6 +126,14 @@ function modelCatalog(raw: string | undefined): ModelCatalog {
   const shadowed = packs.find((pack) => aliases.has(pack));
   if (shadowed) throw new ConfigError(`LUMEN_MODEL_ALIASES uses "${shadowed}" both as an alias and as a pack id`);
   return { defaultPack: DEFAULT_PACK_ID, packs, aliases };
+}
+
+/** Below Cloudflare's 100 s idle cutoff, and the whole hold below the official SDK's 10-minute default timeout. */
+function holdOf(env: Env): Pick<GatewayConfig, 'holdSilentMs' | 'holdKeepAliveMs' | 'holdMaxMs'> {
+  const holdMaxMs = numberOf(env, 'HOLD_MAX_MS', 540_000);
+  const holdSilentMs = numberOf(env, 'HOLD_SILENT_MS', 60_000);
+  if (holdSilentMs > holdMaxMs) throw new ConfigError(`HOLD_SILENT_MS (${holdSilentMs}) must not exceed HOLD_MAX_MS (${holdMaxMs})`);
+  return { holdSilentMs, holdKeepAliveMs: numberOf(env, 'HOLD_KEEPALIVE_MS', 10_000), holdMaxMs };
 }
 
 const parsed = new WeakMap<Env, GatewayConfig>();

@@ -31,8 +31,14 @@ export interface Env {
   TRUSTED_CLIENT_IP_HEADER?: string;
   /** With `x-forwarded-for`: how many trusted proxies append to it (default 1); the address is that many entries from the right. */
   TRUSTED_PROXY_HOPS?: string;
-  /** How long a sync request waits for its job before answering 202 (ms). */
+  /** The longest `Prefer: wait=N` holds a request before its 202 (ms). */
   SYNC_WAIT_MS?: string;
+  /** How long a request that did not opt into async is held silently before its 200 goes out (ms; below Cloudflare's 100 s idle cutoff). */
+  HOLD_SILENT_MS?: string;
+  /** How often a held request writes a keep-alive space once its 200 went out (ms). */
+  HOLD_KEEPALIVE_MS?: string;
+  /** The longest a request is held (ms; below the official SDK's 10-minute timeout); a longer estimated wait is refused with 503. */
+  HOLD_MAX_MS?: string;
   /** How long a lease lives without a heartbeat (ms). */
   LEASE_TTL_MS?: string;
   /** Attempts before a job fails for good. */
@@ -41,7 +47,7 @@ export interface Env {
   ADMISSION?: string;
   /** `off` leases each tier's jobs oldest first, without sharing between tenants (for comparison benchmarks). */
   TENANT_FAIRNESS?: string;
-  /** Free requests run synchronously while their estimated wait is below this (ms); above it they are deferred (202). */
+  /** Free requests run synchronously while their estimated wait is below this (ms); above it they are deferred (queued behind paid work; 202 only with `Prefer: respond-async`). */
   FREE_SYNC_MAX_WAIT_MS?: string;
   /** Least share of leases free jobs get while any are queued (aging), 0–1. */
   FREE_MIN_SHARE?: string;

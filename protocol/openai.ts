@@ -87,18 +87,30 @@ export const generationRequestSchema = imageRequestBase
   .superRefine(refuseOpaqueFormatForTransparency);
 export type GenerationRequest = z.infer<typeof generationRequestSchema>;
 
+/** The non-file fields of an edit, from a multipart form (strings) or JSON. */
+const editRequestFields = imageRequestBase.extend(numericFields(formInt)).extend({
+  stream: formBoolean.default(false),
+  /** Lumen extension: edit an earlier output by its id instead of uploading it. */
+  image_id: z.string().max(128).optional(),
+  input_fidelity: inputFidelitySchema.default('high'),
+});
+
 /** POST /v1/images/edits: the non-file fields, from a multipart form (strings) or JSON. */
-export const editRequestSchema = imageRequestBase
-  .extend(numericFields(formInt))
+export const editRequestSchema = editRequestFields.strict().superRefine(refuseOpaqueFormatForTransparency);
+export type EditRequest = z.infer<typeof editRequestSchema>;
+
+/** An image of the JSON edit form: `image_url` (a data URL only) or `file_id` (Lumen has no Files API: an `img_…` id). */
+const editImageReferenceSchema = z.object({ image_url: z.string().optional(), file_id: z.string().max(128).optional() }).strict();
+
+/** POST /v1/images/edits as JSON: gpt-image's `images` and `mask` references, or Lumen's `image_id`. */
+export const jsonEditRequestSchema = editRequestFields
   .extend({
-    stream: formBoolean.default(false),
-    /** Lumen extension: edit an earlier output by its id instead of uploading it. */
-    image_id: z.string().max(128).optional(),
-    input_fidelity: inputFidelitySchema.default('high'),
+    images: z.array(editImageReferenceSchema).min(1, 'images must name at least one image.').optional(),
+    mask: editImageReferenceSchema.optional(),
   })
   .strict()
   .superRefine(refuseOpaqueFormatForTransparency);
-export type EditRequest = z.infer<typeof editRequestSchema>;
+export type JsonEditRequest = z.infer<typeof jsonEditRequestSchema>;
 
 /** The job parameters of a validated request, rendered at `size` by the model pack `model`; a seed is drawn when none was given. */
 export function generationParamsOf(request: GenerationRequest | EditRequest, size: ImageSize, model: string, edit?: EditParams): GenerationParams {
@@ -169,6 +181,8 @@ export const partialImageEventSchema = z.object({
   b64_json: z.string(),
   created_at: z.number().int(),
   partial_image_index: z.number().int().min(0),
+  /** Lumen extension: which of the `n` images this preview is of (`partial_image_index` counts per image). */
+  image_index: z.number().int().min(0),
   ...streamImageFields,
 });
 export type PartialImageEvent = z.infer<typeof partialImageEventSchema>;
@@ -178,6 +192,8 @@ export const completedEventSchema = z.object({
   type: z.enum(['image_generation.completed', 'image_edit.completed']),
   b64_json: z.string(),
   image_id: z.string(),
+  /** Lumen extension: which of the `n` images this is, as on its partials. */
+  image_index: z.number().int().min(0),
   created_at: z.number().int(),
   usage: imagesUsageSchema,
   ...streamImageFields,

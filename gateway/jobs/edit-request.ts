@@ -1,5 +1,5 @@
-// An edit request (OpenAI's multipart form, or JSON naming an earlier output)
-// turned into a job submission.
+// An edit request (OpenAI's multipart form, gpt-image's JSON form with data
+// URLs, or JSON naming an earlier output) turned into a job submission.
 import type { Context } from 'hono';
 import type { AppEnv } from '../env.js';
 import { InvalidRequestError, NotFoundError, parseRequest } from '../errors.js';
@@ -9,7 +9,7 @@ import { shardForJob } from '../queue.js';
 import { canonicalJson } from '../../protocol/canonical-json.js';
 import { resolveSize, sizeForInput, type ImageSize } from '../../protocol/images.js';
 import type { EditParams, EditSource, GenerationParams } from '../../protocol/jobs.js';
-import { editRequestSchema, generationParamsOf, type EditRequest } from '../../protocol/openai.js';
+import { editRequestSchema, generationParamsOf, jsonEditRequestSchema, type EditRequest, type JsonEditRequest } from '../../protocol/openai.js';
 import { sha256Hex } from '../../protocol/signature.js';
 import { jobOfImageId } from './image-id.js';
 import type { Submission } from './submit.js';
@@ -28,12 +28,18 @@ export interface Upload {
   sha256: string;
 }
 
+function tooLarge(param: string, bytes: number): InvalidRequestError {
+  return new InvalidRequestError(`'${param}' is ${bytes} bytes; the limit is ${MAX_EDIT_IMAGE_BYTES} bytes (25 MB).`, param, 'image_too_large');
+}
+
 /** One uploaded image, checked from its header (size, pixels, format) and hashed; nothing is decoded. */
 export async function readUpload(file: File, param: string): Promise<Upload> {
-  if (file.size > MAX_EDIT_IMAGE_BYTES) {
-    throw new InvalidRequestError(`'${param}' is ${file.size} bytes; the limit is ${MAX_EDIT_IMAGE_BYTES} bytes (25 MB).`, param, 'image_too_large');
-  }
-  const bytes = new Uint8Array(await file.arrayBuffer());
+  if (file.size > MAX_EDIT_IMAGE_BYTES) throw tooLarge(param, file.size);
+  return checkUpload(new Uint8Array(await file.arrayBuffer()), param);
+}
+
+/** The image's header is checked before anything is decoded: format, then pixel count. */
+async function checkUpload(bytes: Uint8Array, param: string): Promise<Upload> {
   const header = readImageHeader(bytes);
   if (!header) throw new InvalidRequestError(`'${param}' is not a PNG, JPEG or WebP image (or its header is damaged).`, param, 'invalid_image');
   if (header.width * header.height > MAX_EDIT_IMAGE_PIXELS) {
@@ -55,13 +61,78 @@ function submissionOf(fields: EditRequest, size: ImageSize, params: GenerationPa
   };
 }
 
-/** `{"image_id": ..., "prompt": ...}`: an edit of an earlier output, reusing its stored tokens. */
+const DATA_URL = /^data:(image\/[a-z0-9.+-]+)?(;[a-z0-9-]+=[^;,]*)*;base64,/i;
+
+/**
+ * An `image_url` of the JSON form: a base64 data URL only. Lumen never fetches a
+ * remote URL, which would let a client aim the gateway at any address.
+ */
+async function readDataUrl(url: string, param: string): Promise<Upload> {
+  if (/^https?:/i.test(url)) {
+    throw new InvalidRequestError(`'${param}' is a remote URL; Lumen never fetches images. Send it as a data URL (data:image/png;base64,…) or upload it as multipart/form-data.`, param, 'remote_url_not_supported');
+  }
+  const prefix = DATA_URL.exec(url);
+  if (!prefix) throw new InvalidRequestError(`'${param}' must be a base64 data URL such as data:image/png;base64,….`, param, 'invalid_image_url');
+  const base64 = url.slice(prefix[0].length).replace(/\s+/g, '');
+  // Checked before decoding, from the length alone.
+  const size = Math.floor((base64.length * 3) / 4) - (base64.endsWith('==') ? 2 : base64.endsWith('=') ? 1 : 0);
+  if (size > MAX_EDIT_IMAGE_BYTES) throw tooLarge(param, size);
+  let binary: string;
+  try {
+    binary = atob(base64);
+  } catch {
+    throw new InvalidRequestError(`'${param}' is not valid base64.`, param, 'invalid_image_url');
+  }
+  return checkUpload(Uint8Array.from(binary, (char) => char.charCodeAt(0)), param);
+}
+
+/**
+ * JSON: `{"image_id": ..., "prompt": ...}`, an edit of an earlier output reusing its stored tokens,
+ * or gpt-image's `{"images": [{"image_url"} | {"file_id"}], "mask": {"image_url"}, "prompt": ...}`.
+ */
 async function parseJsonEdit(c: Context<AppEnv>, raw: unknown): Promise<Submission> {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new InvalidRequestError('The request body must be a JSON object.');
-  const fields = parseRequest(editRequestSchema, raw as Record<string, unknown>);
+  const fields = parseRequest(jsonEditRequestSchema, raw as Record<string, unknown>);
+  // An unknown model is a 404 before any image is read.
+  resolveModel(c.env, fields.model);
+  const { images, mask, ...rest } = raw as Record<string, unknown>;
+  if (fields.images && fields.image_id) throw new InvalidRequestError("Send either 'images' or 'image_id', not both.", 'image_id');
+  if (fields.images) return parseImageReferences(c, fields, rest);
+  if (fields.mask) throw new InvalidRequestError("A 'mask' needs 'images' to apply to.", 'mask');
+  if (!fields.image_id) throw new InvalidRequestError("Missing required parameter: 'images' (or 'image_id', or send the image as multipart/form-data).", 'images', 'missing_required_parameter');
+  return editOfImageId(c, fields, fields.image_id, raw);
+}
+
+/** The `images` and `mask` of the JSON form: data URLs, or one Lumen image id as `file_id`. */
+async function parseImageReferences(c: Context<AppEnv>, fields: JsonEditRequest, rest: Record<string, unknown>): Promise<Submission> {
+  const images = fields.images!;
+  if (images.length > MAX_EDIT_IMAGES) throw new InvalidRequestError(`At most ${MAX_EDIT_IMAGES} images can be edited together; got ${images.length}.`, 'images', 'too_many_images');
+  for (const [index, image] of images.entries()) {
+    if ((image.image_url === undefined) === (image.file_id === undefined)) {
+      throw new InvalidRequestError(`'images[${index}]' must have exactly one of 'image_url' and 'file_id'.`, `images[${index}]`, 'invalid_value');
+    }
+  }
+  const fileId = images.find((image) => image.file_id !== undefined)?.file_id;
+  if (fileId !== undefined) {
+    // Lumen has no Files API; an output's image_id is what names a stored image here.
+    if (!fileId.startsWith('img_')) {
+      throw new InvalidRequestError(`Lumen has no Files API: 'file_id' takes the image_id (img_…) of one of your outputs; got '${fileId}'. Send other images as data URLs.`, 'images[0].file_id', 'invalid_file_id');
+    }
+    if (images.length > 1) throw new InvalidRequestError("A 'file_id' must be the only image; send the others' bytes as data URLs.", 'images', 'invalid_value');
+    if (fields.mask) throw new InvalidRequestError("A 'mask' needs an uploaded image: send the image as a data URL.", 'mask');
+    return editOfImageId(c, fields, fileId, { ...rest, image_id: fileId });
+  }
+  if (fields.mask?.file_id !== undefined) throw new InvalidRequestError("Lumen has no Files API: send the mask as a data URL in 'mask.image_url'.", 'mask.file_id', 'invalid_file_id');
+  if (fields.mask && fields.mask.image_url === undefined) throw new InvalidRequestError("Missing required parameter: 'mask.image_url'.", 'mask.image_url', 'missing_required_parameter');
+  const uploads: Upload[] = [];
+  for (const [index, image] of images.entries()) uploads.push(await readDataUrl(image.image_url!, `images[${index}].image_url`));
+  const mask = fields.mask?.image_url === undefined ? undefined : await readDataUrl(fields.mask.image_url, 'mask.image_url');
+  return uploadSubmission(c, fields, rest, uploads, mask, 'mask.image_url');
+}
+
+async function editOfImageId(c: Context<AppEnv>, fields: EditRequest, imageId: string, raw: unknown): Promise<Submission> {
   const model = resolveModel(c.env, fields.model);
-  if (!fields.image_id) throw new InvalidRequestError("Missing required parameter: 'image_id' (or send the image as multipart/form-data).", 'image_id', 'missing_required_parameter');
-  const source = await resolveImageId(c, fields.image_id);
+  const source = await resolveImageId(c, imageId);
   const size = resolveSize(fields.size, sizeForInput(source.width, source.height));
   const edit: EditParams = { uploadKeys: [], maskKey: null, source: source.source, inputFidelity: fields.input_fidelity };
   return submissionOf(fields, size, generationParamsOf(fields, size, model, edit), canonicalJson(raw));
@@ -102,28 +173,39 @@ async function parseMultipartEdit(c: Context<AppEnv>): Promise<Submission> {
     }
   }
   const fields = parseRequest(editRequestSchema, raw);
-  const model = resolveModel(c.env, fields.model);
+  // An unknown model is a 404 before any image is read.
+  resolveModel(c.env, fields.model);
   if (fields.image_id && files.length > 0) throw new InvalidRequestError("Send either 'image' or 'image_id', not both.", 'image_id');
   if (fields.image_id) {
     if (maskFile) throw new InvalidRequestError("A 'mask' needs an uploaded 'image'.", 'mask');
-    return parseJsonEdit(c, raw);
+    return editOfImageId(c, fields, fields.image_id, raw);
   }
   if (files.length === 0) throw new InvalidRequestError("Missing required parameter: 'image'.", 'image', 'missing_required_parameter');
   if (files.length > MAX_EDIT_IMAGES) throw new InvalidRequestError(`At most ${MAX_EDIT_IMAGES} images can be edited together; got ${files.length}.`, 'image', 'too_many_images');
 
   const uploads: Upload[] = [];
   for (const [index, file] of files.entries()) uploads.push(await readUpload(file, files.length > 1 ? `image[${index}]` : 'image'));
+  const mask = maskFile ? await readUpload(maskFile, 'mask') : undefined;
+  return uploadSubmission(c, fields, raw, uploads, mask, 'mask');
+}
+
+/**
+ * An edit of uploaded images, however they came (multipart files or data URLs):
+ * the mask checked against the canvas, content-addressed keys, and the uploads
+ * stored only once the request is admitted. `raw` is the request's other fields,
+ * for the Idempotency-Key fingerprint (with the uploads by their hashes).
+ */
+async function uploadSubmission(c: Context<AppEnv>, fields: EditRequest, raw: Record<string, unknown>, uploads: Upload[], mask: Upload | undefined, maskParam: string): Promise<Submission> {
+  const model = resolveModel(c.env, fields.model);
   const canvas = uploads[0]!;
-  let mask: Upload | undefined;
-  if (maskFile) {
-    mask = await readUpload(maskFile, 'mask');
+  if (mask) {
     if (mask.header.format !== 'png' || !mask.header.hasAlpha) {
-      throw new InvalidRequestError('The mask must be a PNG with an alpha channel (alpha 0 marks the area to edit).', 'mask', 'invalid_mask');
+      throw new InvalidRequestError('The mask must be a PNG with an alpha channel (alpha 0 marks the area to edit).', maskParam, 'invalid_mask');
     }
     if (mask.header.width !== canvas.header.width || mask.header.height !== canvas.header.height) {
       throw new InvalidRequestError(
         `The mask is ${mask.header.width}x${mask.header.height} but the image is ${canvas.header.width}x${canvas.header.height}; they must match.`,
-        'mask',
+        maskParam,
         'invalid_mask',
       );
     }
@@ -161,5 +243,5 @@ export async function parseEditRequest(c: Context<AppEnv>): Promise<Submission> 
     }
     return parseJsonEdit(c, raw);
   }
-  throw new InvalidRequestError('Send edits as multipart/form-data (image, prompt, mask…) or as JSON with an image_id.');
+  throw new InvalidRequestError('Send edits as multipart/form-data (image, prompt, mask…) or as JSON (images as data URLs, or an image_id).');
 }

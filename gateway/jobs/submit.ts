@@ -1,6 +1,6 @@
 // One job submission, the same for generations and edits: moderation,
 // idempotency, admission (the concurrency slot, jobs/slots.ts), enqueue, then
-// the answer the client and admission chose (sync, SSE or 202).
+// the answer the client chose: the image (held until the job ends), SSE, or 202 for clients that opted into async.
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { streamSSE } from 'hono/streaming';
@@ -16,6 +16,7 @@ import type { ImageSize, Quality } from '../../protocol/images.js';
 import type { GenerationParams } from '../../protocol/jobs.js';
 import { sha256Hex } from '../../protocol/signature.js';
 import { accepted, finishedResponse, publicJob, streamGeneration } from './answers.js';
+import { holdForResult } from './hold.js';
 import { admitGeneration } from './slots.js';
 
 /** RFC 7240 `Prefer`: `respond-async` and `wait=<seconds>`, as Replicate uses them. */
@@ -66,6 +67,23 @@ export const idempotentRetryLookup = createMiddleware<AppEnv>(async function ide
   await next();
 });
 
+/**
+ * 503 for a request the queue would make wait longer than it can be held; nothing is queued.
+ * The SDKs retry a 503 by themselves, honouring Retry-After below 60 s; a longer one would only
+ * be replaced by their half-second backoff against the same queue, so they are told not to retry.
+ */
+function holdTooLong(estimatedWaitMs: number, holdMaxMs: number): ApiError {
+  const retryAfter = Math.max(1, Math.ceil((estimatedWaitMs - holdMaxMs) / 1000));
+  return new ApiError(
+    503,
+    'server_error',
+    `The queue is too long to hold this request: the estimated wait is ${Math.ceil(estimatedWaitMs / 1000)} s, the longest a request is held ${Math.round(holdMaxMs / 1000)} s. Retry after ${retryAfter} s, or send 'Prefer: respond-async' to queue it and poll.`,
+    'queue_wait_too_long',
+    null,
+    { 'Retry-After': String(retryAfter), ...(retryAfter >= 60 && { 'x-should-retry': 'false' }) },
+  );
+}
+
 /** A validated request for one job: a generation or an edit. */
 export interface Submission {
   params: GenerationParams;
@@ -83,7 +101,7 @@ export interface Submission {
 
 /**
  * Admits and enqueues a job, then answers as the client and admission chose:
- * synchronously, as an SSE stream, or 202 with the job's status URL.
+ * the image (the request held until the job ends), an SSE stream, or 202 with the job's status URL for a client that opted into async.
  */
 export async function submitJob(c: Context<AppEnv>, submission: Submission): Promise<Response> {
   // First of all: a refused prompt takes no token, slot or queue entry, and is refused before any stream or 202.
@@ -93,6 +111,8 @@ export async function submitJob(c: Context<AppEnv>, submission: Submission): Pro
   const prefer = parsePrefer(c.req.header('prefer'));
   const env = c.env;
   const settings = config(env);
+  // Held until the job ends (holdForResult): the client opted into neither a 202 nor a stream.
+  const held = !prefer.respondAsync && prefer.waitSeconds === null && !submission.stream;
 
   let webhookUrl: string | undefined;
   if (submission.webhookUrl !== undefined) {
@@ -120,7 +140,9 @@ export async function submitJob(c: Context<AppEnv>, submission: Submission): Pro
     const slot = await admitGeneration(c, submission.n, submission.size, submission.quality, id);
     try {
       await submission.storeInputs?.();
-      admitted = await shard.enqueue({ id, tenantId: tenant.id, tier: tenant.tier, params, queueLimit, idempotency, webhookUrl, traceparent: jobTraceparent(c) });
+      // A held client cannot wait past HOLD_MAX_MS, so a job estimated to take longer is refused before it is queued.
+      const maxWaitMs = held ? settings.holdMaxMs : undefined;
+      admitted = await shard.enqueue({ id, tenantId: tenant.id, tier: tenant.tier, params, queueLimit, idempotency, webhookUrl, maxWaitMs, traceparent: jobTraceparent(c) });
     } catch (error) {
       await slot.noJob('charged');
       throw error;
@@ -130,6 +152,8 @@ export async function submitJob(c: Context<AppEnv>, submission: Submission): Pro
     if (admitted.outcome === 'replayed' || admitted.outcome === 'conflict') await slot.noJob('refunded');
     // A full queue created no job either, so nothing else will free the slot.
     if (admitted.outcome === 'full') await slot.noJob('charged');
+    // Nor did a wait too long to hold; the SDK retries it by itself, so it is not charged.
+    if (admitted.outcome === 'too_slow') await slot.noJob('refunded');
   }
 
   if (admitted.outcome === 'conflict') throw idempotencyKeyReused();
@@ -139,29 +163,32 @@ export async function submitJob(c: Context<AppEnv>, submission: Submission): Pro
       'Retry-After': String(retryAfter),
     });
   }
+  if (admitted.outcome === 'too_slow') throw holdTooLong(admitted.estimatedWaitMs, settings.holdMaxMs);
   const { job, estimatedWaitMs } = admitted;
   // Every answer names its job, errors included, so a client can look it up, cancel it or quote it to support.
   c.header('Lumen-Job-Id', job.id);
   if (admitted.outcome === 'replayed') c.header('Idempotent-Replayed', 'true');
 
   const freeDeferral = settings.admission && tenant.tier === 'free' && estimatedWaitMs > settings.freeSyncMaxWaitMs;
-  // Tells clients (and operators reading logs) which admission path the request took.
-  c.header('Lumen-Admission', prefer.respondAsync ? 'async' : freeDeferral && !submission.stream ? 'deferred' : 'sync');
-  if ((prefer.respondAsync || freeDeferral) && !submission.stream) {
-    if (prefer.respondAsync) c.header('Preference-Applied', 'respond-async');
-    return accepted(c, await publicJob(c, job, estimatedWaitMs), estimatedWaitMs);
-  }
+  // Tells clients (and operators reading logs) which admission path the request took; a deferred job waits behind paid work.
+  c.header('Lumen-Admission', prefer.respondAsync ? 'async' : freeDeferral ? 'deferred' : 'sync');
   if (submission.stream) {
     return streamSSE(c, (stream) => streamGeneration(c, shard, job, stream));
   }
-
-  const maxWaitMs = settings.syncWaitMs;
-  const waitMs = prefer.waitSeconds === null ? maxWaitMs : Math.min(maxWaitMs, prefer.waitSeconds * 1000);
-  const finished = await shard.waitForJob(job.id, waitMs);
-  if (!finished) throw new Error(`job ${job.id} vanished from its shard`);
-  if (finished.status === 'queued' || finished.status === 'running') {
-    const remaining = (await shard.estimateWait(job.id)) ?? 5_000;
-    return accepted(c, await publicJob(c, finished, remaining), remaining);
+  if (prefer.respondAsync) {
+    c.header('Preference-Applied', 'respond-async');
+    return accepted(c, await publicJob(c, job, estimatedWaitMs), estimatedWaitMs);
   }
-  return finishedResponse(c, finished, submission.responseFormat);
+  if (prefer.waitSeconds !== null) {
+    // RFC 7240 lets a server answer 202 once `wait` runs out; only clients that know Lumen send it.
+    const finished = await shard.waitForJob(job.id, Math.min(settings.syncWaitMs, prefer.waitSeconds * 1000));
+    if (!finished) throw new Error(`job ${job.id} vanished from its shard`);
+    if (finished.status === 'queued' || finished.status === 'running') {
+      const remaining = (await shard.estimateWait(job.id)) ?? 5_000;
+      return accepted(c, await publicJob(c, finished, remaining), remaining);
+    }
+    return finishedResponse(c, finished, submission.responseFormat);
+  }
+  // Everyone else (the official SDKs) can parse only an ImagesResponse or an error: hold the request until the job ends.
+  return holdForResult(c, shard, job, submission.responseFormat, settings);
 }

@@ -67,12 +67,15 @@ export interface EnqueueInput {
   webhookUrl?: string;
   /** W3C traceparent of the gateway's span for this job (see gateway/tracing.ts). */
   traceparent?: string;
+  /** The longest the caller can hold its client: a job estimated to take longer is refused (`too_slow`), not queued. */
+  maxWaitMs?: number;
 }
 
 export type EnqueueResult =
   | { outcome: 'created' | 'replayed'; job: JobView; estimatedWaitMs: number }
   | { outcome: 'conflict'; jobId: string }
-  | { outcome: 'full'; retryAfterMs: number };
+  | { outcome: 'full'; retryAfterMs: number }
+  | { outcome: 'too_slow'; estimatedWaitMs: number };
 
 /** An Idempotency-Key's record, looked up before any limit is applied to the request carrying it. */
 export type IdempotentLookup =
@@ -199,6 +202,11 @@ export class QueueShard extends SqliteObject {
     const queuedOfTier = this.#queued.count(TIER_PRIORITY[input.tier]);
     if (queuedOfTier >= input.queueLimit) {
       return { outcome: 'full', retryAfterMs: Math.max(1_000, this.#throughput.perJobMs() * Math.max(1, queuedOfTier / 10)) };
+    }
+    if (input.maxWaitMs !== undefined) {
+      // The estimate the job would get once queued: everything ahead of a new job of its tier, plus itself.
+      const estimatedWaitMs = Math.round((this.#queued.ahead({ priority: TIER_PRIORITY[input.tier], tenantId: input.tenantId, createdAt: now }) + 1) * this.#throughput.perJobMs());
+      if (estimatedWaitMs > input.maxWaitMs) return { outcome: 'too_slow', estimatedWaitMs };
     }
     this.db
       .insert(jobs)

@@ -144,6 +144,21 @@ describe('end to end: edits reuse tokens and change only what they should', () =
     expect(((await verify.json()) as { made_by_lumen: boolean }).made_by_lumen).toBe(true);
   });
 
+  it('should edit a data-URL image with a data-URL mask (the JSON form), only inside the mask', async () => {
+    const photo = await sharp({ create: { width: 256, height: 256, channels: 3, background: { r: 40, g: 90, b: 200 } } }).png().toBuffer();
+    const alpha = Buffer.alloc(256 * 256 * 4, 255);
+    for (let y = 0; y < 128; y++) for (let x = 0; x < 128; x++) alpha[(y * 256 + x) * 4 + 3] = 0;
+    const mask = await sharp(alpha, { raw: { width: 256, height: 256, channels: 4 } }).png().toBuffer();
+    const dataUrl = (bytes: Buffer) => `data:image/png;base64,${bytes.toString('base64')}`;
+    const body = await expectOk(await post('/v1/images/edits', { images: [{ image_url: dataUrl(photo) }], mask: { image_url: dataUrl(mask) }, prompt: 'a big yellow star' }));
+    const output = await rgb(Buffer.from(body.data[0]!.b64_json, 'base64'));
+    expect([output.width, output.height]).toEqual([256, 256]);
+    expect(meanDifference(await rgb(photo), output, (x, y) => x >= 144 || y >= 144)).toBeLessThan(12);
+    let yellow = 0;
+    for (let y = 0; y < 128; y += 2) for (let x = 0; x < 128; x += 2) if (isYellow(at(output, x, y))) yellow++;
+    expect(yellow).toBeGreaterThan(20);
+  });
+
   it('should answer a corrupt upload with a clear 400', async () => {
     const valid = await sharp({ create: { width: 256, height: 256, channels: 3, background: '#336699' } }).png().toBuffer();
     const form = new FormData();

@@ -30,5 +30,8 @@ describe('config(env)', () => {
     expect(() => config(bindings({ SYNC_WAIT_MS: '-5' }))).toThrow(/SYNC_WAIT_MS must be a number above 0/);
     expect(() => config(bindings({ TRUSTED_CLIENT_IP_HEADER: 'x-client' }))).toThrow(/TRUSTED_CLIENT_IP_HEADER must be one of/);
     expect(() => config(bindings({ ADMISSION: 'maybe' }))).toThrow(/ADMISSION must be "on" or "off"/);
+    expect(() => config(bindings({ HOLD_KEEPALIVE_MS: '0' }))).toThrow(/HOLD_KEEPALIVE_MS must be a number above 0/);
+    // A silent hold longer than the whole hold would never send its 200.
+    expect(() => config(bindings({ HOLD_SILENT_MS: '90000', HOLD_MAX_MS: '60000' }))).toThrow(/HOLD_SILENT_MS \(90000\) must not exceed HOLD_MAX_MS \(60000\)/);
   });
 });

@@ -140,3 +140,59 @@ describe('POST /v1/images/edits: image_id', () => {
     expect([editJob.params.width, editJob.params.height]).toEqual([256, 256]);
   });
 });
+
+describe('POST /v1/images/edits: the JSON form with images and mask', () => {
+  const json = (key: string, body: unknown) =>
+    call('/v1/images/edits', { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', prefer: 'respond-async' }, body: JSON.stringify(body) });
+  const dataUrl = (bytes: Uint8Array, type = 'image/png') => `data:${type};base64,${btoa(String.fromCharCode(...bytes))}`;
+
+  it.each([
+    ['a remote URL, which is never fetched', { images: [{ image_url: 'https://example.com/cat.png' }] }, 'remote_url_not_supported', 'images[0].image_url'],
+    ['a URL that is not a data URL', { images: [{ image_url: 'ftp://example.com/cat.png' }] }, 'invalid_image_url', 'images[0].image_url'],
+    ['a data URL that is not base64', { images: [{ image_url: 'data:image/png;base64,!!!notbase64' }] }, 'invalid_image_url', 'images[0].image_url'],
+    ['a data URL of text', { images: [{ image_url: `data:image/png;base64,${btoa('hello, not an image')}` }] }, 'invalid_image', 'images[0].image_url'],
+    ['an image over 40 megapixels', { images: [{ image_url: dataUrl(pngHeader(8000, 6000, 6)) }] }, 'image_too_many_pixels', 'images[0].image_url'],
+    ['17 images', { images: Array.from({ length: 17 }, () => ({ image_url: dataUrl(pngHeader(64, 64, 6)) })) }, 'too_many_images', 'images'],
+    ['an image with both image_url and file_id', { images: [{ image_url: dataUrl(pngHeader(64, 64, 6)), file_id: 'img_x' }] }, 'invalid_value', 'images[0]'],
+    ['a file_id that is not a Lumen image id', { images: [{ file_id: 'file-abc123' }] }, 'invalid_file_id', 'images[0].file_id'],
+    ['a mask given as a file_id', { images: [{ image_url: dataUrl(pngHeader(64, 64, 6)) }], mask: { file_id: 'file-abc' } }, 'invalid_file_id', 'mask.file_id'],
+    ['a mask of the wrong size', { images: [{ image_url: dataUrl(pngHeader(512, 512, 2)) }], mask: { image_url: dataUrl(pngHeader(256, 256, 6)) } }, 'invalid_mask', 'mask.image_url'],
+    ['a mask without alpha', { images: [{ image_url: dataUrl(pngHeader(512, 512, 2)) }], mask: { image_url: dataUrl(pngHeader(512, 512, 2)) } }, 'invalid_mask', 'mask.image_url'],
+    ['a mask without images', { image_id: 'img_0_00000000000000000000000000000000_0', mask: { image_url: dataUrl(pngHeader(64, 64, 6)) } }, null, 'mask'],
+    ['no image at all', {}, 'missing_required_parameter', 'images'],
+  ] as const)('should answer %s with a clear 400', async (_name, body, code, param) => {
+    const key = await createTenant(`jsonbad${Math.random().toString(36).slice(2, 8)}`, 'pro', LIFTED);
+    const response = await json(key, { prompt: 'make it blue', ...body });
+    expect(response.status).toBe(400);
+    const { error } = (await response.json()) as { error: { code: string | null; param: string | null; message: string } };
+    expect(error).toMatchObject({ code, param });
+    expect(error.message.length).toBeGreaterThan(10);
+  });
+
+  it('should answer a data URL over 25 MB with a clear 400 before decoding it', async () => {
+    const key = await createTenant('jsonbig', 'pro', LIFTED);
+    const base64 = 'A'.repeat(Math.ceil(((25 * 1024 * 1024 + 3) * 4) / 3));
+    const response = await json(key, { prompt: 'make it blue', images: [{ image_url: `data:image/png;base64,${base64}` }] });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('image_too_large');
+  });
+
+  it('should queue data-URL uploads and mask like the multipart form, and take a Lumen image id as file_id', async () => {
+    const key = await createTenant('jsonok', 'pro', LIFTED);
+    const image = pngHeader(512, 512, 2);
+    const mask = pngHeader(512, 512, 6);
+    const accepted = await json(key, { prompt: 'a yellow star', images: [{ image_url: dataUrl(image) }], mask: { image_url: dataUrl(mask) } });
+    expect(accepted.status).toBe(202);
+    const { id } = (await accepted.json()) as { id: string };
+    const { jobs } = (await (await internal('POST', '/internal/lease', { workerId: 'json-edit', slots: 8, waitMs: 0 })).json()) as LeaseResponse;
+    const job = jobs.find((candidate) => candidate.id === id)!;
+    const params = job.params.edit as EditParams;
+    expect(params.uploadKeys).toEqual([expect.stringMatching(/^uploads\/jsonok\/[0-9a-f]{64}\.png$/)]);
+    expect(params.maskKey).toMatch(/^uploads\/jsonok\/[0-9a-f]{64}\.png$/);
+    expect([job.params.width, job.params.height]).toEqual([512, 512]);
+
+    // file_id names a stored image by its Lumen id: one that does not exist is a 404, like image_id.
+    const missing = await json(key, { prompt: 'x', images: [{ file_id: 'img_0_00000000000000000000000000000000_0' }] });
+    expect(missing.status).toBe(404);
+  });
+});

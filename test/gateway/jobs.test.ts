@@ -57,7 +57,8 @@ describe('admission', () => {
     expect(short.headers.get('lumen-admission')).toBe('sync');
     // Fill the queue: unmeasured, a shard assumes 2 s per job at a quarter of the fleet (4 shards), so a few jobs ahead pass 10 s.
     for (let i = 0; i < 12; i++) await generate(key, { prompt: `filler ${i}` }, { prefer: 'respond-async' });
-    const deferred = await generate(key, { prompt: 'late' });
+    // Only a client that accepts a 202 gets one (`Prefer: wait`); any other is held (test/gateway/answers.test.ts).
+    const deferred = await generate(key, { prompt: 'late' }, { prefer: 'wait=0' });
     expect(deferred.status).toBe(202);
     expect(deferred.headers.get('lumen-admission')).toBe('deferred');
     const body = (await deferred.json()) as { estimated_wait_seconds: number; status: string };

@@ -127,7 +127,7 @@ describe('input moderation at the gateway', () => {
     const key = await createTenant('modfree', 'free', LIFTED);
     await drain();
     for (let i = 0; i < 12; i++) await generate(key, { prompt: `a red circle ${i}` }, { prefer: 'respond-async' });
-    const deferred = await generate(key, { prompt: 'a blue square' });
+    const deferred = await generate(key, { prompt: 'a blue square' }, { prefer: 'wait=0' });
     expect(deferred.status).toBe(202);
     expect(deferred.headers.get('lumen-admission')).toBe('deferred');
     const blocked = await generate(key, { prompt: BOMB });
