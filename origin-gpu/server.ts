@@ -86,6 +86,8 @@ async function main(): Promise<void> {
     slots: positiveInt('LUMEN_SLOTS', 1),
     paidReservedSlots: Number(process.env.LUMEN_PAID_RESERVED_SLOTS ?? '0'),
     freeYieldMs: Number(process.env.LUMEN_FREE_YIELD_MS ?? '2000'),
+    // A drained worker leaves as on SIGTERM: its held jobs finish within the grace period.
+    onDrain: () => void shutdown('drain'),
   });
   const apiPort = process.env.LUMEN_API_PORT;
   const api = apiPort ? createOriginApi({ secret, db, provenance, logger, c2paTrustAnchor: c2pa.trustAnchorPem }) : undefined;

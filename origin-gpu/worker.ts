@@ -33,6 +33,11 @@ export interface OriginWorkerOptions {
    * processor to itself; at most this long per pass, so free work still moves.
    */
   freeYieldMs?: number;
+  /**
+   * Called once when the gateway says an admin drained this worker: it has stopped leasing by then;
+   * the host should stop it (finishing the jobs held) and leave, as on SIGTERM.
+   */
+  onDrain?: () => void;
 }
 
 export function encodeCheckpoint(passesDone: number, grids: readonly TokenGrid[]): Checkpoint {
@@ -81,7 +86,7 @@ export class OriginWorker {
   #passMs = 0;
 
   constructor(options: OriginWorkerOptions) {
-    this.#options = { slots: 1, leaseWaitMs: 20_000, paidReservedSlots: 0, freeYieldMs: 2_000, ...options };
+    this.#options = { slots: 1, leaseWaitMs: 20_000, paidReservedSlots: 0, freeYieldMs: 2_000, onDrain: () => undefined, ...options };
     if (this.#options.paidReservedSlots >= this.#options.slots && this.#options.slots > 0 && this.#options.paidReservedSlots > 0) {
       throw new Error(`paidReservedSlots (${this.#options.paidReservedSlots}) must leave at least one of the ${this.#options.slots} slots for free work`);
     }
@@ -133,9 +138,14 @@ export class OriginWorker {
         // While running free jobs are what keeps this call from taking free work, a long poll would
         // sit out their completion (free work never wakes it); poll briefly so freed slots refill at once.
         const waitMs = freeRunning > 0 && maxFree < free ? Math.min(leaseWaitMs, FREE_REFILL_POLL_MS) : leaseWaitMs;
-        const { jobs } = await gateway.lease({ workerId, slots: free, waitMs, maxFree, session: this.#leaseSession }, this.#stopLeasing.signal);
+        const { jobs, drain } = await gateway.lease({ workerId, slots: free, waitMs, maxFree, session: this.#leaseSession, capacity: slots }, this.#stopLeasing.signal);
         backoffMs = 250;
         for (const job of jobs) this.#track(job);
+        if (drain) {
+          logger.info('drained by an admin: leasing no more, finishing the jobs held', { inFlight: this.#inFlight.size });
+          this.#options.onDrain();
+          break;
+        }
       } catch (error) {
         if (this.#stopLeasing.signal.aborted) break;
         logger.warn('lease call failed; retrying', { error: String(error), retryInMs: backoffMs });
