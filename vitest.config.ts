@@ -12,7 +12,7 @@ export default defineConfig({
             wrangler: { configPath: './wrangler.toml' },
             miniflare: {
               // Tests stand in for Cloudflare's edge, which sets CF-Connecting-IP itself (see docs/CONFIGURATION.md).
-              bindings: { ADMIN_SECRET: 'test-admin-secret', ORIGIN_SECRET: 'test-origin-secret', LEASE_TTL_MS: '300', TRUSTED_CLIENT_IP_HEADER: 'cf-connecting-ip' },
+              bindings: { ADMIN_SECRET: 'test-admin-secret', ORIGIN_SECRET: 'test-origin-secret', LEASE_TTL_MS: '300', TRUSTED_CLIENT_IP_HEADER: 'cf-connecting-ip', WORKER_EXPIRY_MS: '2000' },
             },
           }),
         ],

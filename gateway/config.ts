@@ -5,6 +5,7 @@
 import type { Env } from './env.js';
 import { webhookAllowedHosts } from './webhooks.js';
 import { DEFAULT_MODEL_ALIASES, DEFAULT_PACK_ID, MODEL_ID_PATTERN } from '../protocol/models.js';
+import { TIERS, type Tier } from '../protocol/tiers.js';
 
 const TRUSTED_CLIENT_IP_HEADERS = ['cf-connecting-ip', 'x-forwarded-for', 'x-real-ip', 'none'] as const;
 
@@ -40,6 +41,46 @@ export interface GatewayConfig {
   /** Base URLs of the origin APIs, without trailing slashes. */
   originApiUrls: string[];
   models: ModelCatalog;
+  /** The surge controller's defaults (an admin may override them at run time, see TierConfig). */
+  surge: SurgeControllerSettings;
+  /** The capacity answer's wait each tier's queue should drain within (ms). */
+  targetWaitMs: Record<Tier, number>;
+  capacityMinWorkers: number;
+  capacityMaxWorkers: number;
+  /** Slots assumed per worker while none has announced itself. */
+  capacitySlotsPerWorker: number;
+  /** A worker unheard of (no lease call, no heartbeat) for this long has left. */
+  workerExpiryMs: number;
+}
+
+/** When surge engages and when it lets go. */
+export interface SurgeControllerSettings {
+  /** Engage when a paid job has waited this long in a queue (ms). */
+  paidWaitMs: number;
+  /** Engage when this many free jobs are queued across every shard. */
+  freeBacklog: number;
+  /** Let go only once both measures stay below this fraction of their thresholds… */
+  releaseRatio: number;
+  /** …for this long (ms). */
+  calmMs: number;
+  /** How often the controller reads the shards while it has something to watch (ms). */
+  pollMs: number;
+}
+
+const DEFAULT_TARGET_WAIT_MS: Record<Tier, number> = { free: 60_000, plus: 20_000, pro: 10_000, enterprise: 5_000 };
+
+/** `free=60000,pro=10000`: tiers left out keep their default. */
+function targetWaits(raw: string | undefined): Record<Tier, number> {
+  const waits = { ...DEFAULT_TARGET_WAIT_MS };
+  for (const part of (raw ?? '').split(',').map((entry) => entry.trim()).filter(Boolean)) {
+    const [tier, ms] = part.split('=').map((side) => side.trim());
+    const value = Number(ms);
+    if (!(TIERS as readonly string[]).includes(tier ?? '') || !Number.isFinite(value) || value <= 0) {
+      throw new ConfigError(`CAPACITY_TARGET_WAIT_MS must be a comma-separated list of <tier>=<milliseconds above 0> (tiers: ${TIERS.join(', ')}); got "${raw}"`);
+    }
+    waits[tier as Tier] = value;
+  }
+  return waits;
 }
 
 /** The model names a request may send: every pack's own id, and the aliases of LUMEN_MODEL_ALIASES. */
@@ -57,7 +98,30 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-type NumericVar = 'QUEUE_SHARDS' | 'QUEUE_SHARDS_MAX' | 'LEASE_TTL_MS' | 'MAX_ATTEMPTS' | 'SYNC_WAIT_MS' | 'HOLD_SILENT_MS' | 'HOLD_KEEPALIVE_MS' | 'HOLD_MAX_MS' | 'FREE_SYNC_MAX_WAIT_MS' | 'FREE_MIN_SHARE' | 'ADMISSION_DEFAULT_JOB_MS' | 'QUEUE_LIMIT_FREE' | 'QUEUE_LIMIT_PAID' | 'TRUSTED_PROXY_HOPS';
+type NumericVar =
+  | 'QUEUE_SHARDS'
+  | 'QUEUE_SHARDS_MAX'
+  | 'LEASE_TTL_MS'
+  | 'MAX_ATTEMPTS'
+  | 'SYNC_WAIT_MS'
+  | 'HOLD_SILENT_MS'
+  | 'HOLD_KEEPALIVE_MS'
+  | 'HOLD_MAX_MS'
+  | 'FREE_SYNC_MAX_WAIT_MS'
+  | 'FREE_MIN_SHARE'
+  | 'ADMISSION_DEFAULT_JOB_MS'
+  | 'QUEUE_LIMIT_FREE'
+  | 'QUEUE_LIMIT_PAID'
+  | 'TRUSTED_PROXY_HOPS'
+  | 'SURGE_PAID_WAIT_MS'
+  | 'SURGE_FREE_BACKLOG'
+  | 'SURGE_RELEASE_RATIO'
+  | 'SURGE_CALM_MS'
+  | 'SURGE_POLL_MS'
+  | 'CAPACITY_MIN_WORKERS'
+  | 'CAPACITY_MAX_WORKERS'
+  | 'CAPACITY_SLOTS_PER_WORKER'
+  | 'WORKER_EXPIRY_MS';
 
 function numberOf(env: Env, name: NumericVar, fallback: number, { min = Number.MIN_VALUE, max = Infinity, integer = false } = {}): number {
   const raw = env[name];
@@ -81,6 +145,7 @@ function parse(env: Env): GatewayConfig {
     const value = env[name];
     if (value !== undefined && value !== '' && value !== 'on' && value !== 'off') throw new ConfigError(`${name} must be "on" or "off"; got "${value}"`);
   }
+  const minWorkers = numberOf(env, 'CAPACITY_MIN_WORKERS', 0, { min: 0, integer: true });
   return {
     queueShards,
     queueShardsMax: Math.max(queueShards, numberOf(env, 'QUEUE_SHARDS_MAX', queueShards, { min: 1, integer: true })),
@@ -103,6 +168,18 @@ function parse(env: Env): GatewayConfig {
       .map((url) => url.trim().replace(/\/+$/, ''))
       .filter(Boolean),
     models: modelCatalog(env.LUMEN_MODEL_ALIASES),
+    surge: {
+      paidWaitMs: numberOf(env, 'SURGE_PAID_WAIT_MS', 30_000),
+      freeBacklog: numberOf(env, 'SURGE_FREE_BACKLOG', 2_000, { min: 1, integer: true }),
+      releaseRatio: numberOf(env, 'SURGE_RELEASE_RATIO', 0.5, { max: 1 }),
+      calmMs: numberOf(env, 'SURGE_CALM_MS', 120_000, { min: 0 }),
+      pollMs: numberOf(env, 'SURGE_POLL_MS', 5_000, { min: 50 }),
+    },
+    targetWaitMs: targetWaits(env.CAPACITY_TARGET_WAIT_MS),
+    capacityMinWorkers: minWorkers,
+    capacityMaxWorkers: Math.max(minWorkers, numberOf(env, 'CAPACITY_MAX_WORKERS', 1_000, { min: 1, integer: true })),
+    capacitySlotsPerWorker: numberOf(env, 'CAPACITY_SLOTS_PER_WORKER', 1, { min: 1, integer: true }),
+    workerExpiryMs: numberOf(env, 'WORKER_EXPIRY_MS', 60_000, { min: 100 }),
   };
 }
 

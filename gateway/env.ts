@@ -1,8 +1,10 @@
 import type { PolicyStore } from './objects/policy-store.js';
 import type { IdempotentLookup, QueueShard } from './objects/queue-shard.js';
+import type { GatewayCounters } from './objects/gateway-counters.js';
 import type { SignupShard } from './objects/signup-shard.js';
 import type { RateSnapshot, Tenant } from './objects/tenant.js';
 import type { TierConfig } from './objects/tier-config.js';
+import type { WorkerRegistry } from './objects/worker-registry.js';
 import type { TierLimits } from './limits.js';
 import type { Tier } from '../protocol/tiers.js';
 
@@ -16,6 +18,12 @@ export interface Env {
   SIGNUP_SHARD: DurableObjectNamespace<SignupShard>;
   /** The one object holding the versioned safety policy and per-tenant overlays (read through an isolate cache). */
   POLICY_STORE: DurableObjectNamespace<PolicyStore>;
+  /** Counts of what isolates see (admissions by mode, 429s), batched by each isolate. */
+  GATEWAY_COUNTERS: DurableObjectNamespace<GatewayCounters>;
+  /** The origin workers that announced themselves in lease calls, and which of them drain. */
+  WORKER_REGISTRY: DurableObjectNamespace<WorkerRegistry>;
+  /** Optional Workers Analytics Engine dataset: every metric event is also written there. */
+  METRICS?: AnalyticsEngineDataset;
   IMAGES: R2Bucket;
   /** Bearer secret of the admin API. */
   ADMIN_SECRET: string;
@@ -63,6 +71,25 @@ export interface Env {
   WEBHOOK_SIGNING_SECRET?: string;
   /** Comma-separated hosts webhooks may reach although internal (local development only). */
   WEBHOOK_ALLOWED_HOSTS?: string;
+  /** Surge engages when a paid job has waited this long (ms, default 30000). */
+  SURGE_PAID_WAIT_MS?: string;
+  /** Surge engages when this many free jobs are queued across every shard (default 2000). */
+  SURGE_FREE_BACKLOG?: string;
+  /** Surge lets go once both measures stay below this fraction of their thresholds (default 0.5)… */
+  SURGE_RELEASE_RATIO?: string;
+  /** …for this long (ms, default 120000). */
+  SURGE_CALM_MS?: string;
+  /** How often the surge controller reads the shards while it watches (ms, default 5000). */
+  SURGE_POLL_MS?: string;
+  /** Per tier, the wait its queue should drain within, for GET /v1/admin/capacity: `free=60000,plus=20000,pro=10000,enterprise=5000`. */
+  CAPACITY_TARGET_WAIT_MS?: string;
+  /** Least and most workers the capacity answer asks for (default 0 and 1000). */
+  CAPACITY_MIN_WORKERS?: string;
+  CAPACITY_MAX_WORKERS?: string;
+  /** Slots per worker assumed while no worker has announced itself (default 1). */
+  CAPACITY_SLOTS_PER_WORKER?: string;
+  /** A worker with no lease call and no heartbeat for this long has left (ms, default 60000). */
+  WORKER_EXPIRY_MS?: string;
   /** Comma-separated base URLs of origin APIs (provenance verification, safety audit), e.g. `http://127.0.0.1:8790`. */
   ORIGIN_API_URLS?: string;
   /** Model names requests may send, as `alias=pack,alias=pack` (default: OpenAI's image model names, on the default pack). */

@@ -7,24 +7,30 @@ import { files } from './routes/files.js';
 import { images } from './routes/images.js';
 import { internal } from './routes/internal.js';
 import { models } from './routes/models.js';
+import { requestMetrics } from './middleware/request-metrics.js';
+import { ops } from './routes/ops.js';
 import { moderations } from './routes/moderations.js';
 import { provenance, wellKnown } from './routes/provenance.js';
 import { webhooks } from './routes/webhooks.js';
 import { signup } from './routes/signup.js';
 
+export { GatewayCounters } from './objects/gateway-counters.js';
 export { PolicyStore } from './objects/policy-store.js';
 export { QueueShard } from './objects/queue-shard.js';
 export { SignupShard } from './objects/signup-shard.js';
 export { Tenant } from './objects/tenant.js';
 export { TierConfig } from './objects/tier-config.js';
+export { WorkerRegistry } from './objects/worker-registry.js';
 
 export const app = new Hono<AppEnv>();
 
 app.use('*', requestId());
+app.use('*', requestMetrics());
 app.get('/healthz', (c) => c.json({ ok: true }));
 app.route('/v1/images', images);
 app.route('/v1/models', models);
 app.route('/v1/moderations', moderations);
+app.route('/v1/admin', ops);
 app.route('/v1/admin', admin);
 app.route('/v1/signup', signup);
 app.route('/v1/files', files);

@@ -18,7 +18,7 @@ let inflight: Promise<TierConfigSnapshot> | undefined;
 
 function defaultSnapshot(): TierConfigSnapshot {
   const base = structuredClone(DEFAULT_TIER_LIMITS) as Record<Tier, TierLimits>;
-  return { version: 0, surge: false, tiers: base, base, surgeProfile: { ...SURGE_PROFILE }, signup: { ...DEFAULT_SIGNUP_LIMITS } };
+  return { version: 0, surge: false, surgeMode: 'auto', tiers: base, base, surgeProfile: { ...SURGE_PROFILE }, signup: { ...DEFAULT_SIGNUP_LIMITS } };
 }
 
 /** The live tier limits, surge and signup rate, at most `ttlMs` old. */

@@ -93,6 +93,8 @@ async function main(): Promise<void> {
     paidReservedSlots: Number(process.env.LUMEN_PAID_RESERVED_SLOTS ?? '0'),
     freeYieldMs: Number(process.env.LUMEN_FREE_YIELD_MS ?? '2000'),
     metrics,
+    // A drained worker leaves as on SIGTERM: its held jobs finish within the grace period.
+    onDrain: () => void shutdown('drain'),
   });
   const metricsPort = process.env.LUMEN_METRICS_PORT;
   const metricsServer = metricsPort ? serveMetrics(metrics, Number(metricsPort), process.env.LUMEN_METRICS_HOST ?? '127.0.0.1') : undefined;

@@ -38,6 +38,11 @@ export interface OriginWorkerOptions {
   freeYieldMs?: number;
   /** Prometheus metrics of this process; none are kept without it. */
   metrics?: OriginMetrics;
+  /**
+   * Called once when the gateway says an admin drained this worker: it has stopped leasing by then;
+   * the host should stop it (finishing the jobs held) and leave, as on SIGTERM.
+   */
+  onDrain?: () => void;
 }
 
 export function encodeCheckpoint(passesDone: number, grids: readonly TokenGrid[]): Checkpoint {
@@ -84,7 +89,7 @@ const DEPART_TIMEOUT_MS = 2_000;
  * fails fails alone: the loop keeps serving.
  */
 export class OriginWorker {
-  readonly #options: Required<Omit<OriginWorkerOptions, 'metrics'>> & Pick<OriginWorkerOptions, 'metrics'>;
+  readonly #options: Required<Omit<OriginWorkerOptions, 'metrics' | 'onDrain'>> & Pick<OriginWorkerOptions, 'metrics' | 'onDrain'>;
   readonly #inFlight = new Map<string, { controller: AbortController; done: Promise<void>; free: boolean }>();
   readonly #stopLeasing = new AbortController();
   /** Names this process's lease calls, so that a drain can tell the gateway to hand none of them anything. */
@@ -99,6 +104,7 @@ export class OriginWorker {
   constructor(options: OriginWorkerOptions) {
     this.#options = { slots: 1, leaseWaitMs: 20_000, paidReservedSlots: 0, freeYieldMs: 2_000, ...options };
     this.#options.metrics?.slots(0, this.#options.slots);
+    this.#options = { slots: 1, leaseWaitMs: 20_000, paidReservedSlots: 0, freeYieldMs: 2_000, onDrain: () => undefined, ...options };
     if (this.#options.paidReservedSlots >= this.#options.slots && this.#options.slots > 0 && this.#options.paidReservedSlots > 0) {
       throw new Error(`paidReservedSlots (${this.#options.paidReservedSlots}) must leave at least one of the ${this.#options.slots} slots for free work`);
     }
@@ -150,9 +156,14 @@ export class OriginWorker {
         // While running free jobs are what keeps this call from taking free work, a long poll would
         // sit out their completion (free work never wakes it); poll briefly so freed slots refill at once.
         const waitMs = freeRunning > 0 && maxFree < free ? Math.min(leaseWaitMs, FREE_REFILL_POLL_MS) : leaseWaitMs;
-        const { jobs } = await gateway.lease({ workerId, slots: free, waitMs, maxFree, session: this.#leaseSession }, this.#stopLeasing.signal);
+        const { jobs, drain } = await gateway.lease({ workerId, slots: free, waitMs, maxFree, session: this.#leaseSession, capacity: slots }, this.#stopLeasing.signal);
         backoffMs = 250;
         for (const job of jobs) this.#track(job);
+        if (drain) {
+          logger.info('drained by an admin: leasing no more, finishing the jobs held', { inFlight: this.#inFlight.size });
+          this.#options.onDrain?.();
+          break;
+        }
       } catch (error) {
         if (this.#stopLeasing.signal.aborted) break;
         logger.warn('lease call failed; retrying', { error: String(error), retryInMs: backoffMs });

@@ -157,6 +157,8 @@ export const leaseRequestSchema = z.object({
    * and from then on no lease call of its session is handed a job, not even one still open.
    */
   session: z.string().min(1).max(128).optional(),
+  /** All the worker's slots, busy or not: how the gateway lists it and sizes the fleet (GET /v1/admin/workers, /capacity). */
+  capacity: z.number().int().min(1).max(64).optional(),
 });
 /** What a worker sends (`waitMs` may be left out); the gateway sees it with the default applied. */
 export type LeaseRequest = z.input<typeof leaseRequestSchema>;
@@ -164,7 +166,11 @@ export type LeaseRequest = z.input<typeof leaseRequestSchema>;
 export const departRequestSchema = z.object({ session: z.string().min(1).max(128) });
 export type DepartRequest = z.infer<typeof departRequestSchema>;
 
-export const leaseResponseSchema = z.object({ jobs: z.array(leasedJobSchema) });
+export const leaseResponseSchema = z.object({
+  jobs: z.array(leasedJobSchema),
+  /** An admin drained this worker (POST /v1/admin/workers/:id/drain): lease no more, finish the jobs held, and leave. */
+  drain: z.boolean().optional(),
+});
 export type LeaseResponse = z.infer<typeof leaseResponseSchema>;
 
 export const heartbeatRequestSchema = z.object({ leaseId: z.string(), passesDone: z.number().int().min(0), checkpoint: checkpointSchema.optional() });

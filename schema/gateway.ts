@@ -3,7 +3,7 @@
 // holds `tenant`, `api_keys`, `rate_buckets`, `tenant_usage` and `job_slots`; a
 // QueueShard holds `jobs` and `job_events`; TierConfig holds `config_entries`;
 // a SignupShard holds `rate_buckets`; PolicyStore holds `policy_versions` and
-// `policy_overlays`.
+// `policy_overlays`; TierConfig also holds `surge_changes`.
 import { index, integer, primaryKey, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
 export const tenant = sqliteTable('tenant', {
@@ -141,6 +141,23 @@ export const configEntries = sqliteTable('config_entries', {
   key: text('key').primaryKey(),
   value: text('value').notNull(),
   updatedAt: integer('updated_at').notNull(),
+});
+
+/** Every change of surge mode, automatic or by an admin, with why: the surge controller's history. */
+export const surgeChanges = sqliteTable('surge_changes', {
+  seq: integer('seq').primaryKey({ autoIncrement: true }),
+  at: integer('at').notNull(),
+  /** Whether surge limits apply after this change. */
+  surge: integer('surge', { mode: 'boolean' }).notNull(),
+  /** `auto` (the controller decides), or pinned `on` / `off` by an admin. */
+  mode: text('mode', { enum: ['auto', 'on', 'off'] }).notNull(),
+  /** `controller` or `admin`. */
+  cause: text('cause', { enum: ['controller', 'admin'] }).notNull(),
+  /** The measure that decided it (`paid_wait_ms`, `free_backlog`, `calm_ms`), for controller changes. */
+  metric: text('metric'),
+  value: real('value'),
+  threshold: real('threshold'),
+  reason: text('reason').notNull(),
 });
 
 /** The PolicyStore's versions of the base safety policy; the highest version is live. */

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, isNotNull, lt, lte, min } from 'drizzle-orm';
+import { and, asc, count, eq, gt, inArray, isNotNull, lt, lte, min } from 'drizzle-orm';
 import { idempotencyKeys, jobEvents, jobs, type JobRow } from '../../schema/gateway.js';
 import { config, type GatewayConfig } from '../config.js';
 import type { Env } from '../env.js';
@@ -13,10 +13,11 @@ import type {
   StoredImage,
 } from '../../protocol/jobs.js';
 import { releaseJobSlot } from '../jobs/slots.js';
-import { TIER_PRIORITY, type Tier } from '../../protocol/tiers.js';
+import { TIER_PRIORITY, TIERS, type Tier } from '../../protocol/tiers.js';
 import { parseTraceparent } from '../../protocol/trace-context.js';
 import { SqliteObject } from './migrate.js';
 import { QueuedIndex } from './queued-index.js';
+import { ShardMetrics, type JobEnding, type ShardReport, type TierQueue } from './shard-metrics.js';
 import { Throughput } from './throughput.js';
 import { WebhookOutbox } from './webhook-outbox.js';
 
@@ -119,6 +120,7 @@ export class QueueShard extends SqliteObject {
   /** Measured time per completion, for admission's wait estimates. */
   readonly #throughput: Throughput;
   readonly #webhooks: WebhookOutbox;
+  readonly #metrics: ShardMetrics;
   /** Tiers of recent leases, for the free tier's guaranteed share. */
   readonly #recentLeases: Tier[] = [];
   /**
@@ -132,6 +134,7 @@ export class QueueShard extends SqliteObject {
     super(ctx, env);
     // Config is read on use, not here: a bad var then fails the call with its own message rather than the object's construction.
     this.#throughput = new Throughput(() => this.#config);
+    this.#metrics = new ShardMetrics(env);
     this.#webhooks = new WebhookOutbox(() => this.db, () => this.#config, env.WEBHOOK_SIGNING_SECRET ?? env.ORIGIN_SECRET);
     // Runs after the base class's migration (blockConcurrencyWhile calls run in order).
     void ctx.blockConcurrencyWhile(async () => {
@@ -327,6 +330,8 @@ export class QueueShard extends SqliteObject {
         .where(eq(jobs.id, row.id))
         .run();
       this.#event(row.id, 'leased', { attempt, resumeAfterPass: row.passesDone });
+      // A queued row's updatedAt is when it entered the queue: its enqueue or its last requeue.
+      this.#metrics.leased(row.id, row.tier, now - row.updatedAt, row.passesDone, now);
       const params = JSON.parse(row.params) as GenerationParams;
       this.#queued.charge(row.priority, row.tenantId, workUnits(params));
       this.#queued.remove(row);
@@ -364,8 +369,12 @@ export class QueueShard extends SqliteObject {
    */
   async heartbeat(id: string, leaseId: string, passesDone: number, checkpoint?: Checkpoint): Promise<{ keep: boolean }> {
     const row = this.#row(id);
-    if (!row || row.status !== 'running' || row.leaseId !== leaseId) return { keep: false };
+    if (!row || row.status !== 'running' || row.leaseId !== leaseId) {
+      this.#metrics.fenced();
+      return { keep: false };
+    }
     const now = Date.now();
+    this.#metrics.heartbeat(row.leaseWorker, now);
     if (this.ctx.storage.kv.get(confirmedKey(id)) !== leaseId) this.ctx.storage.kv.put(confirmedKey(id), leaseId);
     const progressed = passesDone > row.passesDone;
     this.db
@@ -386,7 +395,10 @@ export class QueueShard extends SqliteObject {
   async checkLease(id: string, leaseId: string): Promise<LeaseCheck> {
     const row = this.#row(id);
     if (!row) return { ok: false, reason: 'unknown_job' };
-    if (row.status !== 'running' || row.leaseId !== leaseId) return { ok: false, reason: 'stale_lease' };
+    if (row.status !== 'running' || row.leaseId !== leaseId) {
+      this.#metrics.fenced();
+      return { ok: false, reason: 'stale_lease' };
+    }
     return { ok: true, tenantId: row.tenantId };
   }
 
@@ -474,6 +486,7 @@ export class QueueShard extends SqliteObject {
       .where(and(eq(jobs.status, 'running'), isNotNull(jobs.leaseExpiresAt), lte(jobs.leaseExpiresAt, now)))
       .all();
     for (const row of expired) {
+      this.#metrics.expired(row.tier);
       if (!this.#leaseConfirmed(row) && this.#freeReturns(row.id) < MAX_FREE_RETURNS) {
         this.#requeue(row, 'lease expired before its worker confirmed it', false);
       } else if (row.attempt >= this.#maxAttempts) {
@@ -487,8 +500,34 @@ export class QueueShard extends SqliteObject {
         this.#requeue(row, 'lease expired', true);
       }
     }
-    await this.#webhooks.deliverDue(now, (jobId) => this.#row(jobId)?.tenantId);
+    this.#metrics.webhooks(await this.#webhooks.deliverDue(now, (jobId) => this.#row(jobId)?.tenantId));
     await this.#scheduleAlarm();
+  }
+
+  /** Queue state and counters for the admin metrics, capacity and workers routes and the surge controller. */
+  async report(): Promise<ShardReport> {
+    const now = Date.now();
+    return this.#metrics.report(this.#queueByTier(), this.#leasesByWorker(), this.#throughput.perJobMs(now), now);
+  }
+
+  #queueByTier(): Record<Tier, TierQueue> {
+    const queue = Object.fromEntries(TIERS.map((tier) => [tier, { queued: 0, running: 0, oldestQueuedAt: null }])) as Record<Tier, TierQueue>;
+    const rows = this.db
+      .select({ tier: jobs.tier, status: jobs.status, jobs: count(), since: min(jobs.updatedAt) })
+      .from(jobs)
+      .where(inArray(jobs.status, ['queued', 'running']))
+      .groupBy(jobs.tier, jobs.status)
+      .all();
+    for (const row of rows) {
+      if (row.status === 'queued') queue[row.tier] = { ...queue[row.tier], queued: row.jobs, oldestQueuedAt: row.since };
+      else queue[row.tier].running = row.jobs;
+    }
+    return queue;
+  }
+
+  #leasesByWorker(): Map<string, number> {
+    const rows = this.db.select({ worker: jobs.leaseWorker, held: count() }).from(jobs).where(eq(jobs.status, 'running')).groupBy(jobs.leaseWorker).all();
+    return new Map(rows.filter((row): row is { worker: string; held: number } => row.worker !== null).map((row) => [row.worker, row.held]));
   }
 
   /** Gives up the job's lease and queues it again with its checkpoint; `attemptSpent: false` hands the attempt back. */
@@ -499,6 +538,7 @@ export class QueueShard extends SqliteObject {
       .where(eq(jobs.id, row.id))
       .run();
     this.ctx.storage.kv.delete(confirmedKey(row.id));
+    this.#metrics.requeued(row.id, row.tier, attemptSpent);
     this.#queued.add(row);
     // Stream routes relay this, so a client's open stream learns its job is being resumed rather than stalled.
     this.#event(row.id, 'requeued', { reason, attempt: row.attempt, resumeAfterPass: row.passesDone, attemptSpent });
@@ -524,6 +564,7 @@ export class QueueShard extends SqliteObject {
     const now = Date.now();
     const before = this.#row(id);
     if (before?.status === 'queued') this.#queued.remove(before);
+    if (before) this.#metrics.finished(id, before.tier, status as JobEnding, now);
     this.db
       .update(jobs)
       .set({ status, leaseId: null, leaseWorker: null, leaseExpiresAt: null, updatedAt: now, ...fields })

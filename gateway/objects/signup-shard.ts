@@ -2,10 +2,14 @@ import { and, like, lt } from 'drizzle-orm';
 import { rateBuckets } from '../../schema/gateway.js';
 import type { Env } from '../env.js';
 import { SIGNUP_SHARDS, type SignupLimits } from '../limits.js';
+import { writeMetricEvent } from '../metrics.js';
 import { SqliteObject } from './migrate.js';
 import { canTake, peekBucket, perHour, sqlBuckets, takeBucket, type BucketSpec } from './token-bucket.js';
 
 export type SignupDecision = { ok: true } | { ok: false; scope: 'ip' | 'global' | 'closed'; retryAfterMs: number };
+
+/** Signups this shard accepted and refused (by scope) since the object started, for /v1/admin/metrics. */
+export type SignupCounts = Record<'accepted' | Extract<SignupDecision, { ok: false }>['scope'], number>;
 
 export interface AuthFailureCount {
   /** Failures from this IP in its current one-minute window, across every isolate that reported to this shard. */
@@ -32,11 +36,23 @@ export class SignupShard extends SqliteObject {
    * losing them when the object is evicted merely restarts that minute.
    */
   readonly #authFailures = new Map<string, { windowStart: number; failures: number }>();
+  readonly #signups: SignupCounts = { accepted: 0, ip: 0, global: 0, closed: 0 };
 
 
 
   /** Takes one signup from the IP's bucket and this shard's share of the global rate, or neither. */
   async trySignup(ip: string, limits: SignupLimits, shards: number = SIGNUP_SHARDS): Promise<SignupDecision> {
+    const decision = this.#decideSignup(ip, limits, shards);
+    this.#signups[decision.ok ? 'accepted' : decision.scope]++;
+    writeMetricEvent(this.env, decision.ok ? 'signup_accepted' : 'signup_refused', decision.ok ? [] : [decision.scope]);
+    return decision;
+  }
+
+  async signupCounts(): Promise<SignupCounts> {
+    return { ...this.#signups };
+  }
+
+  #decideSignup(ip: string, limits: SignupLimits, shards: number): SignupDecision {
     const now = Date.now();
     if (limits.globalPerMinute <= 0) return { ok: false, scope: 'closed', retryAfterMs: MINUTE_MS };
     const share = limits.globalPerMinute / shards;

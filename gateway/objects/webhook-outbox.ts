@@ -1,6 +1,7 @@
 import { and, eq, lte, min } from 'drizzle-orm';
 import { webhookDeliveries } from '../../schema/gateway.js';
 import type { GatewayConfig } from '../config.js';
+import type { WebhookResult } from './shard-metrics.js';
 import type { GatewayDatabase } from './migrate.js';
 import { checkWebhookAddress, signWebhook, tenantWebhookSecret, WEBHOOK_MAX_ATTEMPTS, webhookBackoffMs } from '../webhooks.js';
 
@@ -35,8 +36,11 @@ export class WebhookOutbox {
     return typeof at === 'number' ? at : null;
   }
 
-  /** Sends every delivery due by `now`; `tenantOf` names the tenant whose secret signs a job's deliveries. */
-  async deliverDue(now: number, tenantOf: (jobId: string) => string | undefined): Promise<void> {
+  /**
+   * Sends every delivery due by `now`; `tenantOf` names the tenant whose secret signs a job's deliveries.
+   * Resolves to each attempt's result: delivered, failed but retrying, or failed for good.
+   */
+  async deliverDue(now: number, tenantOf: (jobId: string) => string | undefined): Promise<WebhookResult[]> {
     const due = this.database()
       .select()
       .from(webhookDeliveries)
@@ -44,8 +48,8 @@ export class WebhookOutbox {
       .limit(BATCH)
       .all();
     const allowed = this.config().webhookAllowedHosts;
-    await Promise.all(
-      due.map(async (delivery) => {
+    return Promise.all(
+      due.map(async (delivery): Promise<WebhookResult> => {
         const attempts = delivery.attempts + 1;
         let error: string | null = null;
         const verdict = checkWebhookAddress(delivery.url, allowed);
@@ -74,6 +78,7 @@ export class WebhookOutbox {
           })
           .where(eq(webhookDeliveries.id, delivery.id))
           .run();
+        return error === null ? 'delivered' : finalFailure ? 'failed' : 'retrying';
       }),
     );
   }

@@ -13,6 +13,7 @@ import { rememberPolicy } from '../moderation.js';
 import { policyStoreStub, type OverlayEntry } from '../objects/policy-store.js';
 import { callOriginApi, relay } from '../origin-api.js';
 import { tierConfigStub, type TierConfigSnapshot } from '../objects/tier-config.js';
+import { SURGE_MODES, type SurgeMode } from '../objects/surge-controller.js';
 import { effectivePolicyOf } from '../../plugins/safety-policy/cache.js';
 import type { PolicySnapshot } from '../../protocol/policy.js';
 import { sha256Hex } from '../../protocol/signature.js';
@@ -42,7 +43,19 @@ const limitsPatch = z
   })
   .partial()
   .strict();
-const surgeBody = z.object({ enabled: z.boolean() }).strict();
+/** `{"mode"}` pins surge on or off or hands it to the controller (`auto`); `{"enabled"}` is the older switch, a pin. */
+const surgeBody = z.union([z.object({ mode: z.enum(SURGE_MODES as [SurgeMode, ...SurgeMode[]]) }).strict(), z.object({ enabled: z.boolean() }).strict()]);
+const surgeControllerPatch = z
+  .object({
+    paidWaitMs: z.number().positive().max(86_400_000),
+    freeBacklog: z.number().int().min(1).max(10_000_000),
+    releaseRatio: z.number().positive().max(1),
+    calmMs: z.number().min(0).max(86_400_000),
+    pollMs: z.number().min(50).max(3_600_000),
+  })
+  .partial()
+  .strict();
+const surgeQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) }).strict();
 const signupPatch = z.object({ perIpPerHour: count, globalPerMinute: count }).partial().strict();
 const MAX_POLICY_CHARS = 1_000_000;
 const policyPutQuery = z.object({ note: z.string().max(500).optional() }).strict();
@@ -197,7 +210,7 @@ admin.get('/tenants/:tenantId/usage', async (c) => {
 admin.get('/tiers', async (c) => {
   const snapshot = await tierConfigStub(c.env).snapshot();
   rememberTierConfig(snapshot);
-  return c.json({ surge: snapshot.surge, tiers: TIERS.map((name) => tierView(snapshot, name)) });
+  return c.json({ surge: snapshot.surge, surgeMode: snapshot.surgeMode, tiers: TIERS.map((name) => tierView(snapshot, name)) });
 });
 
 admin.get('/tiers/:tier', async (c) => {
@@ -223,12 +236,28 @@ admin.delete('/tiers/:tier', async (c) => {
   return c.json(tierView(snapshot, name));
 });
 
-/** Surge mode lowers tiers to the surge profile of gateway/limits.ts (only ever lowers); `false` restores the live limits. */
+/**
+ * Surge mode lowers tiers to the surge profile of gateway/limits.ts (only ever lowers). `mode: "on"` / `"off"`
+ * pins it (`enabled: true` / `false` too); `"auto"` hands it back to the controller, which engages and releases it from the load.
+ */
 admin.post('/surge', async (c) => {
-  const { enabled } = parse(surgeBody, await jsonBody(c.req.raw));
-  const snapshot = await tierConfigStub(c.env).setSurge(enabled);
+  const body = parse(surgeBody, await jsonBody(c.req.raw));
+  const mode: SurgeMode = 'mode' in body ? body.mode : body.enabled ? 'on' : 'off';
+  const snapshot = await tierConfigStub(c.env).setSurgeMode(mode);
   rememberTierConfig(snapshot);
-  return c.json({ surge: snapshot.surge, tiers: TIERS.map((name) => tierView(snapshot, name)) });
+  return c.json({ surge: snapshot.surge, surgeMode: snapshot.surgeMode, tiers: TIERS.map((name) => tierView(snapshot, name)) });
+});
+
+/** The surge state, the controller's settings and last reading, and every change with its reason, newest first. */
+admin.get('/surge', async (c) => {
+  const { limit } = parse(surgeQuery, c.req.query());
+  return c.json(await tierConfigStub(c.env).surgeStatus(limit));
+});
+
+/** Changes the controller's thresholds at run time (fields left out keep their value; the vars give the defaults). */
+admin.put('/surge/controller', async (c) => {
+  const patch = parse(surgeControllerPatch, await jsonBody(c.req.raw));
+  return c.json(await tierConfigStub(c.env).setSurgeController(patch));
 });
 
 admin.get('/signup', async (c) => {

@@ -17,6 +17,7 @@ import {
 } from '../../protocol/jobs.js';
 import type { PolicySnapshot } from '../../protocol/policy.js';
 import { shardCount, shardForJob, shardStub } from '../queue.js';
+import { workerRegistryStub } from '../objects/worker-registry.js';
 
 /** How often a waiting lease call writes a byte: writing is how a worker that hung up is noticed (about 0.4 s after, under wrangler dev). */
 const LEASE_KEEPALIVE_MS = 100;
@@ -71,7 +72,7 @@ internal.use('*', originSignature());
  * here, before every sweep.
  */
 internal.post('/lease', async (c) => {
-  const { workerId, slots, waitMs, maxFree = slots, session } = parse(leaseRequestSchema, await c.req.json());
+  const { workerId, slots, waitMs, maxFree = slots, session, capacity } = parse(leaseRequestSchema, await c.req.json());
   const deadline = Date.now() + waitMs;
   const shards = Array.from({ length: shardCount(c.env) }, (_, shard) => shardStub(c.env, shard));
   const start = Math.floor(Math.random() * shards.length);
@@ -83,7 +84,10 @@ internal.post('/lease', async (c) => {
     }
     return leased;
   };
-  const first = await sweep();
+  // Every call announces its worker (GET /v1/admin/workers). A drained session is also refused by every shard, so the sweep alongside takes nothing for it.
+  const registry = workerRegistryStub(c.env);
+  const [{ drain }, first] = await Promise.all([registry.announce(workerId, session ?? null, slots, capacity ?? null), sweep()]);
+  if (drain) return c.json({ jobs: first, drain: true } satisfies LeaseResponse);
   if (first.length > 0 || waitMs === 0) return c.json({ jobs: first } satisfies LeaseResponse);
 
   const answer = new StreamedAnswer(c.req.raw.signal);
@@ -94,7 +98,14 @@ internal.post('/lease', async (c) => {
         await Promise.race([workArrives(shards, deadline - Date.now(), maxFree > 0), answer.hungUp]);
         if (answer.gone) return;
         const jobs = await sweep();
-        if (jobs.length === 0) continue;
+        if (jobs.length === 0) {
+          // Work is queued but none was handed out: this session may have been drained meanwhile (its shards now refuse it).
+          if (await registry.draining(workerId, session ?? null)) {
+            await answer.write(JSON.stringify({ jobs: [], drain: true } satisfies LeaseResponse));
+            return;
+          }
+          continue;
+        }
         if (!(await answer.write(JSON.stringify({ jobs } satisfies LeaseResponse)))) await returnUndelivered(c, workerId, jobs);
         return;
       }

@@ -4,7 +4,8 @@ import m0001 from './0001_jobs_idempotency_webhooks.sql';
 import m0002 from './0002_tenant_limits_signup.sql';
 import m0003 from './0003_policy_store.sql';
 import m0004 from './0004_jobs_by_tenant.sql';
-import m0005 from './0005_jobs_traceparent.sql';
+import m0005 from './0005_surge_changes.sql';
+import m0006 from './0006_jobs_traceparent.sql';
 
   export default {
     journal,
@@ -14,7 +15,8 @@ m0001,
 m0002,
 m0003,
 m0004,
-m0005
+m0005,
+m0006
     }
   }
   

@@ -1,0 +1,75 @@
+import { Hono } from 'hono';
+import { config } from '../config.js';
+import type { AppEnv } from '../env.js';
+import { NotFoundError } from '../errors.js';
+import { desiredCapacity, liveWorkers, shardReports } from '../fleet.js';
+import { adminAuth } from '../middleware/admin-auth.js';
+import { flushRequestCounts } from '../middleware/request-metrics.js';
+import { COUNTER_SHARDS, countersStub } from '../objects/gateway-counters.js';
+import { workerRegistryStub } from '../objects/worker-registry.js';
+import { tierConfigStub } from '../objects/tier-config.js';
+import { SIGNUP_SHARDS } from '../limits.js';
+import { renderMetrics } from '../ops-metrics.js';
+import { shardCount, shardStub } from '../queue.js';
+
+// What an operator watches and scales by: metrics, capacity, workers. Admin-only, like the rest of /v1/admin.
+export const ops = new Hono<AppEnv>();
+
+ops.use('*', adminAuth());
+
+/** Prometheus text exposition (version 0.0.4) of the queue, leases, admissions, 429s, signups, webhooks, surge and workers. */
+ops.get('/metrics', async (c) => {
+  const env = c.env;
+  const settings = config(env);
+  await flushRequestCounts(env);
+  const [shards, counterParts, signups, snapshot] = await Promise.all([
+    shardReports(env),
+    Promise.all(Array.from({ length: COUNTER_SHARDS }, (_, index) => countersStub(env, index).counts())),
+    Promise.all(Array.from({ length: SIGNUP_SHARDS }, (_, index) => env.SIGNUP_SHARD.get(env.SIGNUP_SHARD.idFromName(`signup-${index}`)).signupCounts().catch(() => null))),
+    tierConfigStub(env).snapshot(),
+  ]);
+  const requestCounts: Record<string, number> = {};
+  for (const part of counterParts) for (const [key, value] of Object.entries(part)) requestCounts[key] = (requestCounts[key] ?? 0) + value;
+  const workers = await liveWorkers(env, shards, settings.workerExpiryMs);
+  const body = renderMetrics({
+    now: Date.now(),
+    shards,
+    requestCounts,
+    signups,
+    surge: { surge: snapshot.surge, mode: snapshot.surgeMode },
+    workers,
+    capacity: desiredCapacity(shards, workers, settings),
+  });
+  return c.body(body, 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' });
+});
+
+/** How many origin workers the backlog asks for, flat, for KEDA's metrics-api scaler (`valueLocation: desiredWorkers`). */
+ops.get('/capacity', async (c) => {
+  const settings = config(c.env);
+  const shards = await shardReports(c.env);
+  const workers = await liveWorkers(c.env, shards, settings.workerExpiryMs);
+  return c.json(desiredCapacity(shards, workers, settings), 200, { 'cache-control': 'no-store' });
+});
+
+/** The workers heard from within WORKER_EXPIRY_MS: slots, jobs held, last lease call and heartbeat, draining or not. */
+ops.get('/workers', async (c) => {
+  const shards = await shardReports(c.env);
+  return c.json({ object: 'list', data: await liveWorkers(c.env, shards, config(c.env).workerExpiryMs) });
+});
+
+/**
+ * Drains a worker: its lease calls get no more jobs and are answered `drain: true`, so it finishes the jobs it
+ * holds and leaves. Every shard also refuses its session at once, so a lease call already open gets nothing either.
+ */
+ops.post('/workers/:id/drain', async (c) => {
+  const id = c.req.param('id');
+  const entry = await workerRegistryStub(c.env).drain(id);
+  if (!entry) throw new NotFoundError(`No worker '${id}' has announced itself. GET /v1/admin/workers lists them.`);
+  if (entry.session !== null) {
+    const session = entry.session;
+    await Promise.all(Array.from({ length: shardCount(c.env) }, (_, shard) => shardStub(c.env, shard).depart(session)));
+  }
+  const shards = await shardReports(c.env);
+  const worker = (await liveWorkers(c.env, shards, config(c.env).workerExpiryMs)).find((view) => view.id === id);
+  return c.json(worker ?? { id, draining: true });
+});
