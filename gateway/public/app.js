@@ -114,7 +114,7 @@ function usageInWords(usage) {
  * @typedef {{ imageId: string | null, jobId: string | null, index: number, prompt: string, parent: string | null,
  *             blob?: Blob, thumb?: string, format?: string, uploadName?: string }} Version
  * @typedef {{ controller: AbortController, jobId: string | null, startedAt: number, prompt: string, parent: Version | null,
- *             n: number, partialCounts: number[], completed: number, finalsSeen: number, phase: string, finished: boolean, cancelled: boolean,
+ *             n: number, partialCounts: number[], completed: number, finalsSeen: number, finals: Promise<void>[], phase: string, finished: boolean, cancelled: boolean,
  *             pollTimer: number | undefined, clock: number | undefined, lastEventId: string }} Run
  */
 /** @type {Run | null} */
@@ -156,6 +156,7 @@ function beginRun(n, prompt, parent) {
     partialCounts: [],
     completed: 0,
     finalsSeen: 0,
+    finals: [],
     phase: 'Sending',
     finished: false,
     cancelled: false,
@@ -269,7 +270,7 @@ const imageIdOf = (jobId, index) => `img_${jobId.slice('job_'.length)}_${index}`
 /**
  * Sends a generation or edit and shows it to the end: streamed when it can be,
  * or followed as a job when the answer is 202.
- * @param {{ path: string, json?: Record<string, unknown>, form?: FormData, n: number, prompt: string, parent: Version | null, async: boolean, format: string }} request
+ * @param {{ path: string, json?: Record<string, unknown>, form?: () => Promise<FormData>, n: number, prompt: string, parent: Version | null, async: boolean, format: string }} request
  */
 async function submit(request) {
   let current;
@@ -281,7 +282,8 @@ async function submit(request) {
     if (request.async) headers.prefer = 'respond-async';
     let body;
     if (request.form) {
-      body = request.form;
+      // Built after the run began, so the page shows the new run at once, not the last result while the mask encodes.
+      body = await request.form();
       body.set('stream', String(!request.async));
       if (!request.async) body.set('partial_images', String(PARTIAL_IMAGES));
     } else {
@@ -291,7 +293,10 @@ async function submit(request) {
     const response = await fetch(request.path, { method: 'POST', headers, body, signal: current.controller.signal });
     showLimits(response.headers);
     current.jobId = response.headers.get('lumen-job-id');
-    if (current.jobId) rememberJob(current.jobId);
+    if (current.jobId) {
+      rememberJob(current.jobId);
+      sessionStorage.setItem(`lumen.prompt.${current.jobId}`, request.prompt);
+    }
     if (!response.ok) throw await problemOf(response);
     if (response.status === 202) {
       const job = await response.json();
@@ -302,6 +307,7 @@ async function submit(request) {
     if ((response.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
       setPhase('Waiting for the first pass');
       await readEvents(response, (event) => onStreamEvent(current, request.format, event));
+      await Promise.all(current.finals);
       if (!current.finished && !current.cancelled) throw new Error('the stream ended before the image was finished');
       return;
     }
@@ -313,9 +319,18 @@ async function submit(request) {
     );
   } catch (error) {
     if (current?.cancelled) return;
-    if (current) endRun(current, 'Stopped.');
+    if (current) endRun(current, 'Stopped: see the message above.');
+    // Nothing was rendered: the empty places would only suggest that something is coming.
+    if (!slotsBox.querySelector('.slot:not([data-state="waiting"])')) slotsBox.replaceChildren(emptyResults());
     showError(error);
   }
+}
+
+function emptyResults() {
+  const empty = document.createElement('p');
+  empty.className = 'empty';
+  empty.textContent = 'Your images appear here, sharpening pass by pass.';
+  return empty;
 }
 
 /** @param {Run} current @param {string | null} imageId @param {number} index @param {Blob} blob @param {string} format @returns {Version} */
@@ -337,7 +352,7 @@ function onStreamEvent(current, format, event) {
     // Counted here, not in showFinal, which awaits: two completed events in a row must not both take the same place.
     const index = typeof data.image_index === 'number' ? data.image_index : current.finalsSeen++;
     const blob = blobOfBase64(data.b64_json, MIME[data.output_format] ?? MIME[format] ?? 'image/png');
-    void showFinal(current, index, versionOf(current, data.image_id ?? null, index, blob, data.output_format ?? format), data.usage);
+    current.finals.push(showFinal(current, index, versionOf(current, data.image_id ?? null, index, blob, data.output_format ?? format), data.usage));
   } else if (event.event.endsWith('.requeued')) {
     log(`The worker was lost; the job resumes${data.resume_from_pass ? ` after pass ${data.resume_from_pass}` : ' from the start'}.`);
     setPhase('Resuming on another worker');
@@ -486,7 +501,10 @@ const painter = new MaskPainter(/** @type {HTMLCanvasElement} */ ($('mask')), ()
   $('paint').dataset.painted = String(painted);
 });
 $('clear-mask').addEventListener('click', () => painter.clear());
+/** @type {string[]} */
+const retiredEditUrls = [];
 editImage.addEventListener('load', () => {
+  for (const url of retiredEditUrls.splice(0)) if (url !== editImage.src) URL.revokeObjectURL(url);
   painter.reset(editImage.naturalWidth, editImage.naturalHeight);
   // Says which image the mask canvas now belongs to (tests wait for it before painting).
   $('paint').dataset.source = source?.imageId ?? source?.uploadName ?? '';
@@ -509,7 +527,8 @@ async function selectSource(version) {
     chain = lineageOf(version);
     renderVersions();
     $('edit-stage').hidden = false;
-    if (editImage.src.startsWith('blob:')) URL.revokeObjectURL(editImage.src);
+    // The old picture's URL is given up once the new one has loaded, so nothing ever shows a revoked URL.
+    if (editImage.src.startsWith('blob:')) retiredEditUrls.push(editImage.src);
     editImage.src = URL.createObjectURL(blob);
     editImage.alt = `The image being edited: ${version.prompt}`;
     $('edit').scrollIntoView({ block: 'nearest' });
@@ -578,12 +597,16 @@ $('edit-form').addEventListener('submit', async (event) => {
       void submit({ path: '/v1/images/edits', json: { image_id: parent.imageId, prompt, response_format: 'b64_json' }, n: 1, prompt, parent, async, format: parent.format ?? 'png' });
       return;
     }
-    const form = new FormData();
-    const blob = await bytesOf(parent);
-    form.set('image', blob, `source.${blob.type.split('/')[1] ?? 'png'}`);
-    if (painter.painted) form.set('mask', await painter.toPng(), 'mask.png');
-    form.set('prompt', prompt);
-    form.set('response_format', 'b64_json');
+    const mask = painter.painted ? painter.toPng() : null;
+    const form = async () => {
+      const data = new FormData();
+      const blob = await bytesOf(parent);
+      data.set('image', blob, `source.${blob.type.split('/')[1] ?? 'png'}`);
+      if (mask) data.set('mask', await mask, 'mask.png');
+      data.set('prompt', prompt);
+      data.set('response_format', 'b64_json');
+      return data;
+    };
     void submit({ path: '/v1/images/edits', form, n: 1, prompt, parent, async, format: parent.format ?? 'png' });
   } catch (error) {
     showError(error);
@@ -754,7 +777,7 @@ keyInput.value = localStorage.getItem(KEY_STORAGE) ?? '';
 renderGallery();
 const pendingJob = new URL(location.href).searchParams.get('job');
 if (pendingJob && /^job_[0-9a-z_]+$/.test(pendingJob) && apiKey()) {
-  const current = beginRun(1, '(resumed job)', null);
+  const current = beginRun(1, sessionStorage.getItem(`lumen.prompt.${pendingJob}`) ?? `job ${pendingJob}`, null);
   log(`Following job ${pendingJob} from before the reload.`);
   followJob(current, pendingJob, null).catch((error) => {
     if (current.cancelled) return;

@@ -156,7 +156,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('the playground in Chromium', 
   });
 
   it('should leave the API to the worker: JSON 404s for unknown paths, health and the API under the static assets', async () => {
-    for (const path of ['/v1/nope', '/v1/images/nope', '/nope.html']) {
+    for (const path of ['/v1/nope', '/nope.html']) {
       const response = await fetch(`${stack.url}${path}`);
       expect(response.status, path).toBe(404);
       expect(((await response.json()) as { error: { message: string } }).error.message).toBe(`Unknown endpoint: GET ${path}`);
@@ -181,6 +181,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('the playground in Chromium', 
     const partials = new Set(seen.slice(0, firstFinal).filter((frame) => frame.state === 'partial').map((frame) => frame.src));
     expect(partials.size).toBeGreaterThanOrEqual(3);
     expect(await page.textContent('.slot[data-index="0"] figcaption')).toMatch(/final · img_/);
+    expect(await page.isHidden('#error'), 'no error shown').toBe(true);
     const status = await page.textContent('#status');
     expect(status).toMatch(/^Done in \d+\.\d s · \d+ tokens \(\d+ in, \d+ out\)$/);
     expect(await page.textContent('#limits')).toMatch(/^\d+ of 120 images left this minute/);
@@ -212,6 +213,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('the playground in Chromium', 
     await page.fill('#edit-prompt', 'make the circle green');
     await page.click('#apply-edit');
     await page.waitForSelector('.slot[data-index="0"][data-state="final"]');
+    expect(await page.isHidden('#error'), 'no error shown').toBe(true);
     const edited = await pixelsOf('.slot[data-index="0"] img');
     expect(isGreen(at(edited, 128, 128)), 'the centre turned green').toBe(true);
     const versions = await page.locator('#versions li').allTextContents();
@@ -264,6 +266,8 @@ describe.skipIf(!haveChromium && !process.env.CI)('the playground in Chromium', 
     await page.waitForSelector(`#job-log li:text("Following job ${job}")`);
     await page.waitForSelector('.slot[data-index="0"][data-state="final"]');
     expect(await page.textContent('.slot[data-index="0"] figcaption')).toContain(`img_${job!.slice(4)}_0`);
+    expect(await page.getAttribute('.slot[data-index="0"] img', 'alt')).toBe('Image 1, final: a blue square on a white background');
+    expect(await page.isHidden('#error'), 'no error shown').toBe(true);
   });
 
   it('should verify a dropped image: a generated one as made by Lumen, another as not', async () => {
@@ -303,6 +307,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('the playground in Chromium', 
     await generate('sexualized image of a minor');
     await page.waitForSelector('#error:not([hidden])');
     expect(await page.textContent('#error')).toContain('blocked by the safety policy: it asks for sexual content involving minors');
+    expect(await page.locator('.slot').count(), 'no empty places left waiting').toBe(0);
     await screenshots('blocked');
   });
 
