@@ -22,7 +22,7 @@ export default defineConfig({
       {
         test: {
           name: 'node',
-          include: ['test/architecture/**/*.test.ts', 'test/origin/**/*.test.ts', 'test/plugins/**/*.test.ts', 'test/e2e/**/*.test.ts'],
+          include: ['test/architecture/**/*.test.ts', 'test/origin/**/*.test.ts', 'test/plugins/**/*.test.ts', 'test/e2e/**/*.test.ts', 'test/browser/**/*.test.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },

@@ -259,3 +259,8 @@ export async function seedTenant(gatewayUrl: string, adminSecret: string, tenant
   const { key } = (await post.json()) as { key: string };
   return { tenant, tier, key };
 }
+
+/** The playground with a dev key filled in: the page reads `#key=` once and takes it out of the address bar. */
+export function playgroundUrl(url: string, key: string): string {
+  return `${url}/#key=${encodeURIComponent(key)}`;
+}

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:f
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { newSecret } from '../protocol/api-key.js';
-import { assertPortFree, PortInUseError, ROOT, seedTenant, startGateway, startOrigin, type DevKey, type StackSecrets } from './local-stack.js';
+import { assertPortFree, playgroundUrl, PortInUseError, ROOT, seedTenant, startGateway, startOrigin, type DevKey, type StackSecrets } from './local-stack.js';
 import { Supervisor, type ChildState } from './supervisor.js';
 
 // LUMEN_STATE_DIR moves everything npm start keeps (secrets, keys, databases) into one directory,
@@ -59,6 +59,8 @@ function banner(url: string, keys: DevKey[]): string {
   return [
     '',
     `Lumen is running at ${url}`,
+    '',
+    `Open the playground (signed in with the pro key): ${playgroundUrl(url, pro.key)}`,
     '',
     ...keys.map((key) => `  ${key.tier.padEnd(4)} key (tenant ${key.tenant}): ${key.key}`),
     '',
