@@ -40,6 +40,9 @@ function assertLease(check: LeaseCheck, jobId: string): asserts check is Extract
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The pause after a sweep found nothing although a shard reported work. */
+const EMPTY_SWEEP_PAUSE_MS = 250;
+
 async function deleteJobObjects(bucket: R2Bucket, prefix: string): Promise<void> {
   let cursor: string | undefined;
   do {
@@ -104,6 +107,9 @@ internal.post('/lease', async (c) => {
             await answer.write(JSON.stringify({ jobs: [], drain: true } satisfies LeaseResponse));
             return;
           }
+          // Another worker took it, or this session departed (its shards report work they will not hand it):
+          // pause before the next sweep rather than spin on the same answer.
+          await sleep(Math.min(EMPTY_SWEEP_PAUSE_MS, Math.max(0, deadline - Date.now())));
           continue;
         }
         if (!(await answer.write(JSON.stringify({ jobs } satisfies LeaseResponse)))) await returnUndelivered(c, workerId, jobs);
@@ -193,10 +199,13 @@ internal.post('/depart', async (c) => {
 
 /** Resolves true once any shard reports work the caller may lease, false after `timeoutMs`. A wake-up only signals; the sweep after it leases. */
 function workArrives(shards: DurableObjectStub<QueueShard>[], timeoutMs: number, includeFree: boolean): Promise<boolean> {
+  // Cleared when work arrives first: workerd caps a request's timers (10,000), and a long poll loops many times.
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
   return Promise.race([
     Promise.any(shards.map((shard) => shard.waitForWork(timeoutMs, includeFree).then((found) => found || Promise.reject(new Error('timeout'))))).catch(() => false),
-    sleep(timeoutMs).then(() => false),
-  ]);
+    timeout,
+  ]).finally(() => clearTimeout(timer));
 }
 
 /** Gives back jobs leased for a call whose worker hung up before the answer reached it. */
