@@ -7,6 +7,7 @@ import { images } from './routes/images.js';
 import { internal } from './routes/internal.js';
 import { moderations } from './routes/moderations.js';
 import { provenance, wellKnown } from './routes/provenance.js';
+import { reference } from './routes/reference.js';
 import { webhooks } from './routes/webhooks.js';
 import { signup } from './routes/signup.js';
 
@@ -28,6 +29,7 @@ app.route('/v1/webhooks', webhooks);
 app.route('/v1/provenance', provenance);
 app.route('/.well-known', wellKnown);
 app.route('/internal', internal);
+app.route('/', reference);
 
 app.notFound((c) => toErrorResponse(new NotFoundError(`Unknown endpoint: ${c.req.method} ${new URL(c.req.url).pathname}`)));
 
