@@ -98,11 +98,15 @@ export function expectMatchesOpenApi(method: string, pathTemplate: string, statu
   }
 }
 
+/** Path parameters whose values may hold slashes: a file's storage key, a model pack id (`lumen/…`). */
+const MULTI_SEGMENT_PARAMETERS = new Set(['key', 'model']);
+
 /** The documented path template a concrete path falls under, or undefined. */
 export function pathTemplateOf(pathname: string): string | undefined {
   for (const template of Object.keys(openApi.paths ?? {})) {
-    // `{key}` of /v1/files may hold slashes; every other parameter is one segment.
-    const pattern = template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{key\}/g, '.+').replace(/\{[^}]+\}/g, '[^/]+');
+    const pattern = template
+      .replace(/[.*+?^$()|[\]\\]/g, '\\$&')
+      .replace(/\{([^}]+)\}/g, (_, name: string) => (MULTI_SEGMENT_PARAMETERS.has(name) ? '.+' : '[^/]+'));
     if (new RegExp(`^${pattern}$`).test(pathname)) return template;
   }
   return undefined;
@@ -118,4 +122,54 @@ export async function expectResponseMatchesOpenApi(method: string, response: Res
   const media = contentType.split(';')[0]!.trim();
   const body = media === 'application/json' ? ((await copy.json()) as unknown) : media === 'text/event-stream' ? await copy.text() : await copy.arrayBuffer();
   expectMatchesOpenApi(method, template, response.status, contentType, body);
+}
+
+/** Routes the document leaves out on purpose (operators and origin workers). */
+const UNDOCUMENTED_PREFIXES = ['/v1/admin/', '/internal/'];
+
+const watched = new Map<string, { violations: string[]; pending: Set<Promise<void>> }>();
+let unwrappedFetch: typeof fetch | undefined;
+
+/**
+ * Checks every answer `fetch` gets from `baseUrl` against the document, from
+ * now until the returned stop(), which throws if any did not match. The caller
+ * reads its answers as usual; the check reads a copy. Streams are left to
+ * openapi.test.ts, which reads them to the end: a copy of a stream the caller
+ * stops reading early would be held open by this.
+ */
+export function checkAnswersAgainstOpenApi(baseUrl: string): { stop(): Promise<void> } {
+  const state = { violations: [] as string[], pending: new Set<Promise<void>>() };
+  watched.set(baseUrl, state);
+  if (!unwrappedFetch) {
+    const original = globalThis.fetch;
+    unwrappedFetch = original;
+    globalThis.fetch = async (input, init) => {
+      const response = await original(input, init);
+      const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+      const method = (init?.method ?? (input instanceof Request ? input.method : 'GET')).toUpperCase();
+      const watcher = [...watched.entries()].find(([base]) => url.startsWith(base))?.[1];
+      const path = new URL(url).pathname;
+      const media = (response.headers.get('content-type') ?? '').split(';')[0]!.trim();
+      if (watcher && !UNDOCUMENTED_PREFIXES.some((prefix) => path.startsWith(prefix)) && media !== 'text/event-stream') {
+        const check: Promise<void> = expectResponseMatchesOpenApi(method, response)
+          .catch((error: unknown) => {
+            watcher.violations.push(`${method} ${path} → ${response.status}: ${error instanceof Error ? error.message : String(error)}`);
+          })
+          .finally(() => watcher.pending.delete(check));
+        watcher.pending.add(check);
+      }
+      return response;
+    };
+  }
+  return {
+    async stop() {
+      await Promise.all(state.pending);
+      watched.delete(baseUrl);
+      if (watched.size === 0 && unwrappedFetch) {
+        globalThis.fetch = unwrappedFetch;
+        unwrappedFetch = undefined;
+      }
+      if (state.violations.length > 0) throw new Error(`answers that do not match /openapi.json:\n${state.violations.join('\n')}`);
+    },
+  };
 }

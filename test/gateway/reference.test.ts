@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { app } from '../../gateway/index.js';
+import { documentedRoutes } from '../../gateway/openapi.js';
 import { REFERENCE_SCRIPT_PATH } from '../../gateway/routes/reference.js';
 import { call, env } from './helpers.js';
 
@@ -13,6 +15,17 @@ describe('/docs and /openapi.json', () => {
     const document = (await response.json()) as { openapi: string; paths: Record<string, unknown> };
     expect(document.openapi).toBe('3.1.0');
     expect(Object.keys(document.paths)).toContain('/v1/images/generations');
+  });
+
+  it('should document every public route the app serves', () => {
+    // Parameters compared by position only: Hono's `:id`, `:id{.+}` and `*` against OpenAPI's `{id}`.
+    const shape = (path: string) => path.replace(/\/+$/, '').replace(/:[^/]+|\{[^}]+\}|\*/g, '{}') || '/';
+    const documented = new Set(documentedRoutes().map(({ method, path }) => `${method.toUpperCase()} ${shape(path)}`));
+    const served = app.routes
+      .filter(({ method, path }) => method !== 'ALL' && !path.startsWith('/v1/admin') && !path.startsWith('/internal'))
+      .map(({ method, path }) => `${method} ${shape(path)}`);
+    expect(served.length).toBeGreaterThan(10);
+    expect([...new Set(served)].filter((route) => !documented.has(route))).toEqual([]);
   });
 
   it('should answer HTML whose scripts all come from the gateway itself, with no fonts, telemetry or proxy from elsewhere', async () => {
