@@ -11,6 +11,7 @@ import { requestMetrics } from './middleware/request-metrics.js';
 import { ops } from './routes/ops.js';
 import { moderations } from './routes/moderations.js';
 import { provenance, wellKnown } from './routes/provenance.js';
+import { reference } from './routes/reference.js';
 import { webhooks } from './routes/webhooks.js';
 import { signup } from './routes/signup.js';
 
@@ -38,6 +39,7 @@ app.route('/v1/webhooks', webhooks);
 app.route('/v1/provenance', provenance);
 app.route('/.well-known', wellKnown);
 app.route('/internal', internal);
+app.route('/', reference);
 
 app.notFound((c) => toErrorResponse(new NotFoundError(`Unknown endpoint: ${c.req.method} ${new URL(c.req.url).pathname}`)));
 

@@ -79,37 +79,42 @@ function refuseOpaqueFormatForTransparency(request: { background?: string | unde
   }
 }
 
-/** POST /v1/images/generations (JSON). */
-export const generationRequestSchema = imageRequestBase
+/** The fields of a generation, without the check across fields (what the OpenAPI document describes). */
+export const generationRequestFields = imageRequestBase
   .extend(numericFields(jsonInt))
   .extend({ stream: z.boolean().default(false), style: imageStyleSchema.optional() })
-  .strict()
-  .superRefine(refuseOpaqueFormatForTransparency);
+  .strict();
+
+/** POST /v1/images/generations (JSON). */
+export const generationRequestSchema = generationRequestFields.superRefine(refuseOpaqueFormatForTransparency);
 export type GenerationRequest = z.infer<typeof generationRequestSchema>;
 
-/** The non-file fields of an edit, from a multipart form (strings) or JSON. */
-const editRequestFields = imageRequestBase.extend(numericFields(formInt)).extend({
-  stream: formBoolean.default(false),
-  /** Lumen extension: edit an earlier output by its id instead of uploading it. */
-  image_id: z.string().max(128).optional(),
-  input_fidelity: inputFidelitySchema.default('high'),
-});
+/** The non-file fields of an edit, from a multipart form (strings) or JSON, without the check across fields. */
+export const editRequestFields = imageRequestBase
+  .extend(numericFields(formInt))
+  .extend({
+    stream: formBoolean.default(false),
+    /** Lumen extension: edit an earlier output by its id instead of uploading it. */
+    image_id: z.string().max(128).optional(),
+    input_fidelity: inputFidelitySchema.default('high'),
+  })
+  .strict();
 
 /** POST /v1/images/edits: the non-file fields, from a multipart form (strings) or JSON. */
-export const editRequestSchema = editRequestFields.strict().superRefine(refuseOpaqueFormatForTransparency);
+export const editRequestSchema = editRequestFields.superRefine(refuseOpaqueFormatForTransparency);
 export type EditRequest = z.infer<typeof editRequestSchema>;
 
 /** An image of the JSON edit form: `image_url` (a data URL only) or `file_id` (Lumen has no Files API: an `img_…` id). */
 const editImageReferenceSchema = z.object({ image_url: z.string().optional(), file_id: z.string().max(128).optional() }).strict();
 
-/** POST /v1/images/edits as JSON: gpt-image's `images` and `mask` references, or Lumen's `image_id`. */
-export const jsonEditRequestSchema = editRequestFields
-  .extend({
-    images: z.array(editImageReferenceSchema).min(1, 'images must name at least one image.').optional(),
-    mask: editImageReferenceSchema.optional(),
-  })
-  .strict()
-  .superRefine(refuseOpaqueFormatForTransparency);
+/** The JSON edit form's fields: gpt-image's `images` and `mask` references, or Lumen's `image_id`. */
+export const jsonEditRequestFields = editRequestFields.extend({
+  images: z.array(editImageReferenceSchema).min(1, 'images must name at least one image.').optional(),
+  mask: editImageReferenceSchema.optional(),
+});
+
+/** POST /v1/images/edits as JSON. */
+export const jsonEditRequestSchema = jsonEditRequestFields.superRefine(refuseOpaqueFormatForTransparency);
 export type JsonEditRequest = z.infer<typeof jsonEditRequestSchema>;
 
 /** The job parameters of a validated request, rendered at `size` by the model pack `model`; a seed is drawn when none was given. */

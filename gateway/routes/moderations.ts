@@ -7,18 +7,19 @@ import { InvalidRequestError, parseRequest, PayloadTooLargeError, readJsonBody }
 import { apiKeyAuth } from '../middleware/auth.js';
 import { rateLimit } from '../middleware/rate-limit.js';
 import { compiledPolicyOf, livePolicy } from '../moderation.js';
+import {
+  MAX_MODERATION_INPUT_CHARS,
+  MAX_MODERATION_INPUTS,
+  MODERATION_MODELS,
+  moderationImagePartSchema as imagePart,
+  moderationTextPartSchema as textPart,
+  type ModerationResponse,
+} from '../../protocol/public-api.js';
 
-/** Most strings one call may classify. */
-export const MAX_MODERATION_INPUTS = 32;
-/** Longest string (or multimodal input's text, joined) one result may cover: a prompt's limit. */
-export const MAX_MODERATION_INPUT_CHARS = 32_000;
+export { MAX_MODERATION_INPUT_CHARS, MAX_MODERATION_INPUTS };
 export const MAX_MODERATION_BODY_BYTES = 256 * 1024;
 
-/** OpenAI's moderation models; every one is answered by the deployment's policy engine. */
-const MODERATION_MODELS = ['omni-moderation-latest', 'omni-moderation-2024-09-26', 'text-moderation-latest', 'text-moderation-stable', 'text-moderation-007'] as const;
-
-const textPart = z.object({ type: z.literal('text'), text: z.string().max(MAX_MODERATION_INPUT_CHARS) }).strict();
-const imagePart = z.object({ type: z.literal('image_url'), image_url: z.object({ url: z.string() }) }).strict();
+// `input` is checked part by part below, to name the offending param; moderationRequestSchema documents its shapes.
 const moderationRequest = z
   .object({
     input: z.unknown(),
@@ -62,6 +63,10 @@ function checkLength(text: string, param: string): string {
   return text;
 }
 
+function isModerationModel(model: string): model is ModerationResponse['model'] {
+  return (MODERATION_MODELS as readonly string[]).includes(model);
+}
+
 const CATEGORIES = [...OPENAI_MODERATION_CATEGORIES, ...LUMEN_MODERATION_CATEGORIES];
 
 /** One result in OpenAI's shape: its 13 categories, then Lumen's own as extension keys. */
@@ -70,7 +75,7 @@ function resultOf(result: ModerationResult) {
     flagged: result.flagged,
     categories: Object.fromEntries(CATEGORIES.map((category) => [category, result.categories[category]])),
     category_scores: Object.fromEntries(CATEGORIES.map((category) => [category, result.categoryScores[category]])),
-    category_applied_input_types: Object.fromEntries(CATEGORIES.map((category) => [category, ['text']])),
+    category_applied_input_types: Object.fromEntries(CATEGORIES.map((category) => [category, ['text' as const]])),
   };
 }
 
@@ -93,7 +98,7 @@ moderations.post(
     if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new InvalidRequestError('The request body must be a JSON object.');
     const body = parseRequest(moderationRequest, raw);
     const model = body.model ?? 'omni-moderation-latest';
-    if (!(MODERATION_MODELS as readonly string[]).includes(model)) {
+    if (!isModerationModel(model)) {
       throw new InvalidRequestError(`Invalid 'model': '${model}' is not a moderation model. Use one of: ${MODERATION_MODELS.join(', ')}.`, 'model', 'invalid_value');
     }
     const texts = textsOf(body.input);
@@ -105,6 +110,6 @@ moderations.post(
       results: texts.map((text) => resultOf(moderateText(policy, text, { moderation: 'auto' }))),
       /** Lumen extension: the base policy version that answered. */
       policy_version: snapshot.base.version,
-    });
+    } satisfies ModerationResponse);
   },
 );

@@ -1,6 +1,5 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { z } from 'zod';
 import type { AppEnv } from '../env.js';
 import { InvalidRequestError, PayloadTooLargeError, RateLimitError } from '../errors.js';
 import { formatKey, TENANT_ID } from '../keys.js';
@@ -10,16 +9,10 @@ import { liveTierConfig } from '../tier-limits.js';
 import { signupShardFor } from '../objects/signup-shard.js';
 import { sha256Hex } from '../../protocol/signature.js';
 import { tenantStub } from '../objects/tenant.js';
+import { signupRequestSchema, type SignupResponse } from '../../protocol/public-api.js';
 
 const MAX_SIGNUP_BODY_BYTES = 4 * 1024;
 const TENANT_ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
-
-const signupBody = z
-  .object({
-    email: z.string().trim().email('email must be an email address').max(254).optional(),
-    name: z.string().trim().min(1).max(64).optional(),
-  })
-  .strict();
 
 /** `u` + 19 random base-36 characters (~98 bits): unguessable, and always a valid TENANT_ID. */
 export function newTenantId(): string {
@@ -64,7 +57,7 @@ export const signupRoutes = ({ configTtlMs = TIER_CONFIG_CACHE_MS }: SignupRoute
       },
     }),
     async (c) => {
-      const parsed = signupBody.safeParse(await readBody(c.req.raw));
+      const parsed = signupRequestSchema.safeParse(await readBody(c.req.raw));
       if (!parsed.success) {
         const issue = parsed.error.issues[0]!;
         const param = issue.path.join('.') || null;
@@ -90,7 +83,7 @@ export const signupRoutes = ({ configTtlMs = TIER_CONFIG_CACHE_MS }: SignupRoute
         const tenant = newTenantId();
         const stub = tenantStub(c.env, tenant);
         if (!(await stub.create(tenant, 'free', parsed.data, { id: keyId, name: 'signup', secretHash }))) continue;
-        return c.json({ tenant, key: await formatKey(c.env, tenant, secret), tier: 'free' as const }, 201);
+        return c.json({ tenant, key: await formatKey(c.env, tenant, secret), tier: 'free' } satisfies SignupResponse, 201);
       }
       throw new Error('could not find a free tenant id in 3 attempts');
     },

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { desc, eq } from 'drizzle-orm';
 import { canonicalJson } from '../../protocol/canonical-json.js';
+import type { ProvenanceVerification } from '../../protocol/public-api.js';
 import type { EncodedImage, Stage, TokenGrid } from '../../plugins/sdk/index.js';
 import { outputTokens, provenanceKeys, provenanceRecords, type ProvenanceRecordRow } from '../../schema/origin.js';
 import type { OriginDatabase } from '../db.js';
@@ -31,27 +32,8 @@ export interface ProvenanceRecord {
   createdAt: number;
 }
 
-export interface Verification {
-  object: 'provenance.verification';
-  /** True when the image carries this service's watermark or is byte-identical to one of its outputs. */
-  made_by_lumen: boolean;
-  /** `exact`: the very bytes we delivered; `watermark`: found by its mark (re-encoded, resized or cropped); `none`. */
-  match: 'exact' | 'watermark' | 'none';
-  watermark: { detected: boolean; confidence?: number; scale?: number };
-  /** The signed record, for the tenant that owns the job only. */
-  record?: {
-    job_id: string;
-    image_index: number;
-    created_at: number;
-    model: string;
-    plugins: { name: string; kind: string }[];
-    key_id: string;
-    /** The stored record's Ed25519 signature checks out against the published key. */
-    signature_valid: boolean;
-    /** The uploaded bytes hash to the record's sha256 (unmodified). */
-    sha256_matches: boolean;
-  };
-}
+/** The answer of POST /v1/provenance/verify, as the gateway relays it (its schema is in protocol/, for /openapi.json). */
+export type Verification = ProvenanceVerification;
 
 const sha256Hex = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 

@@ -5,6 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
+import { checkAnswersAgainstOpenApi } from './openapi-check.js';
 import {
   freePort,
   newSecretForTests,
@@ -47,6 +48,8 @@ export async function startTestStack(options: { vars?: Record<string, string>; o
     onLog: (line: string) => logs.push(`[gateway] ${line}`),
   };
   const { url, process: firstGateway } = await startGateway(gatewayOptions);
+  // Every answer a test gets from this stack is checked against the OpenAPI document; stop() reports any that does not match.
+  const openApiCheck = checkAnswersAgainstOpenApi(url);
   let gateway = firstGateway;
   const dbUrl = `file:${join(dir, 'origin.db')}`;
   const origins: ManagedProcess[] = [];
@@ -71,6 +74,7 @@ export async function startTestStack(options: { vars?: Record<string, string>; o
     for (let i = 0; i < (options.origins ?? 1); i++) await addOrigin(`origin-${i + 1}`);
   } catch (error) {
     await gateway.stop(2_000);
+    await openApiCheck.stop().catch(() => undefined);
     throw error;
   }
   return {
@@ -104,6 +108,7 @@ export async function startTestStack(options: { vars?: Record<string, string>; o
       await Promise.all(origins.map((origin) => origin.stop(5_000)));
       await gateway.stop(5_000);
       await rm(dir, { recursive: true, force: true });
+      await openApiCheck.stop();
     },
   };
 }
