@@ -54,7 +54,7 @@ async function devKeySecrets(): Promise<{ free: string; pro: string }> {
   return secrets;
 }
 
-function banner(url: string, keys: DevKey[]): string {
+function banner(url: string, keys: DevKey[], originMetricsUrl: string): string {
   const pro = keys.find((key) => key.tier === 'pro')!;
   return [
     '',
@@ -70,6 +70,8 @@ function banner(url: string, keys: DevKey[]): string {
     `    -H "Content-Type: application/json" \\`,
     `    -d '{"prompt":"a red circle on a blue background","size":"1024x1024"}' \\`,
     `    | node -e "process.stdout.write(Buffer.from(JSON.parse(require('fs').readFileSync(0)).data[0].b64_json,'base64'))" > image.png`,
+    '',
+    `The origin's Prometheus metrics: ${originMetricsUrl}`,
     '',
     'Crashed parts are restarted; Ctrl-C stops everything.',
     '',
@@ -101,6 +103,8 @@ async function main(): Promise<void> {
   const dbUrl = process.env.LUMEN_DB_URL ?? `file:${resolve(STATE_DIR, 'origin.db')}`;
   const apiPort = Number(process.env.LUMEN_API_PORT ?? 8790);
   await assertPortFree(apiPort, host, 'LUMEN_API_PORT');
+  const metricsPort = Number(process.env.LUMEN_METRICS_PORT ?? 8791);
+  await assertPortFree(metricsPort, host, 'LUMEN_METRICS_PORT');
   const secrets = await loadSecrets();
   const keySecrets = await devKeySecrets();
   const url = `http://${host}:${port}`;
@@ -169,12 +173,18 @@ async function main(): Promise<void> {
         dbUrl,
         workerId,
         slots: Number(process.env.LUMEN_SLOTS ?? 1),
-        env: { LUMEN_API_PORT: String(apiPort), LUMEN_API_HOST: host, LUMEN_PROVENANCE_KEY_FILE: resolve(STATE_DIR, 'provenance-key.pem') },
+        env: {
+          LUMEN_API_PORT: String(apiPort),
+          LUMEN_API_HOST: host,
+          LUMEN_METRICS_PORT: String(metricsPort),
+          LUMEN_METRICS_HOST: host,
+          LUMEN_PROVENANCE_KEY_FILE: resolve(STATE_DIR, 'provenance-key.pem'),
+        },
         onLog: (line) => log('origin', line),
       }),
     stopGraceMs: 15_000,
   });
-  process.stdout.write(banner(url, keys));
+  process.stdout.write(banner(url, keys, `http://${host}:${metricsPort}/metrics`));
 }
 
 main().catch(async (error: unknown) => {

@@ -113,7 +113,7 @@ describe('npm start under chaos', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'lumen-chaos-'));
-    const [port, apiPort] = [await freePort(), await freePort()];
+    const [port, apiPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       CI: 'true',
@@ -122,6 +122,7 @@ describe('npm start under chaos', () => {
       LUMEN_HOST: '127.0.0.1',
       LUMEN_PORT: String(port),
       LUMEN_API_PORT: String(apiPort),
+      LUMEN_METRICS_PORT: String(metricsPort),
       LUMEN_PIPELINE: SLOW_PIPELINE,
     };
     for (const name of ['LUMEN_PROCESS_FILE', 'LUMEN_DB_URL', 'LUMEN_WORKER_ID', 'LUMEN_SLOTS']) delete env[name];
