@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from './stack-imports.js';
-import { startTestStack, type TestStack } from './stack.js';
+import { startTestStack, until, type TestStack } from './stack.js';
 import { parsePrometheusText, sampleSum } from '../support/prometheus-text.js';
 
 describe('the origin\'s Prometheus metrics', () => {
@@ -37,10 +37,13 @@ describe('the origin\'s Prometheus metrics', () => {
     expect(streamed.status).toBe(200);
     await streamed.text();
 
-    const response = await fetch(metricsUrl);
-    expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
-    const after = parsePrometheusText(await response.text());
-    expect(sampleSum(after, 'lumen_origin_jobs_total', { outcome: 'succeeded', tier: 'pro' })).toBe(2);
+    // The worker counts a job once the gateway has its result, a moment after the stream may already have ended.
+    const after = await until('both jobs counted', async () => {
+      const response = await fetch(metricsUrl);
+      expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+      const families = parsePrometheusText(await response.text());
+      return sampleSum(families, 'lumen_origin_jobs_total', { outcome: 'succeeded', tier: 'pro' }) === 2 ? families : undefined;
+    });
     expect(sampleSum(after, 'lumen_origin_pass_duration_seconds_count', { size: '256x256' })).toBeGreaterThanOrEqual(2);
     expect(sampleSum(after, 'lumen_origin_pass_duration_seconds_sum', { size: '256x256' })).toBeGreaterThan(0);
     expect(sampleSum(after, 'lumen_origin_lease_to_first_pass_seconds_count', { tier: 'pro' })).toBe(2);
