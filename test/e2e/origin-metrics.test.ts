@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from './stack-imports.js';
 import { startTestStack, until, type TestStack } from './stack.js';
-import { parsePrometheusText, sampleSum } from '../support/prometheus-text.js';
+import { parsePrometheusText, total } from '../support/prometheus-text.js';
 
 describe('the origin\'s Prometheus metrics', () => {
   let stack: TestStack;
@@ -29,8 +29,8 @@ describe('the origin\'s Prometheus metrics', () => {
 
   it('should count jobs, passes, ONNX runs, uploads and verdicts after real work, in valid exposition text', async () => {
     const before = parsePrometheusText(await (await fetch(metricsUrl)).text());
-    expect(sampleSum(before, 'lumen_origin_jobs_total')).toBe(0);
-    expect(sampleSum(before, 'lumen_origin_slots', { worker: 'origin-metrics' })).toBe(1);
+    expect(total(before, 'lumen_origin_jobs_total')).toBe(0);
+    expect(total(before, 'lumen_origin_slots', { worker: 'origin-metrics' })).toBe(1);
 
     expect((await generate({ prompt: 'a red circle on a blue background' })).status).toBe(200);
     const streamed = await generate({ prompt: 'a yellow star', stream: true, partial_images: 2 });
@@ -42,24 +42,24 @@ describe('the origin\'s Prometheus metrics', () => {
       const response = await fetch(metricsUrl);
       expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
       const families = parsePrometheusText(await response.text());
-      return sampleSum(families, 'lumen_origin_jobs_total', { outcome: 'succeeded', tier: 'pro' }) === 2 ? families : undefined;
+      return total(families, 'lumen_origin_jobs_total', { outcome: 'succeeded', tier: 'pro' }) === 2 ? families : undefined;
     });
-    expect(sampleSum(after, 'lumen_origin_pass_duration_seconds_count', { size: '256x256' })).toBeGreaterThanOrEqual(2);
-    expect(sampleSum(after, 'lumen_origin_pass_duration_seconds_sum', { size: '256x256' })).toBeGreaterThan(0);
-    expect(sampleSum(after, 'lumen_origin_lease_to_first_pass_seconds_count', { tier: 'pro' })).toBe(2);
-    expect(sampleSum(after, 'lumen_origin_checkpoint_duration_seconds_count')).toBeGreaterThanOrEqual(2);
-    expect(sampleSum(after, 'lumen_origin_upload_duration_seconds_count', { kind: 'image' })).toBe(2);
-    expect(sampleSum(after, 'lumen_origin_upload_duration_seconds_count', { kind: 'preview' })).toBe(2);
-    expect(sampleSum(after, 'lumen_origin_onnx_run_duration_seconds_count')).toBeGreaterThan(0);
-    expect(sampleSum(after, 'lumen_origin_onnx_batch_rows_count')).toBe(sampleSum(after, 'lumen_origin_onnx_run_duration_seconds_count'));
-    expect(sampleSum(after, 'lumen_origin_safety_verdicts_total', { stage: 'input', allowed: 'true', category: 'none' })).toBeGreaterThanOrEqual(2);
-    expect(sampleSum(after, 'lumen_origin_slots_busy')).toBe(0);
-    expect(sampleSum(after, 'process_resident_memory_bytes')).toBeGreaterThan(0);
+    expect(total(after, 'lumen_origin_pass_duration_seconds', { size: '256x256' }, 'lumen_origin_pass_duration_seconds_count')).toBeGreaterThanOrEqual(2);
+    expect(total(after, 'lumen_origin_pass_duration_seconds', { size: '256x256' }, 'lumen_origin_pass_duration_seconds_sum')).toBeGreaterThan(0);
+    expect(total(after, 'lumen_origin_lease_to_first_pass_seconds', { tier: 'pro' }, 'lumen_origin_lease_to_first_pass_seconds_count')).toBe(2);
+    expect(total(after, 'lumen_origin_checkpoint_duration_seconds', {}, 'lumen_origin_checkpoint_duration_seconds_count')).toBeGreaterThanOrEqual(2);
+    expect(total(after, 'lumen_origin_upload_duration_seconds', { kind: 'image' }, 'lumen_origin_upload_duration_seconds_count')).toBe(2);
+    expect(total(after, 'lumen_origin_upload_duration_seconds', { kind: 'preview' }, 'lumen_origin_upload_duration_seconds_count')).toBe(2);
+    expect(total(after, 'lumen_origin_onnx_run_duration_seconds', {}, 'lumen_origin_onnx_run_duration_seconds_count')).toBeGreaterThan(0);
+    expect(total(after, 'lumen_origin_onnx_batch_rows', {}, 'lumen_origin_onnx_batch_rows_count')).toBe(total(after, 'lumen_origin_onnx_run_duration_seconds', {}, 'lumen_origin_onnx_run_duration_seconds_count'));
+    expect(total(after, 'lumen_origin_safety_verdicts_total', { stage: 'input', allowed: 'true', category: 'none' })).toBeGreaterThanOrEqual(2);
+    expect(total(after, 'lumen_origin_slots_busy')).toBe(0);
+    expect(total(after, 'process_resident_memory_bytes')).toBeGreaterThan(0);
     expect(after.has('nodejs_eventloop_lag_p99_seconds')).toBe(true);
     expect(after.has('nodejs_heap_size_used_bytes')).toBe(true);
     // Bounded labels: no job or tenant id is ever a label.
     for (const family of after.values()) {
-      for (const sample of family.samples) expect(Object.keys(sample.labels).filter((label) => /job|tenant/.test(label))).toEqual([]);
+      for (const sample of family.series) expect(Object.keys(sample.labels).filter((label) => /job|tenant/.test(label))).toEqual([]);
     }
     expect((await fetch(metricsUrl.replace('/metrics', '/other'))).status).toBe(404);
   });

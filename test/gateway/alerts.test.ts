@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import alertsYaml from '../../docs/alerts.yml?raw';
 import { ADMIN_SECRET, call } from './helpers.js';
-import { parsePrometheusText } from './prometheus-text.js';
+import { parsePrometheusText } from '../support/prometheus-text.js';
 
 interface Rule {
   alert?: unknown;

@@ -4,7 +4,7 @@ import { shardStub } from '../../gateway/queue.js';
 import type { CapacityAnswer, WorkerView } from '../../gateway/fleet.js';
 import type { SurgeStatus } from '../../gateway/objects/tier-config.js';
 import { ADMIN_SECRET, call, createTenant, env, internal } from './helpers.js';
-import { parsePrometheusText, total } from './prometheus-text.js';
+import { parsePrometheusText, total } from '../support/prometheus-text.js';
 
 const admin = { authorization: `Bearer ${ADMIN_SECRET}`, 'content-type': 'application/json' };
 const params = { prompt: 'a red circle', n: 1, width: 256, height: 256, quality: 'auto', outputFormat: 'png', outputCompression: 100, seed: 7, partialImages: 0 } as const;

@@ -1,113 +1,134 @@
-// A strict reader of the Prometheus text exposition format (0.0.4), for tests
-// that scrape /metrics: it throws on any line a Prometheus server would refuse.
+// A strict reader of the Prometheus text exposition format (0.0.4), for tests:
+// it throws on anything a Prometheus server would reject or that breaks its conventions.
+// The gateway's /v1/admin/metrics and the origins' /metrics are both read with it.
 
-export interface Sample {
+export interface Series {
   name: string;
   labels: Record<string, string>;
   value: number;
 }
 
-export interface MetricFamily {
+export interface Family {
   name: string;
   type: 'counter' | 'gauge' | 'histogram' | 'summary' | 'untyped';
   help: string;
-  samples: Sample[];
+  series: Series[];
 }
 
-const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
-const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-const SUFFIXES: Record<MetricFamily['type'], string[]> = {
-  counter: [''],
-  gauge: [''],
-  untyped: [''],
-  histogram: ['_bucket', '_sum', '_count'],
-  summary: ['', '_sum', '_count'],
-};
+const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)( -?\d+)?$/;
+const LABEL = /^([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\\n]|\\[\\"n])*)"(,|$)/;
 
-function parseValue(raw: string, line: string): number {
-  if (raw === '+Inf') return Infinity;
-  if (raw === '-Inf') return -Infinity;
-  if (raw === 'NaN') return NaN;
-  if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(raw)) throw new Error(`bad sample value "${raw}" in: ${line}`);
-  return Number(raw);
+function parseValue(text: string, line: string): number {
+  if (text === '+Inf') return Infinity;
+  if (text === '-Inf') return -Infinity;
+  if (text === 'NaN') return NaN;
+  if (!/^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(text)) throw new Error(`bad value in: ${line}`);
+  return Number(text);
 }
 
-function parseLabels(body: string, line: string): Record<string, string> {
+function parseLabels(text: string, line: string): Record<string, string> {
   const labels: Record<string, string> = {};
-  let rest = body;
+  let rest = text;
   while (rest.length > 0) {
-    const match = /^([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\\n]|\\["\\n])*)"(,?)/.exec(rest);
+    const match = LABEL.exec(rest);
     if (!match) throw new Error(`bad labels in: ${line}`);
-    const [whole, name, value, comma] = match;
-    if (!LABEL_NAME.test(name!) || name! in labels) throw new Error(`bad or repeated label "${name}" in: ${line}`);
-    labels[name!] = value!.replace(/\\(["\\n])/g, (_, c: string) => (c === 'n' ? '\n' : c));
-    rest = rest.slice(whole.length);
-    if (!comma && rest.length > 0) throw new Error(`labels must be separated by commas in: ${line}`);
+    if (match[1]! in labels) throw new Error(`label ${match[1]} twice in: ${line}`);
+    labels[match[1]!] = match[2]!.replace(/\\(["\\n])/g, (_, char: string) => (char === 'n' ? '\n' : char));
+    rest = rest.slice(match[0].length);
   }
   return labels;
 }
 
-/** Parses a whole exposition; every sample must belong to a family declared by `# TYPE` before it. */
-export function parsePrometheusText(text: string): Map<string, MetricFamily> {
-  const families = new Map<string, MetricFamily>();
-  const helps = new Map<string, string>();
-  if (text.length > 0 && !text.endsWith('\n')) throw new Error('exposition must end with a newline');
-  for (const line of text.split('\n')) {
-    if (line.trim() === '') continue;
-    if (line.startsWith('#')) {
-      const meta = /^# (HELP|TYPE) ([^ ]+) ?(.*)$/.exec(line);
-      if (!meta) continue; // a plain comment
-      const [, kind, name, rest] = meta;
-      if (!METRIC_NAME.test(name!)) throw new Error(`bad metric name in: ${line}`);
-      if (kind === 'HELP') helps.set(name!, rest!);
-      else {
-        if (!['counter', 'gauge', 'histogram', 'summary', 'untyped'].includes(rest!)) throw new Error(`bad type in: ${line}`);
-        if (families.has(name!)) throw new Error(`family ${name} declared twice`);
-        families.set(name!, { name: name!, type: rest as MetricFamily['type'], help: helps.get(name!) ?? '', samples: [] });
+/** The family a sample belongs to: histogram samples carry _bucket, _sum and _count suffixes. */
+function familyOf(sample: string, families: Map<string, Family>): Family | undefined {
+  const direct = families.get(sample);
+  if (direct) return direct;
+  for (const suffix of ['_bucket', '_sum', '_count']) {
+    if (sample.endsWith(suffix)) {
+      const family = families.get(sample.slice(0, -suffix.length));
+      if (family && (family.type === 'histogram' || family.type === 'summary')) return family;
+    }
+  }
+  return undefined;
+}
+
+export function parsePrometheusText(text: string): Map<string, Family> {
+  if (!text.endsWith('\n')) throw new Error('an exposition ends with a newline');
+  const families = new Map<string, Family>();
+  const seen = new Set<string>();
+  const finished = new Set<string>();
+  let current: Family | undefined;
+  for (const line of text.slice(0, -1).split('\n')) {
+    if (line.startsWith('# HELP ') || line.startsWith('# TYPE ')) {
+      const [, kind, name, ...rest] = line.split(' ');
+      if (!name || !NAME.test(name)) throw new Error(`bad metric name in: ${line}`);
+      let family = families.get(name);
+      if (!family) {
+        if (finished.has(name)) throw new Error(`family ${name} is split`);
+        family = { name, type: 'untyped', help: '', series: [] };
+        families.set(name, family);
+      } else if (family.series.length > 0) {
+        throw new Error(`${kind} of ${name} after its samples`);
+      }
+      if (current && current !== family) finished.add(current.name);
+      current = family;
+      if (kind === 'TYPE') {
+        const type = rest.join(' ');
+        if (!['counter', 'gauge', 'histogram', 'summary', 'untyped'].includes(type)) throw new Error(`bad type in: ${line}`);
+        family.type = type as Family['type'];
+      } else {
+        family.help = rest.join(' ');
       }
       continue;
     }
-    const sample = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? ([^ ]+)(?: (-?\d+))?$/.exec(line);
-    if (!sample) throw new Error(`bad sample line: ${line}`);
-    const [, name, labelBody, value] = sample;
-    const family = [...families.values()].find((candidate) => SUFFIXES[candidate.type].some((suffix) => candidate.name + suffix === name));
-    if (!family) throw new Error(`sample ${name} has no # TYPE before it`);
-    family.samples.push({ name: name!, labels: parseLabels(labelBody ?? '', line), value: parseValue(value!, line) });
+    // The format ignores empty lines (prom-client puts one between families).
+    if (line.startsWith('#') || line.trim() === '') continue;
+    const match = SAMPLE.exec(line);
+    if (!match) throw new Error(`bad sample line: ${line}`);
+    const [, name, , labelText, valueText] = match;
+    const family = familyOf(name!, families);
+    if (!family) throw new Error(`sample ${name} has no TYPE before it`);
+    if (family !== current) throw new Error(`sample of ${family.name} outside its family's block`);
+    const labels = parseLabels(labelText ?? '', line);
+    const key = `${name}${JSON.stringify(Object.entries(labels).sort())}`;
+    if (seen.has(key)) throw new Error(`series twice: ${line}`);
+    seen.add(key);
+    family.series.push({ name: name!, labels, value: parseValue(valueText!, line) });
   }
   for (const family of families.values()) {
-    if (family.type === 'counter' && family.samples.some((sample) => sample.value < 0)) throw new Error(`counter ${family.name} is negative`);
+    if (family.type === 'counter') {
+      if (!family.name.endsWith('_total')) throw new Error(`counter ${family.name} does not end in _total`);
+      for (const series of family.series) if (!(series.value >= 0)) throw new Error(`counter ${family.name} is negative`);
+    }
     if (family.type === 'histogram') checkHistogram(family);
   }
   return families;
 }
 
-/** Buckets rise with `le`, and the +Inf bucket equals `_count`, for every label set. */
-function checkHistogram(family: MetricFamily): void {
-  const series = new Map<string, { buckets: [number, number][]; count?: number }>();
-  const keyOf = (labels: Record<string, string>) => JSON.stringify(Object.entries(labels).filter(([name]) => name !== 'le').sort());
-  for (const sample of family.samples) {
-    const entry = series.get(keyOf(sample.labels)) ?? { buckets: [] };
-    series.set(keyOf(sample.labels), entry);
-    if (sample.name.endsWith('_bucket')) {
-      if (sample.labels.le === undefined) throw new Error(`${sample.name} without le`);
-      entry.buckets.push([parseValue(sample.labels.le, sample.name), sample.value]);
-    } else if (sample.name.endsWith('_count')) entry.count = sample.value;
+function checkHistogram(family: Family): void {
+  const groups = new Map<string, Series[]>();
+  for (const series of family.series) {
+    const { le: _le, ...rest } = series.labels;
+    const key = JSON.stringify(Object.entries(rest).sort());
+    groups.set(key, [...(groups.get(key) ?? []), series]);
   }
-  for (const [key, { buckets, count }] of series) {
-    buckets.sort((a, b) => a[0] - b[0]);
-    for (let i = 1; i < buckets.length; i++) if (buckets[i]![1] < buckets[i - 1]![1]) throw new Error(`${family.name}${key}: buckets fall`);
-    const last = buckets.at(-1);
-    if (!last || last[0] !== Infinity || last[1] !== count) throw new Error(`${family.name}${key}: +Inf bucket must equal _count`);
+  for (const group of groups.values()) {
+    const buckets = group.filter((series) => series.name === `${family.name}_bucket`);
+    const count = group.find((series) => series.name === `${family.name}_count`);
+    if (!count || !group.some((series) => series.name === `${family.name}_sum`)) throw new Error(`histogram ${family.name} lacks _sum or _count`);
+    const bounds = buckets.map((series) => parseValue(series.labels.le ?? '', family.name));
+    if (bounds.at(-1) !== Infinity) throw new Error(`histogram ${family.name} lacks le="+Inf"`);
+    buckets.forEach((bucket, i) => {
+      if (i > 0 && (bounds[i]! <= bounds[i - 1]! || bucket.value < buckets[i - 1]!.value)) throw new Error(`histogram ${family.name} buckets are not cumulative`);
+    });
+    if (buckets.at(-1)!.value !== count.value) throw new Error(`histogram ${family.name}: +Inf bucket differs from _count`);
   }
 }
 
-/** The sum of a family's samples named `name` whose labels include `match`. */
-export function sampleSum(families: Map<string, MetricFamily>, name: string, match: Record<string, string> = {}): number {
-  let sum = 0;
-  for (const family of families.values()) {
-    for (const sample of family.samples) {
-      if (sample.name === name && Object.entries(match).every(([label, value]) => sample.labels[label] === value)) sum += sample.value;
-    }
-  }
-  return sum;
+/** Sum of a family's series (or of one sample name, e.g. `_count`) whose labels include `match`. */
+export function total(families: Map<string, Family>, name: string, match: Record<string, string> = {}, sample = name): number {
+  const family = families.get(name);
+  if (!family) throw new Error(`no family ${name}`);
+  return family.series.filter((series) => series.name === sample && Object.entries(match).every(([key, value]) => series.labels[key] === value)).reduce((sum, series) => sum + series.value, 0);
 }
