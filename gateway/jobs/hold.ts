@@ -23,7 +23,7 @@ async function finalBody(c: Context<AppEnv>, job: JobView, responseFormat: Gener
     return await (await finishedResponse(c, job, responseFormat)).text();
   } catch (error) {
     if (error instanceof ApiError) return JSON.stringify(error.toBody());
-    console.error(JSON.stringify({ level: 'error', message: 'held answer failed', jobId: job.id, error: String(error) }));
+    console.error(JSON.stringify({ level: 'error', message: 'held answer failed', jobId: job.id, traceId: job.traceId, error: String(error) }));
     return JSON.stringify(new ApiError(500, 'server_error', 'The server had an error answering your request; the job is at GET /v1/images/jobs/' + job.id, null).toBody());
   }
 }
@@ -77,7 +77,7 @@ export async function holdForResult(
     for (;;) {
       if (!(await write(KEEP_ALIVE))) {
         const cancelled = await cancelIfQueued(shard, current);
-        console.log(JSON.stringify({ level: 'info', message: 'held client hung up', jobId: job.id, cancelled }));
+        console.log(JSON.stringify({ level: 'info', message: 'held client hung up', jobId: job.id, traceId: job.traceId, cancelled }));
         return;
       }
       const left = hold.holdMaxMs - (Date.now() - startedAt);
@@ -90,7 +90,7 @@ export async function holdForResult(
     await writer.close().catch(() => undefined);
   };
   const relayed = relay().catch((error: unknown) => {
-    console.error(JSON.stringify({ level: 'error', message: 'held request failed', jobId: job.id, error: String(error) }));
+    console.error(JSON.stringify({ level: 'error', message: 'held request failed', jobId: job.id, traceId: job.traceId, error: String(error) }));
     return writer.abort(error).catch(() => undefined);
   });
   try {

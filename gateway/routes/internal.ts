@@ -18,6 +18,7 @@ import {
 import type { PolicySnapshot } from '../../protocol/policy.js';
 import { shardCount, shardForJob, shardStub } from '../queue.js';
 import { workerRegistryStub } from '../objects/worker-registry.js';
+import { parseTraceparent } from '../../protocol/trace-context.js';
 
 /** How often a waiting lease call writes a byte: writing is how a worker that hung up is noticed (about 0.4 s after, under wrangler dev). */
 const LEASE_KEEPALIVE_MS = 100;
@@ -212,7 +213,7 @@ function workArrives(shards: DurableObjectStub<QueueShard>[], timeoutMs: number,
 async function returnUndelivered(c: Context<AppEnv>, workerId: string, jobs: LeasedJob[]): Promise<void> {
   for (const job of jobs) {
     await shardForJob(c, job.id)?.returnUndelivered(job.id, job.leaseId);
-    console.warn(JSON.stringify({ level: 'warn', message: 'lease call hung up; job returned to the queue', jobId: job.id, workerId }));
+    console.warn(JSON.stringify({ level: 'warn', message: 'lease call hung up; job returned to the queue', jobId: job.id, traceId: parseTraceparent(job.traceparent)?.traceId, workerId }));
   }
 }
 
