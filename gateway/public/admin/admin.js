@@ -6,6 +6,7 @@
 const SECRET_KEY = 'lumen.adminSecret';
 const REFRESH_MS = 3_000;
 const WINDOW_POINTS = 200; // 10 minutes at REFRESH_MS
+const SILENT_AFTER_MS = 30_000;
 const TIERS = ['free', 'plus', 'pro', 'enterprise'];
 const COLOURS = { free: '#8a8f99', plus: '#0f8a7e', pro: '#3a3fd8', enterprise: '#9b2fae', none: '#c05a00', sync: '#3a3fd8', deferred: '#0f8a7e', async: '#9b2fae', refused: '#a4132d', succeeded: '#106b3a', failed: '#a4132d', blocks: '#a4132d', mean: '#3a3fd8' };
 
@@ -133,7 +134,7 @@ function buildCharts() {
       {
         width: chartWidth(figure),
         height: 170,
-        scales: { x: { time: true }, y: { range: (_u, min, max) => [Math.min(0, min ?? 0), Math.max(1e-9, max ?? 1) * 1.1] } },
+        scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } },
         axes: [{ stroke: '#5a5f6b', grid: { stroke: '#eceef2' } }, { stroke: '#5a5f6b', grid: { stroke: '#eceef2' }, size: 48 }],
         series: [{}, ...chart.series.map((series) => ({ label: series.label, stroke: COLOURS[series.label] ?? '#3a3fd8', width: 2, spanGaps: true, points: { show: false } }))],
         legend: { live: false },
@@ -213,7 +214,11 @@ async function refreshWorkers() {
     cell(row, `${Math.min(worker.jobsHeld, worker.slots)} / ${worker.slots}`);
     cell(row, String(worker.jobsHeld));
     cell(row, ago(worker.lastHeartbeatAt));
-    cell(row, worker.draining ? `draining since ${clock(worker.drainingSince)}` : 'active', worker.draining ? 'warn' : 'ok');
+    const heardAt = Math.max(worker.lastLeaseAt ?? 0, worker.lastHeartbeatAt ?? 0);
+    // Idle workers call at least once per lease long poll (25 s); longer silence is a worker that may be gone, until WORKER_EXPIRY_MS drops it.
+    const silent = Date.now() - heardAt > SILENT_AFTER_MS;
+    const state = worker.draining ? `draining since ${clock(worker.drainingSince)}` : silent ? `silent ${ago(heardAt).replace(' ago', '')}` : 'active';
+    cell(row, state, worker.draining || silent ? 'warn' : 'ok');
     const action = cell(row, '');
     const drain = document.createElement('button');
     drain.type = 'button';
