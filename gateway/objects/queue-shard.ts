@@ -1,5 +1,5 @@
-import { and, asc, count, eq, gt, inArray, isNotNull, lt, lte, min } from 'drizzle-orm';
-import { idempotencyKeys, jobEvents, jobs, type JobRow } from '../../schema/gateway.js';
+import { and, asc, count, desc, eq, gt, inArray, isNotNull, lt, lte, min } from 'drizzle-orm';
+import { idempotencyKeys, jobEvents, jobs, webhookDeliveries, type JobRow } from '../../schema/gateway.js';
 import { config, type GatewayConfig } from '../config.js';
 import type { Env } from '../env.js';
 import type {
@@ -88,6 +88,30 @@ export type IdempotentLookup =
       job: JobView;
       estimatedWaitMs: number;
     };
+
+export interface JobFilter {
+  id?: string;
+  tenantId?: string;
+  status?: JobStatus;
+}
+
+export interface WebhookDeliveryView {
+  id: string;
+  url: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  nextAttemptAt: number;
+  lastError: string | null;
+}
+
+/** A job as the inspector shows it: the view, who holds its lease, and (when asked) its whole history. */
+export interface InspectedJob {
+  job: JobView;
+  leaseWorker: string | null;
+  webhookUrl: string | null;
+  events: JobEvent[];
+  webhooks: WebhookDeliveryView[];
+}
 
 export type LeaseCheck = { ok: true; tenantId: string } | { ok: false; reason: 'unknown_job' | 'stale_lease' };
 
@@ -287,7 +311,8 @@ export class QueueShard extends SqliteObject {
       events = this.#eventsAfter(id, afterSeq);
       row = this.#row(id)!;
     }
-    return { events, status: row.status };
+    // Which worker leased a job is the operator's to know (the inspector), not the tenant's.
+    return { events: events.map(({ data: { worker: _worker, ...data }, ...event }) => ({ ...event, data })), status: row.status };
   }
 
   /**
@@ -329,7 +354,7 @@ export class QueueShard extends SqliteObject {
         .set({ status: 'running', attempt, leaseId, leaseWorker: workerId, leaseExpiresAt: now + this.#leaseConfirmMs, updatedAt: now })
         .where(eq(jobs.id, row.id))
         .run();
-      this.#event(row.id, 'leased', { attempt, resumeAfterPass: row.passesDone });
+      this.#event(row.id, 'leased', { attempt, resumeAfterPass: row.passesDone, worker: workerId });
       // A queued row's updatedAt is when it entered the queue: its enqueue or its last requeue.
       this.#metrics.leased(row.id, row.tier, now - row.updatedAt, row.passesDone, now);
       const params = JSON.parse(row.params) as GenerationParams;
@@ -502,6 +527,39 @@ export class QueueShard extends SqliteObject {
     }
     this.#metrics.webhooks(await this.#webhooks.deliverDue(now, (jobId) => this.#row(jobId)?.tenantId));
     await this.#scheduleAlarm();
+  }
+
+  /**
+   * The ops console's job inspector: jobs matching `filter`, newest first, with the lease holder; `history` adds
+   * every event and webhook delivery. Only the admin routes call this.
+   */
+  async inspect(filter: JobFilter, limit: number, history: boolean): Promise<InspectedJob[]> {
+    const rows = this.db
+      .select()
+      .from(jobs)
+      .where(
+        and(
+          filter.id === undefined ? undefined : eq(jobs.id, filter.id),
+          filter.tenantId === undefined ? undefined : eq(jobs.tenantId, filter.tenantId),
+          filter.status === undefined ? undefined : eq(jobs.status, filter.status),
+        ),
+      )
+      .orderBy(desc(jobs.createdAt))
+      .limit(limit)
+      .all();
+    return rows.map((row) => ({
+      job: this.#viewOf(row),
+      leaseWorker: row.leaseWorker,
+      webhookUrl: row.webhookUrl,
+      events: history ? this.#eventsAfter(row.id, 0) : [],
+      webhooks: history
+        ? this.db
+            .select({ id: webhookDeliveries.id, url: webhookDeliveries.url, status: webhookDeliveries.status, attempts: webhookDeliveries.attempts, nextAttemptAt: webhookDeliveries.nextAttemptAt, lastError: webhookDeliveries.lastError })
+            .from(webhookDeliveries)
+            .where(eq(webhookDeliveries.jobId, row.id))
+            .all()
+        : [],
+    }));
   }
 
   /** Queue state and counters for the admin metrics, capacity and workers routes and the surge controller. */
