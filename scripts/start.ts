@@ -54,7 +54,7 @@ async function devKeySecrets(): Promise<{ free: string; pro: string }> {
   return secrets;
 }
 
-function banner(url: string, keys: DevKey[], originMetricsUrl: string): string {
+function banner(url: string, keys: DevKey[], originMetricsUrl: string, adminSecret: string): string {
   const pro = keys.find((key) => key.tier === 'pro')!;
   return [
     '',
@@ -71,6 +71,7 @@ function banner(url: string, keys: DevKey[], originMetricsUrl: string): string {
     `    -d '{"prompt":"a red circle on a blue background","size":"1024x1024"}' \\`,
     `    | node -e "process.stdout.write(Buffer.from(JSON.parse(require('fs').readFileSync(0)).data[0].b64_json,'base64'))" > image.png`,
     '',
+    `Ops console: ${url}/admin/ (admin secret: ${adminSecret}, also in .dev.vars)`,
     `The origin's Prometheus metrics: ${originMetricsUrl}`,
     '',
     'Crashed parts are restarted; Ctrl-C stops everything.',
@@ -184,7 +185,7 @@ async function main(): Promise<void> {
       }),
     stopGraceMs: 15_000,
   });
-  process.stdout.write(banner(url, keys, `http://${host}:${metricsPort}/metrics`));
+  process.stdout.write(banner(url, keys, `http://${host}:${metricsPort}/metrics`, secrets.adminSecret));
 }
 
 main().catch(async (error: unknown) => {
