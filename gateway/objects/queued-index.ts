@@ -104,9 +104,13 @@ export class QueuedIndex {
     if (!this.fair || !queue) return undefined;
     let next: string | undefined;
     let least = Infinity;
+    let nextQueued = Infinity;
     for (const [tenantId, served] of queue.served) {
-      if (served < least) {
+      // Between tenants served alike, the one with fewer jobs waiting goes first: a newcomer starts level with a flood, and should not lose the tie to it.
+      const queued = queue.byTenant.get(tenantId)?.length ?? 0;
+      if (served < least || (served === least && queued < nextQueued)) {
         least = served;
+        nextQueued = queued;
         next = tenantId;
       }
     }
