@@ -127,6 +127,8 @@ const SHARE_WINDOW = 50;
  * confirm it would otherwise loop forever; past this, such a loss costs an attempt.
  */
 const MAX_FREE_RETURNS = 3;
+/** A peek's rank when free work is owed its aging share: above every tier, so the sweep honours it across shards. */
+const AGING_RANK = 100;
 /** How long a departed lease session is remembered: longer than any lease call stays open (25 s). */
 const DEPARTED_MEMORY_MS = 60_000;
 
@@ -328,6 +330,28 @@ export class QueueShard extends SqliteObject {
   }
 
   /**
+   * What `lease` would hand out next, without handing it out, so a lease sweep
+   * over every shard can go first to the one whose next job matters most:
+   * `rank` is the job's tier priority, or above every tier when it is free
+   * work's aging turn; `tenantQueued` is how many jobs its tenant has waiting
+   * here (a light tenant's job goes before a flood's). In memory only.
+   */
+  async peek(maxFree: number): Promise<{ rank: number; tenantQueued: number } | null> {
+    const pick = this.#nextPick(maxFree, this.#config.freeMinShare);
+    if (!pick) return null;
+    return { rank: pick.aging ? AGING_RANK : pick.priority, tenantQueued: pick.tenantId === undefined ? 0 : this.#queued.tenantCount(pick.priority, pick.tenantId) };
+  }
+
+  /** The tier and tenant of the next job to lease: the highest priority, unless free work is owed its share; the least-served tenant within it. */
+  #nextPick(freeLeft: number, freeShare: number): { priority: number; tenantId: string | undefined; aging: boolean } | undefined {
+    const freeLeases = this.#recentLeases.filter((tier) => tier === 'free').length;
+    const aging = freeLeft > 0 && this.#queued.count(TIER_PRIORITY.free) > 0 && this.#recentLeases.length > 0 && freeLeases / this.#recentLeases.length < freeShare;
+    const priority = aging ? TIER_PRIORITY.free : this.#queued.highestPriority(freeLeft > 0 ? -Infinity : TIER_PRIORITY.free + 1);
+    if (priority === undefined) return undefined;
+    return { priority, tenantId: this.#queued.nextTenant(priority), aging };
+  }
+
+  /**
    * Hands out up to `slots` queued jobs: highest priority first, except that
    * when free jobs wait and got less than their share of recent leases, the
    * oldest free job goes next. Writes without an await in between commit atomically.
@@ -340,11 +364,9 @@ export class QueueShard extends SqliteObject {
     const leased: LeasedJob[] = [];
     let freeLeft = maxFree;
     for (let slot = 0; slot < slots; slot++) {
-      const freeLeases = this.#recentLeases.filter((tier) => tier === 'free').length;
-      const starving = freeLeft > 0 && this.#queued.count(TIER_PRIORITY.free) > 0 && this.#recentLeases.length > 0 && freeLeases / this.#recentLeases.length < freeShare;
-      const priority = starving ? TIER_PRIORITY.free : this.#queued.highestPriority(freeLeft > 0 ? -Infinity : TIER_PRIORITY.free + 1);
-      if (priority === undefined) break;
-      const tenantId = this.#queued.nextTenant(priority);
+      const pick = this.#nextPick(freeLeft, freeShare);
+      if (!pick) break;
+      const { priority, tenantId } = pick;
       const row = this.#oldestQueued(priority, tenantId) ?? (tenantId === undefined ? undefined : this.#oldestQueued(priority, undefined));
       if (!row) break;
       const leaseId = crypto.randomUUID();

@@ -89,6 +89,11 @@ export class QueuedIndex {
     return this.#byPriority.get(priority)?.size ?? 0;
   }
 
+  /** Queued jobs of one tenant at one priority. */
+  tenantCount(priority: number, tenantId: string): number {
+    return this.#byPriority.get(priority)?.byTenant.get(tenantId)?.length ?? 0;
+  }
+
   /** The highest priority with queued jobs, at least `minPriority`; undefined when none waits. */
   highestPriority(minPriority = -Infinity): number | undefined {
     let highest: number | undefined;

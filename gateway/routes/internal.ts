@@ -79,12 +79,12 @@ internal.post('/lease', async (c) => {
   const { workerId, slots, waitMs, maxFree = slots, session, capacity } = parse(leaseRequestSchema, await c.req.json());
   const deadline = Date.now() + waitMs;
   const shards = Array.from({ length: shardCount(c.env) }, (_, shard) => shardStub(c.env, shard));
-  const start = Math.floor(Math.random() * shards.length);
   const sweep = async (): Promise<LeasedJob[]> => {
     const leased: LeasedJob[] = [];
-    for (let i = 0; i < shards.length && leased.length < slots; i++) {
+    for (const shard of await sweepOrder(shards, maxFree)) {
+      if (leased.length >= slots) break;
       const freeSoFar = leased.filter((job) => job.tier === 'free').length;
-      leased.push(...(await shards[(start + i) % shards.length]!.lease(workerId, slots - leased.length, Math.max(0, maxFree - freeSoFar), session)));
+      leased.push(...(await shard.lease(workerId, slots - leased.length, Math.max(0, maxFree - freeSoFar), session)));
     }
     return leased;
   };
@@ -207,6 +207,22 @@ function workArrives(shards: DurableObjectStub<QueueShard>[], timeoutMs: number,
     Promise.any(shards.map((shard) => shard.waitForWork(timeoutMs, includeFree).then((found) => found || Promise.reject(new Error('timeout'))))).catch(() => false),
     timeout,
   ]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * The shards with work, in the order a sweep should lease from them. Each
+ * shard orders its own jobs (tier, fair share, age); across shards the sweep
+ * goes first where the next job ranks highest, and among equals where its
+ * tenant has the fewest jobs waiting, so a light tenant's job is not stuck
+ * behind a flood queued in every shard. Ties keep a random order.
+ */
+async function sweepOrder(shards: DurableObjectStub<QueueShard>[], maxFree: number): Promise<DurableObjectStub<QueueShard>[]> {
+  const start = Math.floor(Math.random() * shards.length);
+  const rotated = shards.map((_, i) => shards[(start + i) % shards.length]!);
+  const peeks = await Promise.all(rotated.map(async (shard) => ({ shard, next: await shard.peek(maxFree) })));
+  const withWork: { shard: DurableObjectStub<QueueShard>; rank: number; tenantQueued: number }[] = [];
+  for (const { shard, next } of peeks) if (next) withWork.push({ shard, rank: next.rank, tenantQueued: next.tenantQueued });
+  return withWork.sort((a, b) => b.rank - a.rank || a.tenantQueued - b.tenantQueued).map((entry) => entry.shard);
 }
 
 /** Gives back jobs leased for a call whose worker hung up before the answer reached it. */

@@ -2,7 +2,7 @@ import { runDurableObjectAlarm } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import type { LeaseResponse } from '../../protocol/jobs.js';
 import { signInternalRequest } from '../../protocol/signature.js';
-import { shardOfJob, shardStub } from '../../gateway/queue.js';
+import { jobIdInShard, shardOfJob, shardStub } from '../../gateway/queue.js';
 import { call, createTenant, env, internal, ORIGIN_SECRET } from './helpers.js';
 
 const params = { prompt: 'a red circle', n: 1, width: 256, height: 256, quality: 'auto', outputFormat: 'png', outputCompression: 100, seed: 7, partialImages: 3 } as const;
@@ -217,5 +217,39 @@ describe('leases that never reach their worker', () => {
     // A worker that is still there gets it.
     const { jobs } = (await (await internal('POST', '/internal/lease', { workerId: 'present', slots: 1, waitMs: 0 })).json()) as LeaseResponse;
     expect(jobs.map((leased) => leased.id)).toEqual([id]);
+  });
+});
+
+describe('the lease sweep across shards', () => {
+  /** Leases and fails every queued job, so the test starts from empty queues. */
+  async function drainAll(): Promise<void> {
+    for (;;) {
+      const { jobs } = (await (await internal('POST', '/internal/lease', { workerId: 'sweep-drain', slots: 64, waitMs: 0 })).json()) as LeaseResponse;
+      if (jobs.length === 0) return;
+      for (const job of jobs) {
+        await internal('POST', `/internal/jobs/${job.id}/fail`, { leaseId: job.leaseId, retryable: false, error: { message: 'drained', code: 'drained', clientError: false } });
+      }
+    }
+  }
+
+  it('should lease a light tenant\'s job before a flood queued in every shard, whichever shard it is in', async () => {
+    const shards = Number(env.QUEUE_SHARDS);
+    for (let smallShard = 0; smallShard < shards; smallShard++) {
+      await drainAll();
+      for (let shard = 0; shard < shards; shard++) {
+        for (let i = 0; i < 5; i++) await shardStub(env, shard).enqueue({ id: jobIdInShard(shard), tenantId: 'sweepflood', tier: 'pro', params, queueLimit: 1000 });
+      }
+      await shardStub(env, smallShard).enqueue({ id: jobIdInShard(smallShard), tenantId: 'sweepsmall', tier: 'pro', params, queueLimit: 1000 });
+      const { jobs } = (await (await internal('POST', '/internal/lease', { workerId: 'sweeper', slots: 1, waitMs: 0 })).json()) as LeaseResponse;
+      expect(jobs.map((job) => job.tenantId)).toEqual(['sweepsmall']);
+    }
+    // Tier priority holds across shards too: a pro job in one shard goes before plus work in all the others.
+    // (Free work is left out: a shard that has leased only paid work lately owes free its aging share, which outranks tiers.)
+    await drainAll();
+    for (let shard = 1; shard < shards; shard++) await shardStub(env, shard).enqueue({ id: jobIdInShard(shard), tenantId: 'sweepplus', tier: 'plus', params, queueLimit: 1000 });
+    await shardStub(env, 0).enqueue({ id: jobIdInShard(0), tenantId: 'sweeppro', tier: 'pro', params, queueLimit: 1000 });
+    const { jobs } = (await (await internal('POST', '/internal/lease', { workerId: 'sweeper', slots: 1, waitMs: 0 })).json()) as LeaseResponse;
+    expect(jobs.map((job) => job.tier)).toEqual(['pro']);
+    await drainAll();
   });
 });
