@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { newSecret } from '../protocol/api-key.js';
 import { connectLibsql } from '../origin-gpu/db.js';
 import { freePort, seedTenant, startGateway, startOrigin } from '../scripts/local-stack.js';
-import { closeConnections, machine, percentile, round, send } from './harness.js';
+import { closeConnections, imagesClient, liftLimits, machine, percentile, round, send } from './harness.js';
 
 const { values } = parseArgs({
   options: {
@@ -43,34 +43,14 @@ async function scenario(fairness: 'on' | 'off') {
   });
   const origin = await startOrigin({ gatewayUrl: gateway.url, originSecret: secrets.originSecret, dbUrl, workerId: 'fair-origin', slots: SLOTS });
   try {
-    const admin = { authorization: `Bearer ${secrets.adminSecret}`, 'content-type': 'application/json' };
     const flood = (await seedTenant(gateway.url, secrets.adminSecret, 'flood', 'pro', newSecret())).key;
     const small = (await seedTenant(gateway.url, secrets.adminSecret, 'small', 'pro', newSecret())).key;
-    for (const tenant of ['flood', 'small']) {
-      const generous = { requestsPerMinute: 1_000_000, imagesPerMinute: 1_000_000, concurrentJobs: 100_000 };
-      const response = await fetch(`${gateway.url}/v1/admin/tenants/${tenant}/limits`, { method: 'PUT', headers: admin, body: JSON.stringify(generous) });
-      if (!response.ok) throw new Error(`could not lift ${tenant}'s limits: ${response.status}`);
-    }
-    const submit = async (key: string, extra: Record<string, string> = {}) => {
-      const t0 = performance.now();
-      const reply = await send(`${gateway.url}/v1/images/generations`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...extra },
-        body: JSON.stringify(REQUEST),
-      });
-      const body = (reply.status === 202 ? JSON.parse(reply.body) : {}) as { id?: string };
-      return { status: reply.status, latencyMs: performance.now() - t0, jobId: body.id };
-    };
-    const jobStatus = async (key: string, id: string) =>
-      (JSON.parse((await send(`${gateway.url}/v1/images/jobs/${id}`, { headers: { authorization: `Bearer ${key}` } })).body) as { status: string }).status;
+    await liftLimits(gateway.url, secrets.adminSecret, ['flood', 'small']);
+    const { submit, jobStatus, measureCapacity } = imagesClient(gateway.url, REQUEST);
 
     // Capacity: jobs/s this origin finishes when kept busy.
     for (let i = 0; i < 4; i++) await submit(small);
-    const capacityJobs = 30;
-    const t0 = performance.now();
-    const warm = await Promise.all(Array.from({ length: capacityJobs }, () => submit(flood, { prefer: 'respond-async' })));
-    for (const job of warm) while ((await jobStatus(flood, job.jobId!)) !== 'succeeded') await sleep(50);
-    const capacity = capacityJobs / ((performance.now() - t0) / 1000);
+    const capacity = await measureCapacity(flood, 30);
 
     // The small tenant alone, one request at a time.
     const unloaded: number[] = [];

@@ -126,3 +126,47 @@ export const benchLogger: Logger = {
   warn: (message, fields) => console.warn(message, ...(fields ? [fields] : [])),
   error: (message, fields) => console.error(message, ...(fields ? [fields] : [])),
 };
+
+/** What a generation request answered: its status, its latency, and the job id of a 202. */
+export interface Submitted {
+  status: number;
+  latencyMs: number;
+  jobId?: string;
+}
+
+/** The images API of one gateway, as the admission benches drive it. No timeouts: a synchronous request may wait minutes behind a backlog. */
+export function imagesClient(baseUrl: string, request: Record<string, unknown>) {
+  const submit = async (key: string, extra: Record<string, string> = {}): Promise<Submitted> => {
+    const t0 = performance.now();
+    const reply = await send(`${baseUrl}/v1/images/generations`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...extra },
+      body: JSON.stringify(request),
+    });
+    const body = (reply.status === 202 ? JSON.parse(reply.body) : {}) as { id?: string };
+    return { status: reply.status, latencyMs: performance.now() - t0, jobId: body.id };
+  };
+  const jobStatus = async (key: string, id: string): Promise<string> =>
+    (JSON.parse((await send(`${baseUrl}/v1/images/jobs/${id}`, { headers: { authorization: `Bearer ${key}` } })).body) as { status: string }).status;
+  /** Jobs/s the origins finish when kept busy: `jobs` queued at once, timed until the last succeeds. */
+  const measureCapacity = async (key: string, jobs: number): Promise<number> => {
+    const t0 = performance.now();
+    const queued = await Promise.all(Array.from({ length: jobs }, () => submit(key, { prefer: 'respond-async' })));
+    for (const job of queued) while ((await jobStatus(key, job.jobId!)) !== 'succeeded') await new Promise((resolve) => setTimeout(resolve, 50));
+    return jobs / ((performance.now() - t0) / 1000);
+  };
+  return { submit, jobStatus, measureCapacity };
+}
+
+/** Lifts these tenants' plan limits (per-tenant overrides, immediate): the admission benches measure the queue, not rate limits. */
+export async function liftLimits(baseUrl: string, adminSecret: string, tenants: readonly string[]): Promise<void> {
+  const generous = { requestsPerMinute: 1_000_000, imagesPerMinute: 1_000_000, concurrentJobs: 100_000 };
+  for (const tenant of tenants) {
+    const response = await fetch(`${baseUrl}/v1/admin/tenants/${tenant}/limits`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${adminSecret}`, 'content-type': 'application/json' },
+      body: JSON.stringify(generous),
+    });
+    if (!response.ok) throw new Error(`could not lift ${tenant}'s limits: ${response.status} ${await response.text()}`);
+  }
+}

@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { newSecret } from '../protocol/api-key.js';
 import { connectLibsql } from '../origin-gpu/db.js';
 import { freePort, seedTenant, startGateway, startOrigin } from '../scripts/local-stack.js';
-import { closeConnections, machine, percentile, round, send } from './harness.js';
+import { closeConnections, imagesClient, liftLimits, machine, percentile, round } from './harness.js';
 
 const { values } = parseArgs({
   options: {
@@ -55,33 +55,15 @@ async function scenario(admission: 'on' | 'off') {
     env: { LUMEN_PAID_RESERVED_SLOTS: '1' },
   });
   try {
-    const admin = { authorization: `Bearer ${secrets.adminSecret}`, 'content-type': 'application/json' };
     // Rate limits are not what this measures: lift them for the two bench tenants.
     const pro = (await seedTenant(gateway.url, secrets.adminSecret, 'spikepro', 'enterprise', newSecret())).key;
     const free = (await seedTenant(gateway.url, secrets.adminSecret, 'spikefree', 'free', newSecret())).key;
-    await liftLimits(gateway.url, admin);
-
-    // node:http without timeouts: a synchronous paid request may legitimately wait minutes behind a paid backlog.
-    const submit = async (key: string, extra: Record<string, string> = {}) => {
-      const t0 = performance.now();
-      const reply = await send(`${gateway.url}/v1/images/generations`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...extra },
-        body: JSON.stringify(REQUEST),
-      });
-      const body = (reply.status === 200 || reply.status === 202 ? JSON.parse(reply.body) : {}) as { id?: string };
-      return { status: reply.status, latencyMs: performance.now() - t0, jobId: body.id };
-    };
-    const jobStatus = async (key: string, id: string) =>
-      (JSON.parse((await send(`${gateway.url}/v1/images/jobs/${id}`, { headers: { authorization: `Bearer ${key}` } })).body) as { status: string }).status;
+    await liftLimits(gateway.url, secrets.adminSecret, ['spikepro', 'spikefree']);
+    const { submit, jobStatus, measureCapacity } = imagesClient(gateway.url, REQUEST);
 
     // Capacity: how many jobs/s this origin finishes when kept busy.
     for (let i = 0; i < 4; i++) await submit(pro); // warm up
-    const capacityJobs = 40;
-    const t0 = performance.now();
-    const queued = await Promise.all(Array.from({ length: capacityJobs }, () => submit(pro, { prefer: 'respond-async' })));
-    for (const job of queued) while ((await jobStatus(pro, job.jobId!)) !== 'succeeded') await sleep(50);
-    const capacity = capacityJobs / ((performance.now() - t0) / 1000);
+    const capacity = await measureCapacity(pro, 40);
 
     // Unloaded paid latency.
     const unloaded: number[] = [];
@@ -156,15 +138,6 @@ async function scenario(admission: 'on' | 'off') {
     await origin.stop(10_000);
     await gateway.process.stop(10_000);
     await rm(dir, { recursive: true, force: true });
-  }
-}
-
-/** Lifts both bench tenants' plan limits (per-tenant overrides, immediate): the spike measures admission, not rate limits. */
-async function liftLimits(url: string, headers: Record<string, string>): Promise<void> {
-  const generous = { requestsPerMinute: 1_000_000, imagesPerMinute: 1_000_000, concurrentJobs: 100_000 };
-  for (const tenant of ['spikepro', 'spikefree']) {
-    const response = await fetch(`${url}/v1/admin/tenants/${tenant}/limits`, { method: 'PUT', headers, body: JSON.stringify(generous) });
-    if (!response.ok) throw new Error(`could not lift ${tenant} limits: ${response.status} ${await response.text()}`);
   }
 }
 
