@@ -94,17 +94,17 @@ async function parseJsonEdit(c: Context<AppEnv>, raw: unknown): Promise<Submissi
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new InvalidRequestError('The request body must be a JSON object.');
   const fields = parseRequest(jsonEditRequestSchema, raw as Record<string, unknown>);
   // An unknown model is a 404 before any image is read.
-  resolveModel(c.env, fields.model);
+  const model = resolveModel(c.env, fields.model);
   const { images, mask, ...rest } = raw as Record<string, unknown>;
   if (fields.images && fields.image_id) throw new InvalidRequestError("Send either 'images' or 'image_id', not both.", 'image_id');
-  if (fields.images) return parseImageReferences(c, fields, rest);
+  if (fields.images) return parseImageReferences(c, fields, rest, model);
   if (fields.mask) throw new InvalidRequestError("A 'mask' needs 'images' to apply to.", 'mask');
   if (!fields.image_id) throw new InvalidRequestError("Missing required parameter: 'images' (or 'image_id', or send the image as multipart/form-data).", 'images', 'missing_required_parameter');
-  return editOfImageId(c, fields, fields.image_id, raw);
+  return editOfImageId(c, fields, fields.image_id, raw, model);
 }
 
 /** The `images` and `mask` of the JSON form: data URLs, or one Lumen image id as `file_id`. */
-async function parseImageReferences(c: Context<AppEnv>, fields: JsonEditRequest, rest: Record<string, unknown>): Promise<Submission> {
+async function parseImageReferences(c: Context<AppEnv>, fields: JsonEditRequest, rest: Record<string, unknown>, model: string): Promise<Submission> {
   const images = fields.images!;
   if (images.length > MAX_EDIT_IMAGES) throw new InvalidRequestError(`At most ${MAX_EDIT_IMAGES} images can be edited together; got ${images.length}.`, 'images', 'too_many_images');
   for (const [index, image] of images.entries()) {
@@ -120,18 +120,17 @@ async function parseImageReferences(c: Context<AppEnv>, fields: JsonEditRequest,
     }
     if (images.length > 1) throw new InvalidRequestError("A 'file_id' must be the only image; send the others' bytes as data URLs.", 'images', 'invalid_value');
     if (fields.mask) throw new InvalidRequestError("A 'mask' needs an uploaded image: send the image as a data URL.", 'mask');
-    return editOfImageId(c, fields, fileId, { ...rest, image_id: fileId });
+    return editOfImageId(c, fields, fileId, { ...rest, image_id: fileId }, model);
   }
   if (fields.mask?.file_id !== undefined) throw new InvalidRequestError("Lumen has no Files API: send the mask as a data URL in 'mask.image_url'.", 'mask.file_id', 'invalid_file_id');
   if (fields.mask && fields.mask.image_url === undefined) throw new InvalidRequestError("Missing required parameter: 'mask.image_url'.", 'mask.image_url', 'missing_required_parameter');
   const uploads: Upload[] = [];
   for (const [index, image] of images.entries()) uploads.push(await readDataUrl(image.image_url!, `images[${index}].image_url`));
   const mask = fields.mask?.image_url === undefined ? undefined : await readDataUrl(fields.mask.image_url, 'mask.image_url');
-  return uploadSubmission(c, fields, rest, uploads, mask, 'mask.image_url');
+  return uploadSubmission(c, fields, rest, uploads, mask, 'mask.image_url', model);
 }
 
-async function editOfImageId(c: Context<AppEnv>, fields: EditRequest, imageId: string, raw: unknown): Promise<Submission> {
-  const model = resolveModel(c.env, fields.model);
+async function editOfImageId(c: Context<AppEnv>, fields: EditRequest, imageId: string, raw: unknown, model: string): Promise<Submission> {
   const source = await resolveImageId(c, imageId);
   const size = resolveSize(fields.size, sizeForInput(source.width, source.height));
   const edit: EditParams = { uploadKeys: [], maskKey: null, source: source.source, inputFidelity: fields.input_fidelity };
@@ -174,11 +173,11 @@ async function parseMultipartEdit(c: Context<AppEnv>): Promise<Submission> {
   }
   const fields = parseRequest(editRequestSchema, raw);
   // An unknown model is a 404 before any image is read.
-  resolveModel(c.env, fields.model);
+  const model = resolveModel(c.env, fields.model);
   if (fields.image_id && files.length > 0) throw new InvalidRequestError("Send either 'image' or 'image_id', not both.", 'image_id');
   if (fields.image_id) {
     if (maskFile) throw new InvalidRequestError("A 'mask' needs an uploaded 'image'.", 'mask');
-    return editOfImageId(c, fields, fields.image_id, raw);
+    return editOfImageId(c, fields, fields.image_id, raw, model);
   }
   if (files.length === 0) throw new InvalidRequestError("Missing required parameter: 'image'.", 'image', 'missing_required_parameter');
   if (files.length > MAX_EDIT_IMAGES) throw new InvalidRequestError(`At most ${MAX_EDIT_IMAGES} images can be edited together; got ${files.length}.`, 'image', 'too_many_images');
@@ -186,7 +185,7 @@ async function parseMultipartEdit(c: Context<AppEnv>): Promise<Submission> {
   const uploads: Upload[] = [];
   for (const [index, file] of files.entries()) uploads.push(await readUpload(file, files.length > 1 ? `image[${index}]` : 'image'));
   const mask = maskFile ? await readUpload(maskFile, 'mask') : undefined;
-  return uploadSubmission(c, fields, raw, uploads, mask, 'mask');
+  return uploadSubmission(c, fields, raw, uploads, mask, 'mask', model);
 }
 
 /**
@@ -195,8 +194,15 @@ async function parseMultipartEdit(c: Context<AppEnv>): Promise<Submission> {
  * stored only once the request is admitted. `raw` is the request's other fields,
  * for the Idempotency-Key fingerprint (with the uploads by their hashes).
  */
-async function uploadSubmission(c: Context<AppEnv>, fields: EditRequest, raw: Record<string, unknown>, uploads: Upload[], mask: Upload | undefined, maskParam: string): Promise<Submission> {
-  const model = resolveModel(c.env, fields.model);
+async function uploadSubmission(
+  c: Context<AppEnv>,
+  fields: EditRequest,
+  raw: Record<string, unknown>,
+  uploads: Upload[],
+  mask: Upload | undefined,
+  maskParam: string,
+  model: string,
+): Promise<Submission> {
   const canvas = uploads[0]!;
   if (mask) {
     if (mask.header.format !== 'png' || !mask.header.hasAlpha) {
