@@ -213,11 +213,17 @@ export async function startOrigin(options: OriginOptions): Promise<ManagedProces
   const managed = new ManagedProcess(`origin ${options.workerId}`, child);
   const ready = new Promise<void>((resolveReady, reject) => {
     const onLog = options.onLog ?? (() => undefined);
+    // What the origin said last, so a failed start says why (its logs go to onLog, which a caller may not show).
+    const lastLines: string[] = [];
     pipeLines(child, (line) => {
       onLog(line);
+      lastLines.push(line);
+      if (lastLines.length > 5) lastLines.shift();
       if (line.includes('"leasing jobs"')) resolveReady();
     });
-    void managed.exited.then((code) => reject(new Error(`origin ${options.workerId} exited with code ${code} before it was ready`)));
+    void managed.exited.then((code) =>
+      reject(new Error(`origin ${options.workerId} exited with code ${code} before it was ready; its last lines:\n${lastLines.join('\n')}`)),
+    );
   });
   const timeout = new Promise<never>((_, reject) =>
     setTimeout(() => reject(new Error(`origin ${options.workerId} was not ready within 60 s`)), 60_000).unref(),
