@@ -2,7 +2,7 @@
 // applies the same migrations and uses the tables it owns: a Tenant object
 // holds `tenant`, `api_keys`, `rate_buckets`, `tenant_usage` and `job_slots`; a
 // QueueShard holds `jobs` and `job_events`; TierConfig holds `config_entries`;
-// a SignupShard holds `rate_buckets`; PolicyStore holds `policy_versions` and
+// a SignupShard holds `rate_buckets` and `signups`; PolicyStore holds `policy_versions` and
 // `policy_overlays`; TierConfig also holds `surge_changes`.
 import { index, integer, primaryKey, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
@@ -26,6 +26,23 @@ export const apiKeys = sqliteTable('api_keys', {
   createdAt: integer('created_at').notNull(),
   lastUsedAt: integer('last_used_at'),
   revokedAt: integer('revoked_at'),
+});
+
+/**
+ * A self-serve signup, kept by the SignupShard that admitted it until the
+ * tenant's own object adopts it at its key's first use: so a signup creates
+ * no Tenant object, and signups that never come back never do.
+ */
+export const signups = sqliteTable('signups', {
+  tenantId: text('tenant_id').primaryKey(),
+  keyId: text('key_id').notNull(),
+  /** Hex SHA-256 of the key's secret part, as in `api_keys`. */
+  secretHash: text('secret_hash').notNull(),
+  email: text('email'),
+  name: text('name'),
+  createdAt: integer('created_at').notNull(),
+  /** When the Tenant object took the signup over; the row is pruned a day later. */
+  adoptedAt: integer('adopted_at'),
 });
 
 export const jobs = sqliteTable(

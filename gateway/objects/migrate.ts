@@ -16,14 +16,17 @@ export class MigratedDatabase {
   readonly #db: GatewayDatabase;
   #failure: unknown;
 
-  constructor(ctx: DurableObjectState) {
+  /** `ready` runs after the migrations, still before any call is let in. */
+  constructor(ctx: DurableObjectState, ready?: () => Promise<void>) {
     this.#db = drizzle(ctx.storage, { schema });
     void ctx.blockConcurrencyWhile(async () => {
       try {
         await migrate(this.#db, migrations);
       } catch (error) {
         this.#failure = error;
+        return;
       }
+      await ready?.();
     });
   }
 
@@ -39,8 +42,11 @@ export abstract class SqliteObject extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.#storage = new MigratedDatabase(ctx);
+    this.#storage = new MigratedDatabase(ctx, () => this.onReady());
   }
+
+  /** Runs once the schema is migrated and before the first call; must not throw. */
+  protected async onReady(): Promise<void> {}
 
   protected get db(): GatewayDatabase {
     return this.#storage.db;

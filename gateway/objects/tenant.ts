@@ -6,6 +6,7 @@ import { constantTimeEqual } from '../../protocol/signature.js';
 import type { Tier } from '../../protocol/tiers.js';
 import type { Env } from '../env.js';
 import { SqliteObject } from './migrate.js';
+import { signupShardAt, signupShardOfTenant } from './signup-shard.js';
 import { peekBucket, perMinute, returnToBucket, sqlBuckets, takeBucket, type BucketReading, type BucketState, type BucketStore } from './token-bucket.js';
 
 export interface VerifiedKey {
@@ -92,11 +93,44 @@ type TenantRow = typeof tenant.$inferSelect;
 
 /** One object per tenant (named by tenant id): its tier and its API key hashes. */
 export class Tenant extends SqliteObject {
+  /** Set when adopting this tenant's signup failed; verify and configure try again before they read the row. */
+  #adoptionFailed = false;
 
+  protected override async onReady(): Promise<void> {
+    await this.#adoptSignup();
+  }
 
+  /**
+   * A self-serve tenant's object starts empty: its signup waits in the
+   * SignupShard that admitted it, which its id names (signupTenantId). This
+   * writes the tenant row and the first key from it, once. A failure is kept
+   * and retried by the next verify or configure: the row must never be
+   * created without the key, or the key would never work.
+   */
+  async #adoptSignup(): Promise<void> {
+    this.#adoptionFailed = false;
+    const tenantId = this.ctx.id.name;
+    const shard = tenantId === undefined ? null : signupShardOfTenant(tenantId);
+    if (tenantId === undefined || shard === null || this.#tenantRow()) return;
+    try {
+      const signup = await signupShardAt(this.env, shard).adoptSignup(tenantId);
+      // Another call may have adopted it while this one waited.
+      if (!signup || this.#tenantRow()) return;
+      this.db
+        .insert(tenant)
+        .values({ id: tenantId, tier: 'free', createdAt: signup.createdAt, updatedAt: Date.now(), email: signup.email, name: signup.name })
+        .run();
+      this.db.insert(apiKeys).values({ id: signup.keyId, name: 'signup', secretHash: signup.secretHash, createdAt: signup.createdAt }).onConflictDoNothing().run();
+      this.#row = undefined;
+    } catch (error) {
+      this.#adoptionFailed = true;
+      console.error(JSON.stringify({ level: 'error', message: 'signup adoption failed; retried at the next use', tenantId, error: String(error) }));
+    }
+  }
 
   /** Creates the tenant or changes its tier. */
   async configure(tenantId: string, tier: Tier): Promise<TenantSummary> {
+    if (this.#adoptionFailed) await this.#adoptSignup();
     const now = Date.now();
     this.#row = undefined;
     this.db
@@ -105,23 +139,6 @@ export class Tenant extends SqliteObject {
       .onConflictDoUpdate({ target: tenant.id, set: { tier, updatedAt: now } })
       .run();
     return this.describe();
-  }
-
-  /**
-   * Creates the tenant, with its first key, only if this object holds none yet
-   * (self-serve signup must never take over a tenant). One call, and the two
-   * writes have no await between them, so they commit together.
-   */
-  async create(tenantId: string, tier: Tier, profile: { email?: string; name?: string }, firstKey: { id: string; name: string; secretHash: string }): Promise<boolean> {
-    if (this.#tenantRow()) return false;
-    const now = Date.now();
-    this.db
-      .insert(tenant)
-      .values({ id: tenantId, tier, createdAt: now, updatedAt: now, email: profile.email ?? null, name: profile.name ?? null })
-      .run();
-    this.db.insert(apiKeys).values({ ...firstKey, createdAt: now }).run();
-    this.#row = undefined;
-    return true;
   }
 
   /** Sets (or with null clears) limits for this tenant alone, over its tier's. */
@@ -305,6 +322,7 @@ export class Tenant extends SqliteObject {
 
   /** Checks a secret's hash against every live key in constant time per key. */
   async verify(secretHash: string): Promise<VerifiedKey | null> {
+    if (this.#adoptionFailed) await this.#adoptSignup();
     const row = this.#tenantRow();
     if (!row) return null;
     const live = this.db.select().from(apiKeys).where(isNull(apiKeys.revokedAt)).all();

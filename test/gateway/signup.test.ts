@@ -1,10 +1,11 @@
+import { runInDurableObject } from 'cloudflare:test';
 import { Hono } from 'hono';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AppEnv } from '../../gateway/env.js';
 import { ApiError, toErrorResponse } from '../../gateway/errors.js';
 import { TENANT_ID } from '../../gateway/keys.js';
 import { SIGNUP_SHARDS } from '../../gateway/limits.js';
-import { signupShardIndex } from '../../gateway/objects/signup-shard.js';
+import { signupShardAt, signupShardIndex, signupShardOfTenant, signupTenantId, type SignupShard } from '../../gateway/objects/signup-shard.js';
 import { signupRoutes } from '../../gateway/routes/signup.js';
 import { ADMIN_SECRET, call, env } from './helpers.js';
 
@@ -118,5 +119,71 @@ describe('signup rate', () => {
     expect((await call('/v1/admin/signup', { method: 'PUT', headers: admin, body: '{"globalPerMinute":-1}' })).status).toBe(400);
     expect((await call('/v1/admin/signup', { method: 'PUT', headers: admin, body: '{"perDay":3}' })).status).toBe(400);
     expect((await call('/v1/admin/signup', { method: 'PUT', body: '{"globalPerMinute":1}' })).status).toBe(401);
+  });
+});
+
+/** The signup row the admitting shard keeps for `tenant`, read in place (adopting it would change it). */
+async function signupRow(tenant: string): Promise<{ adopted_at: number | null } | undefined> {
+  const index = signupShardOfTenant(tenant);
+  if (index === null) throw new Error(`${tenant} is not a signup tenant id`);
+  return runInDurableObject(signupShardAt(env, index), (_: SignupShard, state: DurableObjectState) =>
+    state.storage.sql.exec<{ adopted_at: number | null }>('SELECT adopted_at FROM signups WHERE tenant_id = ?', tenant).toArray()[0],
+  );
+}
+
+describe('signups adopted at first use', () => {
+  it('should name the admitting shard in the tenant id, for every shard', () => {
+    for (let index = 0; index < SIGNUP_SHARDS + 30; index++) {
+      const id = signupTenantId(index);
+      expect(id).toMatch(TENANT_ID);
+      expect(signupShardOfTenant(id)).toBe(index);
+    }
+    expect(signupShardOfTenant('acme')).toBeNull();
+    expect(signupShardOfTenant(`u${'0'.repeat(19)}`)).toBeNull();
+  });
+
+  it('should keep the signup in its shard until the key is first used, then hand it to the tenant once', async () => {
+    const { tenant, key } = (await (await signupAt('192.0.2.70', JSON.stringify({ email: 'grace@example.com' }))).json()) as { tenant: string; key: string };
+    expect(signupShardOfTenant(tenant)).toBe(signupShardIndex('192.0.2.70'));
+    expect(await signupRow(tenant)).toEqual({ adopted_at: null });
+
+    const auth = { authorization: `Bearer ${key}` };
+    expect((await call('/v1/images/jobs/job_0_nothing', { headers: auth })).status).toBe(404);
+    const adopted = await signupRow(tenant);
+    expect(adopted?.adopted_at).toBeTypeOf('number');
+    // Used again (and described), the tenant has its one key: nothing is adopted twice.
+    expect((await call('/v1/images/jobs/job_0_nothing', { headers: auth })).status).toBe(404);
+    const described = (await (await call(`/v1/admin/tenants/${tenant}`, { headers: admin })).json()) as { tier: string; keys: { name: string }[] };
+    expect(described).toMatchObject({ tier: 'free', keys: [{ name: 'signup' }] });
+    expect(await signupRow(tenant)).toEqual(adopted);
+  });
+
+  it('should let an admin see and upgrade a tenant whose key was never used, and the key then works on the new tier', async () => {
+    const { tenant, key } = (await (await signupAt('192.0.2.71')).json()) as { tenant: string; key: string };
+    const upgraded = await call(`/v1/admin/tenants/${tenant}`, { method: 'PUT', headers: admin, body: JSON.stringify({ tier: 'pro' }) });
+    expect(upgraded.status).toBe(200);
+    expect(await upgraded.json()).toMatchObject({ tier: 'pro', keys: [{ name: 'signup' }] });
+    const usage = await call('/v1/images/jobs/job_0_nothing', { headers: { authorization: `Bearer ${key}` } });
+    expect(usage.status).toBe(404);
+    expect(usage.headers.get('x-ratelimit-limit-reads')).not.toBeNull();
+    const tiered = (await (await call(`/v1/admin/tenants/${tenant}/usage`, { headers: admin })).json()) as { tier: string };
+    expect(tiered.tier).toBe('pro');
+  });
+
+  it('should know no tenant under a signup-shaped id that no shard admitted', async () => {
+    const unknown = signupTenantId(0);
+    expect((await call(`/v1/admin/tenants/${unknown}`, { headers: admin })).status).toBe(404);
+  });
+
+  it('should hold a concurrent flood from one address to its limit while other addresses all sign up', async () => {
+    const signup = liveSignup();
+    // The global rate out of the way: this is about the per-address limit under concurrency.
+    await call('/v1/admin/signup', { method: 'PUT', headers: admin, body: JSON.stringify({ perIpPerHour: 5, globalPerMinute: 100_000 }) });
+    const flood = Array.from({ length: 40 }, () => signup('192.0.2.99'));
+    const others = Array.from({ length: 40 }, (_, i) => signup(`198.18.${i >> 8}.${i & 255}`));
+    const [floodStatuses, otherStatuses] = await Promise.all([Promise.all(flood), Promise.all(others)]).then(([a, b]) => [a.map((r) => r.status), b.map((r) => r.status)]);
+    expect(floodStatuses.filter((status) => status === 201)).toHaveLength(5);
+    expect(floodStatuses.filter((status) => status === 429)).toHaveLength(35);
+    expect(otherStatuses.every((status) => status === 201)).toBe(true);
   });
 });
