@@ -105,6 +105,12 @@ export type AppEnv = {
     tenant: AuthenticatedTenant;
     /** Set by the rateLimit() middleware: the tenant's buckets, written into the response's rate-limit headers. */
     rateLimit?: RateLimitState;
+    /**
+     * Set by the rateLimit() middleware on a submission: its request token is
+     * left to the admission's one Tenant call (jobs/slots.ts), which clears this.
+     * Still set when the request ended before admission, the middleware takes it then.
+     */
+    requestTokenAtAdmission?: { tiers: Record<Tier, TierLimits> };
     /** Set before the rate limit from a POST's Idempotency-Key: the key, checked, and the shard it hashes to. */
     idempotencyKey?: { key: string; shard: number };
     /** Set before the rate limit when a POST's Idempotency-Key already names a job: that job, and the body hash it was made with. */

@@ -5,6 +5,7 @@
 import type { Context } from 'hono';
 import type { AppEnv, Env } from '../env.js';
 import { InvalidRequestError, RateLimitError } from '../errors.js';
+import { noteRequestRefusal } from '../middleware/rate-limit.js';
 import { tenantStub } from '../objects/tenant.js';
 import { liveTierConfig, rateLimitHeaders } from '../tier-limits.js';
 import type { ImageSize, Quality } from '../../protocol/images.js';
@@ -37,14 +38,18 @@ export async function admitGeneration(
   jobId: string = `slot_${crypto.randomUUID().replaceAll('-', '')}`,
 ): Promise<Admission> {
   const tenant = c.get('tenant');
-  // Set exactly when the rateLimit() middleware took this request's token.
-  const tookRequestToken = c.get('rateLimit') !== undefined;
-  const tiers = c.get('rateLimit')?.tiers ?? (await liveTierConfig(c.env)).tiers;
+  // Left to this call by the rateLimit() middleware, so the whole admission is one Tenant call.
+  const requestToken = c.get('requestTokenAtAdmission');
+  c.set('requestTokenAtAdmission', undefined);
+  // The middleware took this request's token already exactly when it set 'rateLimit'.
+  const tookRequestToken = requestToken !== undefined || c.get('rateLimit') !== undefined;
+  const tiers = requestToken?.tiers ?? c.get('rateLimit')?.tiers ?? (await liveTierConfig(c.env)).tiers;
   const stub = tenantStub(c.env, tenant.id);
-  const decision = await stub.admitGeneration(tiers, { n, size, quality, jobId });
+  const decision = await stub.admitGeneration(tiers, { n, size, quality, jobId, takeRequestToken: requestToken !== undefined });
   c.set('rateLimit', { rate: decision.rate, tiers });
   if (!decision.ok) {
     if (decision.kind === 'invalid') throw new InvalidRequestError(decision.message, decision.param, 'not_allowed_on_plan');
+    if (decision.kind === 'requests') noteRequestRefusal(tenant.id, decision);
     throw new RateLimitError(decision.kind, decision.message, decision.retryAfterMs, rateLimitHeaders(decision.rate));
   }
   let returned: Promise<void> | undefined;

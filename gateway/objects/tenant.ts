@@ -62,12 +62,15 @@ export interface GenerationAsk {
   quality: Quality;
   /** The concurrency slot's key: the job id, so the queue can free it when the job ends. */
   jobId: string;
+  /** Take the request's token from the request bucket too, first (the rateLimit() middleware left it to this call). */
+  takeRequestToken?: boolean;
 }
 
 export type GenerationDecision =
   | { ok: true; rate: RateSnapshot; limits: TierLimits }
   | { ok: false; kind: 'invalid'; message: string; param: 'n' | 'size' | 'quality'; rate: RateSnapshot }
-  | { ok: false; kind: 'images' | 'concurrent'; message: string; retryAfterMs: number; rate: RateSnapshot };
+  | { ok: false; kind: 'images' | 'concurrent'; message: string; retryAfterMs: number; rate: RateSnapshot }
+  | Extract<RequestDecision, { ok: false }>;
 
 export interface UsageWindow {
   /** Start of the window, epoch ms. */
@@ -156,7 +159,10 @@ export class Tenant extends SqliteObject {
    * interleave and admissions never exceed the bucket.
    */
   async takeRequest(tiers: Record<Tier, TierLimits>): Promise<RequestDecision> {
-    const now = Date.now();
+    return this.#takeRequest(tiers, Date.now());
+  }
+
+  #takeRequest(tiers: Record<Tier, TierLimits>, now: number): RequestDecision {
     const limits = this.#limits(tiers);
     const taken = takeBucket(this.#buckets, 'requests', perMinute(limits.requestsPerMinute), 1, now);
     const rate = { requests: taken, images: peekBucket(this.#buckets, 'images', perMinute(limits.imagesPerMinute), now) };
@@ -192,12 +198,18 @@ export class Tenant extends SqliteObject {
   }
 
   /**
-   * Admits one generation: checks what the tier allows (n, size, quality),
-   * then takes a concurrency slot and `n` image tokens together, or neither.
+   * Admits one generation: with `takeRequestToken`, first the request token
+   * (spent even if what follows refuses, as a request is); then checks what
+   * the tier allows (n, size, quality), then takes a concurrency slot and `n`
+   * image tokens together, or neither. One call for the whole admission.
    */
   async admitGeneration(tiers: Record<Tier, TierLimits>, ask: GenerationAsk): Promise<GenerationDecision> {
     const now = Date.now();
     const row = this.#requireRow();
+    if (ask.takeRequestToken) {
+      const request = this.#takeRequest(tiers, now);
+      if (!request.ok) return request;
+    }
     const limits = this.#limits(tiers);
     const imageSpec = perMinute(limits.imagesPerMinute);
     const snapshot = (): RateSnapshot => ({

@@ -32,7 +32,17 @@ images.use('*', apiKeyAuth());
 images.use('/generations', idempotentRetryLookup);
 images.use('/edits', idempotentRetryLookup);
 images.use('/variations', idempotentRetryLookup);
-images.use('*', rateLimit({ exempt: (c) => c.get('idempotentRetry') !== undefined, read: (c) => JOB_READ_PATH.test(c.req.path) }));
+/** The submissions: their admission takes the request token in its one Tenant call. */
+const SUBMISSION_PATH = /\/(generations|edits|variations)$/;
+
+images.use(
+  '*',
+  rateLimit({
+    exempt: (c) => c.get('idempotentRetry') !== undefined,
+    read: (c) => JOB_READ_PATH.test(c.req.path),
+    atAdmission: (c) => c.req.method === 'POST' && SUBMISSION_PATH.test(c.req.path),
+  }),
+);
 
 images.post(
   '/generations',

@@ -254,3 +254,29 @@ describe('auth throttle', () => {
     expect((await second('/v1/images/jobs/x', poll(badKey(), ip))).status).toBe(429);
   });
 });
+
+describe('a submission through the real routes', () => {
+  it('should spend one request token whether admission runs (in its one Tenant call) or the request ends before it', async () => {
+    const key = await createTenant('tokenonce', 'pro', { requestsPerMinute: 3 });
+    const submit = (body: unknown) =>
+      call('/v1/images/generations', { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', prefer: 'respond-async' }, body: JSON.stringify(body) });
+    const invalid = await submit({ prompt: 'a red circle', size: '17x17' });
+    expect(invalid.status).toBe(400);
+    expect(invalid.headers.get('x-ratelimit-remaining-requests')).toBe('2');
+    const queued = await submit({ prompt: 'a red circle on a blue background', size: '256x256' });
+    expect(queued.status).toBe(202);
+    expect(queued.headers.get('x-ratelimit-remaining-requests')).toBe('1');
+    const job = ((await queued.json()) as { id: string }).id;
+    const blocked = await submit({ prompt: '' });
+    expect(blocked.status).toBe(400);
+    expect(blocked.headers.get('x-ratelimit-remaining-requests')).toBe('0');
+    const refused = await submit({ prompt: 'a red circle on a blue background', size: '256x256' });
+    expect(refused.status).toBe(429);
+    expect(((await refused.json()) as { error: { type: string } }).error.type).toBe('requests');
+
+    const usage = (await (await call('/v1/admin/tenants/tokenonce/usage', { headers: admin })).json()) as { perMinute: { requests: number; images: number; throttled: number }[] };
+    const total = usage.perMinute.reduce((sum, window) => ({ requests: sum.requests + window.requests, images: sum.images + window.images, throttled: sum.throttled + window.throttled }), { requests: 0, images: 0, throttled: 0 });
+    expect(total).toEqual({ requests: 3, images: 1, throttled: 1 });
+    expect((await call(`/v1/images/jobs/${job}/cancel`, { method: 'POST', headers: { authorization: `Bearer ${key}` } })).status).toBe(200);
+  });
+});
