@@ -1,7 +1,9 @@
 // Queue benchmark: job submissions/s through the gateway next to a hello-world
 // worker on the same runtime (the ceiling), and lease -> upload -> complete
-// round trips/s against one shard.
-//   node --import tsx bench/queue.ts [--jobs 2000] [--concurrency 16]
+// round trips/s against one shard, twice: one job per call (lease 1, upload,
+// complete 1) and batched as origin workers do it (lease up to --batch jobs,
+// upload each, complete them in one call), each over half of the queued jobs.
+//   node --import tsx bench/queue.ts [--jobs 2000] [--concurrency 16] [--batch 8]
 // Loopback only, bounded request counts.
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -14,9 +16,12 @@ import { GatewayClient } from '../origin-gpu/gateway-client.js';
 import { freePort, seedTenant, startGateway } from '../scripts/local-stack.js';
 import { closeConnections, closedLoop, machine, round, send, startHelloWorker } from './harness.js';
 
-const { values } = parseArgs({ options: { jobs: { type: 'string', default: '2000' }, concurrency: { type: 'string', default: '16' } } });
+const { values } = parseArgs({ options: { jobs: { type: 'string', default: '2000' }, concurrency: { type: 'string', default: '16' }, batch: { type: 'string', default: '8' } } });
 const JOBS = Number(values.jobs);
 const CONCURRENCY = Number(values.concurrency);
+const BATCH = Number(values.batch);
+/** Fake origin workers leasing from the one shard at once. */
+const WORKERS = 8;
 
 const dir = await mkdtemp(join(tmpdir(), 'lumen-queue-bench-'));
 const secrets = { adminSecret: randomBytes(16).toString('hex'), originSecret: randomBytes(16).toString('hex') };
@@ -46,28 +51,41 @@ try {
   const ceiling = await closedLoop('hello', JOBS, CONCURRENCY, () => send(hello.url));
   const submissions = await closedLoop('submissions', JOBS, CONCURRENCY, submitOnce);
 
-  // Lease -> upload -> complete, as origin workers do it, against the one shard.
+  // Lease -> upload -> complete, as origin workers do it, against the one shard: WORKERS workers with `slots` each.
   const client = new GatewayClient(gateway.url, secrets.originSecret);
   const png = new Uint8Array(randomBytes(2048));
-  const roundTrips = JOBS;
-  let done = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: 8 }, async (_, worker) => {
-      while (done < roundTrips) {
-        const { jobs }: LeaseResponse = await client.lease({ workerId: `bench-${worker}`, slots: 1, waitMs: 0 });
-        const job = jobs[0];
-        if (!job) break;
-        const stored = await client.uploadImage(job.id, job.leaseId, 0, 'png', png);
-        await client.complete(job.id, { leaseId: job.leaseId, images: [stored], usage: { inputTokens: 1, outputTokens: 1 } });
-        done++;
-      }
-    }),
-  );
-  const roundTripSeconds = (performance.now() - started) / 1000;
+  const roundTrips = async (total: number, slots: number) => {
+    let claimed = 0;
+    let done = 0;
+    let calls = 0;
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: WORKERS }, async (_, worker) => {
+        while (claimed < total) {
+          const want = Math.min(slots, total - claimed);
+          claimed += want;
+          const { jobs }: LeaseResponse = await client.lease({ workerId: `bench-${worker}`, slots: want, waitMs: 0 });
+          claimed -= want - jobs.length;
+          if (jobs.length === 0) break;
+          const stored = await Promise.all(jobs.map((job) => client.uploadImage(job.id, job.leaseId, 0, 'png', png)));
+          const results = await client.completeMany(
+            jobs.map((job, i) => ({ jobId: job.id, leaseId: job.leaseId, images: [stored[i]!], usage: { inputTokens: 1, outputTokens: 1 } })),
+          );
+          if (results.some((result) => !result.ok)) throw new Error(`a completion was refused: ${JSON.stringify(results)}`);
+          calls += 2 + jobs.length;
+          done += jobs.length;
+        }
+      }),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    return { roundTrips: done, perSecond: round(done / seconds), httpCallsPerSecond: round(calls / seconds), ofCeilingPercent: round((100 * calls) / seconds / ceiling.rps), workers: WORKERS, jobsPerCall: slots };
+  };
+  const half = Math.floor((JOBS + 100) / 2);
+  const oneJobPerCall = await roundTrips(half, 1);
+  const batched = await roundTrips(half, BATCH);
 
   console.log(`machine: ${machine()}`);
-  console.log(`command: node --import tsx bench/queue.ts --jobs ${JOBS} --concurrency ${CONCURRENCY}`);
+  console.log(`command: node --import tsx bench/queue.ts --jobs ${JOBS} --concurrency ${CONCURRENCY} --batch ${BATCH}`);
   console.log(
     JSON.stringify(
       {
@@ -79,7 +97,7 @@ try {
           statuses: submissions.statuses,
           ofCeilingPercent: round((100 * submissions.rps) / ceiling.rps),
         },
-        leaseUploadCompletePerShard: { roundTrips: done, perSecond: round(done / roundTripSeconds), workers: 8 },
+        leaseUploadCompletePerShard: { oneJobPerCall, batched },
       },
       null,
       2,

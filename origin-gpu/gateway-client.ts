@@ -2,7 +2,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { policySnapshotSchema, type PolicySnapshot } from '../protocol/policy.js';
 import { signInternalRequest } from '../protocol/signature.js';
 import type {
+  CompleteBatchResponse,
   CompleteRequest,
+  Completion,
+  CompletionResult,
   DepartRequest,
   FailRequest,
   HeartbeatRequest,
@@ -12,6 +15,7 @@ import type {
   StoredImage,
 } from '../protocol/jobs.js';
 import type { OutputFormat } from '../protocol/images.js';
+import { MAX_JOBS_PER_CALL } from '../protocol/jobs.js';
 import { traceparentForCall } from './tracing.js';
 
 /** The gateway answered an internal call with an error status. */
@@ -74,8 +78,45 @@ export class GatewayClient {
     return this.#send('GET', path, new Uint8Array(), 'application/json', signal, async (response) => policySnapshotSchema.parse(await response.json()));
   }
 
+  /** Reports several finished jobs in one call; each result says whether that job's lease still held. */
+  completeMany(completions: Completion[]): Promise<CompletionResult[]> {
+    return this.#json<CompleteBatchResponse>('POST', '/internal/complete', { completions }).then(({ results }) => results);
+  }
+
+  /**
+   * Reports one finished job, in a batch with whatever else finishes while an earlier report is in flight:
+   * one call at a time, and no job waits for a timer. Throws `stale_lease` (as a single call's 409 would) when the lease was lost.
+   */
   complete(jobId: string, request: CompleteRequest): Promise<{ ok: true }> {
-    return this.#json('POST', `/internal/jobs/${jobId}/complete`, request);
+    return new Promise((resolve, reject) => {
+      this.#pendingCompletions.push({ completion: { jobId, ...request }, resolve, reject });
+      void this.#flushCompletions();
+    });
+  }
+
+  readonly #pendingCompletions: { completion: Completion; resolve: (ok: { ok: true }) => void; reject: (error: unknown) => void }[] = [];
+  #completing = false;
+
+  async #flushCompletions(): Promise<void> {
+    if (this.#completing) return;
+    this.#completing = true;
+    try {
+      while (this.#pendingCompletions.length > 0) {
+        const batch = this.#pendingCompletions.splice(0, MAX_JOBS_PER_CALL);
+        try {
+          const results = await this.completeMany(batch.map((pending) => pending.completion));
+          batch.forEach((pending, i) => {
+            const result = results[i];
+            if (result?.ok) pending.resolve({ ok: true });
+            else pending.reject(new GatewayCallError(result?.code === 'unknown_job' ? 404 : 409, result?.code ?? 'stale_lease', result?.message ?? `job ${pending.completion.jobId}: no result`));
+          });
+        } catch (error) {
+          for (const pending of batch) pending.reject(error);
+        }
+      }
+    } finally {
+      this.#completing = false;
+    }
   }
 
   fail(jobId: string, request: FailRequest): Promise<{ ok: true }> {

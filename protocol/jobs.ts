@@ -8,6 +8,9 @@ import { TIERS } from './tiers.js';
 /** The longest a lease call may be held open; below common proxy idle timeouts. */
 export const MAX_LEASE_WAIT_MS = 25_000;
 
+/** The most jobs one lease or completion call may carry: a worker's slots. */
+export const MAX_JOBS_PER_CALL = 64;
+
 /** What a client asked for, after validation at the gateway: what every stage of the pipeline renders from. */
 export const renderSettingsSchema = z.object({
   prompt: z.string(),
@@ -146,19 +149,19 @@ export type LeasedJob = z.infer<typeof leasedJobSchema>;
 
 export const leaseRequestSchema = z.object({
   workerId: z.string().min(1).max(128),
-  /** Free slots: the most jobs this call may hand out. */
-  slots: z.number().int().min(1).max(64),
+  /** Free slots: the most jobs this call may hand out (a worker asks for all it has free, so one call can fill them). */
+  slots: z.number().int().min(1).max(MAX_JOBS_PER_CALL),
   /** How long to hold the call open when no work is queued (ms). */
   waitMs: z.number().int().min(0).max(MAX_LEASE_WAIT_MS).default(0),
   /** Of those slots, the most that may take free-tier jobs; the rest wait for paid work. Default: all. */
-  maxFree: z.number().int().min(0).max(64).optional(),
+  maxFree: z.number().int().min(0).max(MAX_JOBS_PER_CALL).optional(),
   /**
    * One random id per worker process. A worker that drains says so (`POST /internal/depart`),
    * and from then on no lease call of its session is handed a job, not even one still open.
    */
   session: z.string().min(1).max(128).optional(),
   /** All the worker's slots, busy or not: how the gateway lists it and sizes the fleet (GET /v1/admin/workers, /capacity). */
-  capacity: z.number().int().min(1).max(64).optional(),
+  capacity: z.number().int().min(1).max(MAX_JOBS_PER_CALL).optional(),
 });
 /** What a worker sends (`waitMs` may be left out); the gateway sees it with the default applied. */
 export type LeaseRequest = z.input<typeof leaseRequestSchema>;
@@ -184,6 +187,23 @@ export type HeartbeatResponse = z.infer<typeof heartbeatResponseSchema>;
 
 export const completeRequestSchema = z.object({ leaseId: z.string(), images: z.array(storedImageSchema).min(1), usage: usageSchema });
 export type CompleteRequest = z.infer<typeof completeRequestSchema>;
+
+/** `POST /internal/complete`: several finished jobs in one call, each fenced by its own lease. */
+export const completeBatchRequestSchema = z.object({
+  completions: z.array(completeRequestSchema.extend({ jobId: z.string().min(1) })).min(1).max(MAX_JOBS_PER_CALL),
+});
+export type CompleteBatchRequest = z.infer<typeof completeBatchRequestSchema>;
+export type Completion = CompleteBatchRequest['completions'][number];
+
+/** One job's outcome in a batched completion; a refused one carries the code a single call's 404/409 would. */
+export const completionResultSchema = z.discriminatedUnion('ok', [
+  z.object({ jobId: z.string(), ok: z.literal(true) }),
+  z.object({ jobId: z.string(), ok: z.literal(false), code: z.enum(['unknown_job', 'stale_lease']), message: z.string() }),
+]);
+export type CompletionResult = z.infer<typeof completionResultSchema>;
+
+export const completeBatchResponseSchema = z.object({ results: z.array(completionResultSchema) });
+export type CompleteBatchResponse = z.infer<typeof completeBatchResponseSchema>;
 
 export const failRequestSchema = z.object({
   leaseId: z.string(),

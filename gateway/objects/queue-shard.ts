@@ -5,6 +5,7 @@ import type { Env } from '../env.js';
 import type {
   Checkpoint,
   CheckpointGrid,
+  Completion,
   GenerationParams,
   JobError,
   JobResult,
@@ -155,6 +156,12 @@ export class QueueShard extends SqliteObject {
    */
   readonly #departed = new Map<string, number>();
   #queuedIndex: QueuedIndex | undefined;
+  /**
+   * Lease expiries that heartbeats extended since the lease's last durable write (its lease, confirmation or
+   * checkpoint), by job id: a plain heartbeat writes nothing. Lost with the object, so a restart gives every
+   * running lease one TTL from then (set in the constructor), after which a lease that nobody extends expires.
+   */
+  readonly #extendedLeases = new Map<string, { leaseId: string; expiresAt: number }>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -169,6 +176,10 @@ export class QueueShard extends SqliteObject {
           this.db.select({ priority: jobs.priority, tenantId: jobs.tenantId, createdAt: jobs.createdAt }).from(jobs).where(eq(jobs.status, 'queued')).all(),
           this.#config.tenantFairness,
         );
+        const graceUntil = Date.now() + this.#leaseTtlMs;
+        for (const row of this.db.select({ id: jobs.id, leaseId: jobs.leaseId }).from(jobs).where(eq(jobs.status, 'running')).all()) {
+          if (row.leaseId !== null) this.#extendedLeases.set(row.id, { leaseId: row.leaseId, expiresAt: graceUntil });
+        }
       } catch {
         // A failed migration is reported by `db` on every call; nothing to index then.
       }
@@ -237,30 +248,32 @@ export class QueueShard extends SqliteObject {
       const estimatedWaitMs = Math.round((this.#queued.ahead({ priority: TIER_PRIORITY[input.tier], tenantId: input.tenantId, createdAt: now }) + 1) * this.#throughput.perJobMs());
       if (estimatedWaitMs > input.maxWaitMs) return { outcome: 'too_slow', estimatedWaitMs };
     }
-    this.db
-      .insert(jobs)
-      .values({
-        id: input.id,
-        tenantId: input.tenantId,
-        tier: input.tier,
-        priority: TIER_PRIORITY[input.tier],
-        params: JSON.stringify(input.params),
-        status: 'queued',
-        webhookUrl: input.webhookUrl ?? null,
-        traceparent: input.traceparent ?? null,
-        createdAt: now,
-        updatedAt: now,
-      })
-      .run();
-    if (input.idempotency) {
+    const row = this.ctx.storage.transactionSync(() => {
       this.db
-        .insert(idempotencyKeys)
-        .values({ tenantId: input.tenantId, key: input.idempotency.key, bodyHash: input.idempotency.bodyHash, jobId: input.id, createdAt: now })
+        .insert(jobs)
+        .values({
+          id: input.id,
+          tenantId: input.tenantId,
+          tier: input.tier,
+          priority: TIER_PRIORITY[input.tier],
+          params: JSON.stringify(input.params),
+          status: 'queued',
+          webhookUrl: input.webhookUrl ?? null,
+          traceparent: input.traceparent ?? null,
+          createdAt: now,
+          updatedAt: now,
+        })
         .run();
-    }
-    const row = this.#row(input.id)!;
+      if (input.idempotency) {
+        this.db
+          .insert(idempotencyKeys)
+          .values({ tenantId: input.tenantId, key: input.idempotency.key, bodyHash: input.idempotency.bodyHash, jobId: input.id, createdAt: now })
+          .run();
+      }
+      this.#event(input.id, 'queued', {});
+      return this.#row(input.id)!;
+    });
     this.#queued.add(row);
-    this.#event(input.id, 'queued', {});
     this.#wakeWorkers();
     return { outcome: 'created', job: this.#viewOf(row), estimatedWaitMs: this.#estimateWaitMs(row) };
   }
@@ -363,41 +376,43 @@ export class QueueShard extends SqliteObject {
     const freeShare = this.#config.freeMinShare;
     const leased: LeasedJob[] = [];
     let freeLeft = maxFree;
-    for (let slot = 0; slot < slots; slot++) {
-      const pick = this.#nextPick(freeLeft, freeShare);
-      if (!pick) break;
-      const { priority, tenantId } = pick;
-      const row = this.#oldestQueued(priority, tenantId) ?? (tenantId === undefined ? undefined : this.#oldestQueued(priority, undefined));
-      if (!row) break;
-      const leaseId = crypto.randomUUID();
-      const attempt = row.attempt + 1;
-      this.db
-        .update(jobs)
-        .set({ status: 'running', attempt, leaseId, leaseWorker: workerId, leaseExpiresAt: now + this.#leaseConfirmMs, updatedAt: now })
-        .where(eq(jobs.id, row.id))
-        .run();
-      this.#event(row.id, 'leased', { attempt, resumeAfterPass: row.passesDone, worker: workerId });
-      // A queued row's updatedAt is when it entered the queue: its enqueue or its last requeue.
-      this.#metrics.leased(row.id, row.tier, now - row.updatedAt, row.passesDone, now);
-      const params = JSON.parse(row.params) as GenerationParams;
-      this.#queued.charge(row.priority, row.tenantId, workUnits(params));
-      this.#queued.remove(row);
-      if (row.tier === 'free') freeLeft--;
-      this.#recentLeases.push(row.tier);
-      if (this.#recentLeases.length > SHARE_WINDOW) this.#recentLeases.shift();
-      leased.push({
-        id: row.id,
-        tenantId: row.tenantId,
-        tier: row.tier,
-        leaseId,
-        attempt,
-        leaseTtlMs: ttl,
-        params,
-        passesDone: row.passesDone,
-        checkpoint: row.checkpoint ? (JSON.parse(row.checkpoint) as Checkpoint) : null,
-        traceparent: row.traceparent,
-      });
-    }
+    this.ctx.storage.transactionSync(() => {
+      for (let slot = 0; slot < slots; slot++) {
+        const pick = this.#nextPick(freeLeft, freeShare);
+        if (!pick) break;
+        const { priority, tenantId } = pick;
+        const row = this.#oldestQueued(priority, tenantId) ?? (tenantId === undefined ? undefined : this.#oldestQueued(priority, undefined));
+        if (!row) break;
+        const leaseId = crypto.randomUUID();
+        const attempt = row.attempt + 1;
+        this.db
+          .update(jobs)
+          .set({ status: 'running', attempt, leaseId, leaseWorker: workerId, leaseExpiresAt: now + this.#leaseConfirmMs, updatedAt: now })
+          .where(eq(jobs.id, row.id))
+          .run();
+        this.#event(row.id, 'leased', { attempt, resumeAfterPass: row.passesDone, worker: workerId });
+        // A queued row's updatedAt is when it entered the queue: its enqueue or its last requeue.
+        this.#metrics.leased(row.id, row.tier, now - row.updatedAt, row.passesDone, now);
+        const params = JSON.parse(row.params) as GenerationParams;
+        this.#queued.charge(row.priority, row.tenantId, workUnits(params));
+        this.#queued.remove(row);
+        if (row.tier === 'free') freeLeft--;
+        this.#recentLeases.push(row.tier);
+        if (this.#recentLeases.length > SHARE_WINDOW) this.#recentLeases.shift();
+        leased.push({
+          id: row.id,
+          tenantId: row.tenantId,
+          tier: row.tier,
+          leaseId,
+          attempt,
+          leaseTtlMs: ttl,
+          params,
+          passesDone: row.passesDone,
+          checkpoint: row.checkpoint ? (JSON.parse(row.checkpoint) as Checkpoint) : null,
+          traceparent: row.traceparent,
+        });
+      }
+    });
     if (leased.length > 0) await this.#scheduleAlarm();
     return leased;
   }
@@ -412,7 +427,8 @@ export class QueueShard extends SqliteObject {
 
   /**
    * Extends a lease and records progress; `keep: false` tells the worker to stop (expired, re-leased or cancelled).
-   * The first heartbeat of a lease also confirms that its worker received it (see `alarm`).
+   * The first heartbeat of a lease also confirms that its worker received it (see `alarm`). Only that one and a
+   * checkpoint (more passes done) are written; any other heartbeat extends the lease in memory (`#extendedLeases`).
    */
   async heartbeat(id: string, leaseId: string, passesDone: number, checkpoint?: Checkpoint): Promise<{ keep: boolean }> {
     const row = this.#row(id);
@@ -421,25 +437,34 @@ export class QueueShard extends SqliteObject {
       return { keep: false };
     }
     const now = Date.now();
+    const expiresAt = now + this.#leaseTtlMs;
     this.#metrics.heartbeat(row.leaseWorker, now);
-    if (this.ctx.storage.kv.get(confirmedKey(id)) !== leaseId) this.ctx.storage.kv.put(confirmedKey(id), leaseId);
+    const confirming = !this.#leaseConfirmed(row);
     const progressed = passesDone > row.passesDone;
-    this.db
-      .update(jobs)
-      .set({
-        leaseExpiresAt: now + this.#leaseTtlMs,
-        updatedAt: now,
-        ...(progressed ? { passesDone, checkpoint: checkpoint ? JSON.stringify(checkpoint) : row.checkpoint } : {}),
-      })
-      .where(eq(jobs.id, id))
-      .run();
-    if (progressed) this.#event(id, 'progress', { passesDone });
-    await this.#scheduleAlarm();
+    this.#extendedLeases.set(id, { leaseId, expiresAt });
+    if (!confirming && !progressed) return { keep: true };
+    this.ctx.storage.transactionSync(() => {
+      if (confirming) this.ctx.storage.kv.put(confirmedKey(id), leaseId);
+      this.db
+        .update(jobs)
+        .set({
+          leaseExpiresAt: expiresAt,
+          updatedAt: now,
+          ...(progressed ? { passesDone, checkpoint: checkpoint ? JSON.stringify(checkpoint) : row.checkpoint } : {}),
+        })
+        .where(eq(jobs.id, id))
+        .run();
+      if (progressed) this.#event(id, 'progress', { passesDone });
+    });
     return { keep: true };
   }
 
   /** Whether `leaseId` still holds the job; used before accepting uploads. */
   async checkLease(id: string, leaseId: string): Promise<LeaseCheck> {
+    return this.#checkLease(id, leaseId);
+  }
+
+  #checkLease(id: string, leaseId: string): LeaseCheck {
     const row = this.#row(id);
     if (!row) return { ok: false, reason: 'unknown_job' };
     if (row.status !== 'running' || row.leaseId !== leaseId) {
@@ -456,7 +481,7 @@ export class QueueShard extends SqliteObject {
    * client must not receive it twice. A repeat is answered OK and records nothing.
    */
   async recordPreview(id: string, leaseId: string, preview: { key: string; pass: number; imageIndex: number; partialImageIndex: number }): Promise<LeaseCheck> {
-    const check = await this.checkLease(id, leaseId);
+    const check = this.#checkLease(id, leaseId);
     if (!check.ok) return check;
     const recorded = this.db
       .select({ data: jobEvents.data })
@@ -469,26 +494,40 @@ export class QueueShard extends SqliteObject {
     return check;
   }
 
-  /** Finishes a job. A stale lease (expired, re-leased or cancelled) is refused, so no job completes twice. */
-  async complete(id: string, leaseId: string, images: StoredImage[], usage: JobResult['usage']): Promise<LeaseCheck> {
-    const check = await this.checkLease(id, leaseId);
-    if (!check.ok) return check;
-    const result: JobResult = { images, usage };
-    this.#finish(id, 'succeeded', { result: JSON.stringify(result) }, 'completed', { images: images.length });
-    this.#throughput.recordCompletion();
-    await this.#scheduleAlarm();
-    return check;
+  /** Finishes one job; see `completeMany`. */
+  async complete(jobId: string, leaseId: string, images: StoredImage[], usage: JobResult['usage']): Promise<LeaseCheck> {
+    const [check] = await this.completeMany([{ jobId, leaseId, images, usage }]);
+    return check!;
+  }
+
+  /**
+   * Finishes jobs, each in its own right: a stale lease (expired, re-leased or cancelled) is refused, so no job
+   * completes twice, and the others in the batch still complete. One transaction and one alarm update for all.
+   */
+  async completeMany(completions: readonly Completion[]): Promise<LeaseCheck[]> {
+    const checks = this.ctx.storage.transactionSync(() =>
+      completions.map(({ jobId, leaseId, images, usage }) => {
+        const check = this.#checkLease(jobId, leaseId);
+        if (!check.ok) return check;
+        const result: JobResult = { images, usage };
+        this.#finish(jobId, 'succeeded', { result: JSON.stringify(result) }, 'completed', { images: images.length });
+        this.#throughput.recordCompletion();
+        return check;
+      }),
+    );
+    if (checks.some((check) => check.ok)) await this.#scheduleAlarm();
+    return checks;
   }
 
   /** Records a failure: retryable ones go back to the queue until the attempts run out. */
   async fail(id: string, leaseId: string, error: JobError, retryable: boolean): Promise<LeaseCheck> {
-    const check = await this.checkLease(id, leaseId);
+    const check = this.#checkLease(id, leaseId);
     if (!check.ok) return check;
     const row = this.#row(id)!;
     if (retryable && row.attempt < this.#maxAttempts) {
-      this.#requeue(row, error.message, true);
+      this.ctx.storage.transactionSync(() => this.#requeue(row, error.message, true));
     } else {
-      this.#finish(id, 'failed', { error: JSON.stringify(error) }, 'failed', errorEventData(error));
+      this.ctx.storage.transactionSync(() => this.#finish(id, 'failed', { error: JSON.stringify(error) }, 'failed', errorEventData(error)));
       await this.#scheduleAlarm();
     }
     return check;
@@ -500,7 +539,7 @@ export class QueueShard extends SqliteObject {
     if (!row || row.tenantId !== tenantId) return { ok: false, reason: 'not_found' };
     if (TERMINAL.includes(row.status)) return { ok: false, reason: 'finished', status: row.status };
     const error: JobError = { message: 'The job was cancelled.', code: 'cancelled', clientError: true };
-    this.#finish(id, 'cancelled', { error: JSON.stringify(error) }, 'cancelled', { afterPass: row.passesDone });
+    this.ctx.storage.transactionSync(() => this.#finish(id, 'cancelled', { error: JSON.stringify(error) }, 'cancelled', { afterPass: row.passesDone }));
     await this.#scheduleAlarm();
     return { ok: true, job: this.#viewOf(this.#row(id)!) };
   }
@@ -515,7 +554,7 @@ export class QueueShard extends SqliteObject {
     if (!row || row.status !== 'running' || row.leaseId !== leaseId || this.#leaseConfirmed(row)) return;
     // Past the cap, the lease expires as any other and the alarm spends the attempt.
     if (this.#freeReturns(id) >= MAX_FREE_RETURNS) return;
-    this.#requeue(row, 'the worker hung up before it received the job', false);
+    this.ctx.storage.transactionSync(() => this.#requeue(row, 'the worker hung up before it received the job', false));
     await this.#scheduleAlarm();
   }
 
@@ -531,24 +570,35 @@ export class QueueShard extends SqliteObject {
       .select()
       .from(jobs)
       .where(and(eq(jobs.status, 'running'), isNotNull(jobs.leaseExpiresAt), lte(jobs.leaseExpiresAt, now)))
-      .all();
-    for (const row of expired) {
-      this.#metrics.expired(row.tier);
-      if (!this.#leaseConfirmed(row) && this.#freeReturns(row.id) < MAX_FREE_RETURNS) {
-        this.#requeue(row, 'lease expired before its worker confirmed it', false);
-      } else if (row.attempt >= this.#maxAttempts) {
-        const error: JobError = {
-          message: `The job was interrupted ${row.attempt} times (its worker stopped heartbeating) and will not be retried.`,
-          code: 'attempts_exhausted',
-          clientError: false,
-        };
-        this.#finish(row.id, 'failed', { error: JSON.stringify(error) }, 'failed', errorEventData(error));
-      } else {
-        this.#requeue(row, 'lease expired', true);
-      }
-    }
+      .all()
+      .filter((row) => this.#leaseExpiresAt(row) <= now);
+    for (const row of expired) this.ctx.storage.transactionSync(() => this.#expire(row));
     this.#metrics.webhooks(await this.#webhooks.deliverDue(now, (jobId) => this.#row(jobId)?.tenantId));
     await this.#scheduleAlarm();
+  }
+
+  /** Takes back one lapsed lease: requeued (free of charge if it never reached its worker), or failed for good once its attempts are spent. */
+  #expire(row: JobRow): void {
+    this.#metrics.expired(row.tier);
+    if (!this.#leaseConfirmed(row) && this.#freeReturns(row.id) < MAX_FREE_RETURNS) {
+      this.#requeue(row, 'lease expired before its worker confirmed it', false);
+    } else if (row.attempt >= this.#maxAttempts) {
+      const error: JobError = {
+        message: `The job was interrupted ${row.attempt} times (its worker stopped heartbeating) and will not be retried.`,
+        code: 'attempts_exhausted',
+        clientError: false,
+      };
+      this.#finish(row.id, 'failed', { error: JSON.stringify(error) }, 'failed', errorEventData(error));
+    } else {
+      this.#requeue(row, 'lease expired', true);
+    }
+  }
+
+  /** When the row's lease lapses: its durable expiry, or later when heartbeats extended it in memory. */
+  #leaseExpiresAt(row: Pick<JobRow, 'id' | 'leaseId' | 'leaseExpiresAt'>): number {
+    const extended = this.#extendedLeases.get(row.id);
+    const durable = row.leaseExpiresAt ?? Number.POSITIVE_INFINITY;
+    return extended && extended.leaseId === row.leaseId ? Math.max(durable, extended.expiresAt) : durable;
   }
 
   /**
@@ -618,6 +668,7 @@ export class QueueShard extends SqliteObject {
       .where(eq(jobs.id, row.id))
       .run();
     this.ctx.storage.kv.delete(confirmedKey(row.id));
+    this.#extendedLeases.delete(row.id);
     this.#metrics.requeued(row.id, row.tier, attemptSpent);
     this.#queued.add(row);
     // Stream routes relay this, so a client's open stream learns its job is being resumed rather than stalled.
@@ -651,6 +702,7 @@ export class QueueShard extends SqliteObject {
       .where(eq(jobs.id, id))
       .run();
     this.ctx.storage.kv.delete(confirmedKey(id));
+    this.#extendedLeases.delete(id);
     this.#event(id, eventType, eventData);
     const row = this.#row(id);
     // The tenant's concurrency slot is freed whatever the ending; releasing twice is harmless.
@@ -667,9 +719,10 @@ export class QueueShard extends SqliteObject {
 
   /** One alarm serves lease expiry and webhook retries: set it to whichever is due first. */
   async #scheduleAlarm(): Promise<void> {
-    const lease = this.db.select({ at: min(jobs.leaseExpiresAt) }).from(jobs).where(eq(jobs.status, 'running')).get()?.at;
+    const running = this.db.select({ id: jobs.id, leaseId: jobs.leaseId, leaseExpiresAt: jobs.leaseExpiresAt }).from(jobs).where(eq(jobs.status, 'running')).all();
+    const lease = running.length === 0 ? undefined : Math.min(...running.map((row) => this.#leaseExpiresAt(row)));
     const webhook = this.#webhooks.nextDueAt();
-    const next = [lease, webhook].filter((at): at is number => typeof at === 'number');
+    const next = [lease, webhook].filter((at): at is number => typeof at === 'number' && Number.isFinite(at));
     if (next.length > 0) await this.ctx.storage.setAlarm(Math.min(...next));
   }
 

@@ -7,16 +7,20 @@ import { originSignature } from '../middleware/origin-signature.js';
 import { policyStoreStub } from '../objects/policy-store.js';
 import type { LeaseCheck, QueueShard } from '../objects/queue-shard.js';
 import {
+  completeBatchRequestSchema,
   completeRequestSchema,
   departRequestSchema,
   failRequestSchema,
   heartbeatRequestSchema,
   leaseRequestSchema,
+  type CompleteBatchResponse,
+  type Completion,
+  type CompletionResult,
   type LeasedJob,
   type LeaseResponse,
 } from '../../protocol/jobs.js';
 import type { PolicySnapshot } from '../../protocol/policy.js';
-import { shardCount, shardForJob, shardStub } from '../queue.js';
+import { shardCount, shardForJob, shardOfJob, shardStub } from '../queue.js';
 import { workerRegistryStub } from '../objects/worker-registry.js';
 import { parseTraceparent } from '../../protocol/trace-context.js';
 
@@ -298,17 +302,65 @@ internal.get('/jobs/:id/inputs', async (c) => {
   return new Response(object.body, { headers: { 'content-type': object.httpMetadata?.contentType ?? 'application/octet-stream' } });
 });
 
-internal.post('/jobs/:id/complete', async (c) => {
-  const id = c.req.param('id');
-  const body = parse(completeRequestSchema, await c.req.json());
-  const shard = shardForJob(c, id);
-  if (!shard) throw new NotFoundError(`No job with id '${id}'.`);
-  const prefix = `/${id}/${body.leaseId}/`;
-  if (body.images.some((image) => !image.key.includes(prefix))) {
-    throw new InvalidRequestError('Completed images must be the ones uploaded under this lease.');
+/** Refuses the whole call when any image of any completion was not uploaded under that job's lease: a worker bug, not a race. */
+function assertOwnImages(completions: readonly Completion[]): void {
+  for (const { jobId, leaseId, images } of completions) {
+    const prefix = `/${jobId}/${leaseId}/`;
+    if (images.some((image) => !image.key.includes(prefix))) {
+      throw new InvalidRequestError(`Completed images must be the ones uploaded under this lease (job '${jobId}').`);
+    }
   }
-  assertLease(await shard.complete(id, body.leaseId, body.images, body.usage), id);
+}
+
+/** Completes jobs, one shard call per shard involved; each job's lease is checked on its own (see QueueShard.complete). */
+async function completeAll(c: Context<AppEnv>, completions: readonly Completion[]): Promise<CompletionResult[]> {
+  const byShard = new Map<number, Completion[]>();
+  const unknown: string[] = [];
+  for (const completion of completions) {
+    const shard = shardForJob(c, completion.jobId) && shardOfJob(completion.jobId);
+    if (shard === null) unknown.push(completion.jobId);
+    else byShard.set(shard, [...(byShard.get(shard) ?? []), completion]);
+  }
+  const outcomes = new Map<string, CompletionResult>();
+  for (const jobId of unknown) outcomes.set(jobId, { jobId, ok: false, code: 'unknown_job', message: `No job with id '${jobId}'.` });
+  await Promise.all(
+    [...byShard].map(async ([shard, batch]) => {
+      const checks = await shardStub(c.env, shard).completeMany(batch);
+      batch.forEach(({ jobId }, i) => {
+        const check = checks[i]!;
+        outcomes.set(jobId, check.ok ? { jobId, ok: true } : { jobId, ok: false, code: check.reason, message: refusal(check.reason, jobId) });
+      });
+    }),
+  );
+  return completions.map(({ jobId }) => outcomes.get(jobId)!);
+}
+
+function refusal(reason: 'unknown_job' | 'stale_lease', jobId: string): string {
+  return reason === 'unknown_job' ? `No job with id '${jobId}'.` : `The lease on job '${jobId}' is no longer held by this worker.`;
+}
+
+/** One finished job. Workers use the batched call below; this one answers a refused lease with 404/409. */
+internal.post('/jobs/:id/complete', async (c) => {
+  const jobId = c.req.param('id');
+  const body = parse(completeRequestSchema, await c.req.json());
+  const completion = { jobId, ...body };
+  assertOwnImages([completion]);
+  const [result] = await completeAll(c, [completion]);
+  if (!result!.ok) assertLease({ ok: false, reason: result!.code }, jobId);
   return c.json({ ok: true });
+});
+
+/**
+ * Several finished jobs in one call (a worker sends whatever finished while its last completion was in flight).
+ * Each job is fenced by its own lease: a stale one is refused in its result, and the others still complete.
+ */
+internal.post('/complete', async (c) => {
+  const { completions } = parse(completeBatchRequestSchema, await c.req.json());
+  if (new Set(completions.map((completion) => completion.jobId)).size !== completions.length) {
+    throw new InvalidRequestError('Each job may appear once in a completion batch.');
+  }
+  assertOwnImages(completions);
+  return c.json({ results: await completeAll(c, completions) } satisfies CompleteBatchResponse);
 });
 
 internal.post('/jobs/:id/fail', async (c) => {
