@@ -3,8 +3,7 @@ import { createMiddleware } from 'hono/factory';
 import type { AppEnv, RateLimitState } from '../env.js';
 import { RateLimitError } from '../errors.js';
 import { TIER_CONFIG_CACHE_MS } from '../limits.js';
-import type { RequestDecision } from '../objects/tenant.js';
-import { tenantStub } from '../objects/tenant.js';
+import { MAX_ALLOWANCE, tenantStub, type AllowanceAsk, type RateSnapshot, type ReadSnapshot, type RequestDecision } from '../objects/tenant.js';
 import { liveTierConfig, rateLimitHeaders, readRateLimitHeaders } from '../tier-limits.js';
 
 function setHeaders(c: Context<AppEnv>, headers: Record<string, string>): void {
@@ -41,10 +40,16 @@ export function noteRequestRefusal(tenantId: string, refusal: RequestRefusal, no
   if (emptyRequestBuckets.size > EMPTY_BUCKETS_KEPT) emptyRequestBuckets.delete(emptyRequestBuckets.keys().next().value as string);
 }
 
-/** Forgets one tenant's refusal, or every one, for an admin change to limits made through this isolate (others forget within TIER_CONFIG_CACHE_MS). */
-export function forgetRequestRefusal(tenantId?: string): void {
+/**
+ * Forgets what this isolate knows of one tenant's buckets (a refusal, tokens
+ * taken ahead), or of every tenant's, for an admin change to limits made
+ * through this isolate; others forget within TIER_CONFIG_CACHE_MS.
+ */
+export function forgetBucketState(tenantId?: string): void {
   if (tenantId === undefined) emptyRequestBuckets.clear();
   else emptyRequestBuckets.delete(tenantId);
+  requestAllowances.forget(tenantId);
+  readAllowances.forget(tenantId);
 }
 
 function requestRefusalError(refusal: RequestRefusal, retryAfterMs: number): RateLimitError {
@@ -60,6 +65,84 @@ function knownEmpty(tenantId: string, now: number): RateLimitError | null {
   }
   return requestRefusalError(known.refusal, known.tokenDueAt - now);
 }
+
+// ---------------------------------------------------------------------------
+// Allowances
+
+/** How long tokens taken ahead may be spent before they go back to the bucket. */
+const ALLOWANCE_MS = 100;
+const ALLOWANCES_KEPT = 10_000;
+
+/**
+ * Tokens a busy isolate took ahead from one tenant's bucket, to spend without
+ * a Tenant call. The Tenant took them from the bucket when it handed them
+ * out, so admissions still never exceed what the bucket holds. It hands out
+ * at most a tenth of the bucket and nothing from its second half; and an
+ * isolate asks for more than one only after a whole second in which it saw
+ * at least 1,000 / ALLOWANCE_MS requests from the tenant. So ordinary
+ * traffic, the first second of a burst and a bucket running low are still
+ * decided by the Tenant request by request. What an allowance leaves unspent
+ * after ALLOWANCE_MS goes back with the next call.
+ */
+class Allowances<Snapshot> {
+  readonly #held = new Map<string, { tokens: number; expiresAt: number; rate: Snapshot }>();
+  readonly #arrivals = new Map<string, { second: number; count: number; previous: number }>();
+  /** Tenants with a call for an allowance under way: concurrent requests ask for one token each, not a whole allowance each. */
+  readonly #asking = new Set<string>();
+
+  /** Counts the request, and spends a held token: the bucket reading to report, or null when the Tenant must be asked. */
+  spend(tenantId: string, now: number): Snapshot | null {
+    const second = Math.floor(now / 1000);
+    const arrivals = this.#arrivals.get(tenantId);
+    if (!arrivals || arrivals.second !== second) {
+      this.#arrivals.delete(tenantId);
+      this.#arrivals.set(tenantId, { second, count: 1, previous: arrivals?.second === second - 1 ? arrivals.count : 0 });
+      if (this.#arrivals.size > ALLOWANCES_KEPT) this.#arrivals.delete(this.#arrivals.keys().next().value as string);
+    } else arrivals.count++;
+    const held = this.#held.get(tenantId);
+    if (!held || held.tokens <= 0 || held.expiresAt <= now) return null;
+    held.tokens--;
+    return held.rate;
+  }
+
+  /** What to ask the Tenant for: tokens for ALLOWANCE_MS at this isolate's recent rate, after giving back an expired allowance's rest. */
+  ask(tenantId: string, now: number): AllowanceAsk {
+    const held = this.#held.get(tenantId);
+    let giveBack = 0;
+    if (held && held.expiresAt <= now) {
+      giveBack = held.tokens;
+      this.#held.delete(tenantId);
+    }
+    const arrivals = this.#arrivals.get(tenantId);
+    const perSecond = arrivals?.second === Math.floor(now / 1000) ? arrivals.previous : 0;
+    const want = this.#asking.has(tenantId) ? 1 : Math.max(1, Math.min(MAX_ALLOWANCE, Math.ceil((perSecond * ALLOWANCE_MS) / 1000)));
+    if (want > 1) this.#asking.add(tenantId);
+    return { want, giveBack };
+  }
+
+  /** Keeps what a call granted beyond the one token its request used. */
+  keep(tenantId: string, granted: number, rate: Snapshot, now: number): void {
+    if (granted <= 1) return;
+    const held = this.#held.get(tenantId);
+    // An allowance that lapsed meanwhile still goes back: its tokens join the new one, which the next call returns if unspent.
+    const tokens = (held?.tokens ?? 0) + granted - 1;
+    this.#held.set(tenantId, { tokens, expiresAt: now + ALLOWANCE_MS, rate });
+    if (this.#held.size > ALLOWANCES_KEPT) this.#held.delete(this.#held.keys().next().value as string);
+  }
+
+  /** Ends an ask, whatever its call answered; every ask must end here. */
+  settled(tenantId: string, ask: AllowanceAsk): void {
+    if (ask.want > 1) this.#asking.delete(tenantId);
+  }
+
+  forget(tenantId?: string): void {
+    if (tenantId === undefined) this.#held.clear();
+    else this.#held.delete(tenantId);
+  }
+}
+
+const requestAllowances = new Allowances<RateSnapshot>();
+const readAllowances = new Allowances<ReadSnapshot>();
 
 // ---------------------------------------------------------------------------
 // Middleware
@@ -93,15 +176,22 @@ export const rateLimit = ({ configTtlMs = TIER_CONFIG_CACHE_MS, exempt = () => f
     // An exempt request touches no bucket, so it has no bucket state to report either.
     if (exempt(c)) return next();
     const { tiers } = await liveTierConfig(c.env, configTtlMs);
+    const now = Date.now();
     if (read(c)) {
       // Reads leave the 'rateLimit' state unset: nothing downstream admits a job.
-      const reads = await tenantStub(c.env, tenant.id).takeRead(tiers);
-      if (!reads.ok) throw new RateLimitError('reads', reads.message, reads.retryAfterMs, readRateLimitHeaders(reads.rate));
+      let rate = readAllowances.spend(tenant.id, now);
+      if (!rate) {
+        const ask = readAllowances.ask(tenant.id, now);
+        const reads = await tenantStub(c.env, tenant.id).takeRead(tiers, ask).finally(() => readAllowances.settled(tenant.id, ask));
+        if (!reads.ok) throw new RateLimitError('reads', reads.message, reads.retryAfterMs, readRateLimitHeaders(reads.rate));
+        readAllowances.keep(tenant.id, reads.granted, reads.rate, Date.now());
+        rate = reads.rate;
+      }
       await next();
-      setHeaders(c, readRateLimitHeaders(reads.rate));
+      setHeaders(c, readRateLimitHeaders(rate));
       return;
     }
-    const known = knownEmpty(tenant.id, Date.now());
+    const known = knownEmpty(tenant.id, now);
     if (known) throw known;
     if (atAdmission(c)) {
       c.set('requestTokenAtAdmission', { tiers });
@@ -117,11 +207,17 @@ export const rateLimit = ({ configTtlMs = TIER_CONFIG_CACHE_MS, exempt = () => f
       if (state) setHeaders(c, rateLimitHeaders(state.rate));
       return;
     }
-    const decision = await tenantStub(c.env, tenant.id).takeRequest(tiers);
-    c.set('rateLimit', { rate: decision.rate, tiers });
-    if (!decision.ok) {
-      noteRequestRefusal(tenant.id, decision);
-      throw requestRefusalError(decision, decision.retryAfterMs);
+    const held = requestAllowances.spend(tenant.id, now);
+    if (held) c.set('rateLimit', { rate: held, tiers });
+    else {
+      const ask = requestAllowances.ask(tenant.id, now);
+      const decision = await tenantStub(c.env, tenant.id).takeRequest(tiers, ask).finally(() => requestAllowances.settled(tenant.id, ask));
+      c.set('rateLimit', { rate: decision.rate, tiers });
+      if (!decision.ok) {
+        noteRequestRefusal(tenant.id, decision);
+        throw requestRefusalError(decision, decision.retryAfterMs);
+      }
+      requestAllowances.keep(tenant.id, decision.granted, decision.rate, Date.now());
     }
     await next();
     const state: RateLimitState | undefined = c.get('rateLimit');

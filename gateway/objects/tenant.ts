@@ -7,7 +7,7 @@ import type { Tier } from '../../protocol/tiers.js';
 import type { Env } from '../env.js';
 import { SqliteObject } from './migrate.js';
 import { signupShardAt, signupShardOfTenant } from './signup-shard.js';
-import { peekBucket, perMinute, returnToBucket, sqlBuckets, takeBucket, type BucketReading, type BucketState, type BucketStore } from './token-bucket.js';
+import { peekBucket, perMinute, returnToBucket, sqlBuckets, takeBucket, type BucketReading, type BucketSpec, type BucketState, type BucketStore } from './token-bucket.js';
 
 export interface VerifiedKey {
   tenantId: string;
@@ -51,9 +51,22 @@ export interface ReadSnapshot {
   reads: BucketReading;
 }
 
-export type ReadDecision = { ok: true; rate: ReadSnapshot } | { ok: false; kind: 'reads'; message: string; retryAfterMs: number; rate: ReadSnapshot };
+/** `granted`: tokens taken, at least 1; those beyond the first are the caller's allowance. */
+export type ReadDecision = { ok: true; rate: ReadSnapshot; granted: number } | { ok: false; kind: 'reads'; message: string; retryAfterMs: number; rate: ReadSnapshot };
 
-export type RequestDecision = { ok: true; rate: RateSnapshot } | { ok: false; kind: 'requests'; message: string; retryAfterMs: number; rate: RateSnapshot };
+export type RequestDecision = { ok: true; rate: RateSnapshot; granted: number } | { ok: false; kind: 'requests'; message: string; retryAfterMs: number; rate: RateSnapshot };
+
+/** What a busy isolate asks of a bucket: `want` tokens at once, after returning `giveBack` its last allowance left unspent. */
+export interface AllowanceAsk {
+  want: number;
+  giveBack: number;
+}
+
+const NO_ALLOWANCE: AllowanceAsk = { want: 1, giveBack: 0 };
+/** The most tokens one call hands out. */
+export const MAX_ALLOWANCE = 64;
+/** The most of a bucket's capacity one call hands out. */
+const ALLOWANCE_SHARE = 0.1;
 
 export interface GenerationAsk {
   n: number;
@@ -156,23 +169,23 @@ export class Tenant extends SqliteObject {
   /**
    * Takes one token from the request bucket. Everything from reading the
    * bucket to writing it back is synchronous, so concurrent calls cannot
-   * interleave and admissions never exceed the bucket.
+   * interleave and admissions never exceed the bucket. `allowance` lets a busy
+   * isolate take more than one token ahead (see takeWithAllowance).
    */
-  async takeRequest(tiers: Record<Tier, TierLimits>): Promise<RequestDecision> {
-    return this.#takeRequest(tiers, Date.now());
+  async takeRequest(tiers: Record<Tier, TierLimits>, allowance?: AllowanceAsk): Promise<RequestDecision> {
+    return this.#takeRequest(tiers, Date.now(), allowance);
   }
 
-  #takeRequest(tiers: Record<Tier, TierLimits>, now: number): RequestDecision {
+  #takeRequest(tiers: Record<Tier, TierLimits>, now: number, allowance: AllowanceAsk = NO_ALLOWANCE): RequestDecision {
     const limits = this.#limits(tiers);
-    const taken = takeBucket(this.#buckets, 'requests', perMinute(limits.requestsPerMinute), 1, now);
-    const rate = { requests: taken, images: peekBucket(this.#buckets, 'images', perMinute(limits.imagesPerMinute), now) };
-    this.#count(now, taken.ok ? { requests: 1 } : { throttled: 1 });
-    if (taken.ok) return { ok: true, rate };
+    const taken = this.#takeWithAllowance('requests', perMinute(limits.requestsPerMinute), allowance, now);
+    const rate = { requests: taken.reading, images: peekBucket(this.#buckets, 'images', perMinute(limits.imagesPerMinute), now) };
+    if (taken.granted > 0) return { ok: true, rate, granted: taken.granted };
     return {
       ok: false,
       kind: 'requests',
       message: `Rate limit reached: ${limits.requestsPerMinute} requests per minute on this key's plan. Retry after the time in Retry-After, or ask for a higher limit.`,
-      retryAfterMs: taken.waitMs,
+      retryAfterMs: taken.reading.waitMs,
       rate,
     };
   }
@@ -182,12 +195,12 @@ export class Tenant extends SqliteObject {
    * cancel), which the request bucket that creates spend never shares.
    * Admitted reads count as requests in usage.
    */
-  async takeRead(tiers: Record<Tier, TierLimits>): Promise<ReadDecision> {
+  async takeRead(tiers: Record<Tier, TierLimits>, allowance: AllowanceAsk = NO_ALLOWANCE): Promise<ReadDecision> {
     const now = Date.now();
     const limits = this.#limits(tiers);
-    const reads = takeBucket(this.#buckets, 'reads', perMinute(limits.readsPerMinute), 1, now);
-    this.#count(now, reads.ok ? { requests: 1 } : { throttled: 1 });
-    if (reads.ok) return { ok: true, rate: { reads } };
+    const taken = this.#takeWithAllowance('reads', perMinute(limits.readsPerMinute), allowance, now);
+    const reads = taken.reading;
+    if (taken.granted > 0) return { ok: true, rate: { reads }, granted: taken.granted };
     return {
       ok: false,
       kind: 'reads',
@@ -195,6 +208,32 @@ export class Tenant extends SqliteObject {
       retryAfterMs: reads.waitMs,
       rate: { reads },
     };
+  }
+
+  /**
+   * Takes one token, and for a busy isolate up to `want - 1` more that it may
+   * spend on its own (an allowance), after putting back what its last
+   * allowance left unspent. Never more than ALLOWANCE_SHARE of the bucket's
+   * capacity goes out at once, and none from the bucket's second half, so an
+   * isolate cannot hold what others need and a bucket running low is decided
+   * here, request by request. Granted tokens count as requests.
+   */
+  #takeWithAllowance(bucket: 'requests' | 'reads', spec: BucketSpec, { want, giveBack }: AllowanceAsk, now: number): { granted: number; reading: BucketReading } {
+    const unspent = Math.max(0, Math.min(spec.capacity, Math.floor(giveBack)));
+    if (unspent > 0) {
+      returnToBucket(this.#buckets, bucket, spec, unspent, now);
+      this.#count(now, { requests: -unspent });
+    }
+    const first = takeBucket(this.#buckets, bucket, spec, 1, now);
+    if (!first.ok) {
+      this.#count(now, { throttled: 1 });
+      return { granted: 0, reading: first };
+    }
+    const extra = Math.min(Math.floor(want) - 1, MAX_ALLOWANCE - 1, Math.floor(spec.capacity * ALLOWANCE_SHARE), Math.floor(first.remaining - spec.capacity / 2));
+    const more = extra > 0 ? takeBucket(this.#buckets, bucket, spec, extra, now) : null;
+    const granted = 1 + (more?.ok ? extra : 0);
+    this.#count(now, { requests: granted });
+    return { granted, reading: more?.ok ? more : first };
   }
 
   /**

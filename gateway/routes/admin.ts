@@ -19,7 +19,7 @@ import type { PolicySnapshot } from '../../protocol/policy.js';
 import { sha256Hex } from '../../protocol/signature.js';
 import { TIERS, type Tier } from '../../protocol/tiers.js';
 import { tenantStub } from '../objects/tenant.js';
-import { forgetRequestRefusal } from '../middleware/rate-limit.js';
+import { forgetBucketState } from '../middleware/rate-limit.js';
 
 const tenantBody = z.object({ tier: z.enum(TIERS) }).strict();
 const keyBody = z
@@ -145,7 +145,7 @@ admin.put('/tenants/:tenantId', async (c) => {
   const id = tenantId(c.req.param('tenantId'));
   const { tier } = parse(tenantBody, await jsonBody(c.req.raw));
   const stub = tenantStub(c.env, id);
-  forgetRequestRefusal(id);
+  forgetBucketState(id);
   return c.json(await stub.configure(id, tier));
 });
 
@@ -185,7 +185,7 @@ admin.delete('/tenants/:tenantId/keys/:keyId', async (c) => {
 admin.put('/tenants/:tenantId/limits', async (c) => {
   const id = tenantId(c.req.param('tenantId'));
   const patch = parse(limitsPatch, await jsonBody(c.req.raw)) as Partial<TierLimits>;
-  forgetRequestRefusal(id);
+  forgetBucketState(id);
   const summary = await tenantStub(c.env, id).setLimitsOverride(patch);
   if (!summary) throw new NotFoundError(`No tenant '${id}'. Create it first with PUT /v1/admin/tenants/${id}.`);
   return c.json(summary);
@@ -193,7 +193,7 @@ admin.put('/tenants/:tenantId/limits', async (c) => {
 
 admin.delete('/tenants/:tenantId/limits', async (c) => {
   const id = tenantId(c.req.param('tenantId'));
-  forgetRequestRefusal(id);
+  forgetBucketState(id);
   const summary = await tenantStub(c.env, id).setLimitsOverride(null);
   if (!summary) throw new NotFoundError(`No tenant '${id}'.`);
   return c.json(summary);
@@ -228,7 +228,7 @@ admin.put('/tiers/:tier', async (c) => {
   const name = tier(c.req.param('tier'));
   const patch = parse(limitsPatch, await jsonBody(c.req.raw)) as Partial<TierLimits>;
   const snapshot = await tierConfigStub(c.env).setTier(name, patch);
-  forgetRequestRefusal();
+  forgetBucketState();
   rememberTierConfig(snapshot);
   return c.json(tierView(snapshot, name));
 });
@@ -237,7 +237,7 @@ admin.put('/tiers/:tier', async (c) => {
 admin.delete('/tiers/:tier', async (c) => {
   const name = tier(c.req.param('tier'));
   const snapshot = await tierConfigStub(c.env).resetTier(name);
-  forgetRequestRefusal();
+  forgetBucketState();
   rememberTierConfig(snapshot);
   return c.json(tierView(snapshot, name));
 });
@@ -250,7 +250,7 @@ admin.post('/surge', async (c) => {
   const body = parse(surgeBody, await jsonBody(c.req.raw));
   const mode: SurgeMode = 'mode' in body ? body.mode : body.enabled ? 'on' : 'off';
   const snapshot = await tierConfigStub(c.env).setSurgeMode(mode);
-  forgetRequestRefusal();
+  forgetBucketState();
   rememberTierConfig(snapshot);
   return c.json({ surge: snapshot.surge, surgeMode: snapshot.surgeMode, tiers: TIERS.map((name) => tierView(snapshot, name)) });
 });

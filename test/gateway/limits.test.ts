@@ -68,6 +68,47 @@ describe('request bucket', () => {
     expect(usage.perDay.at(-1)).toMatchObject({ requests: admitted, throttled: limited });
   });
 
+  it('should let a busy isolate spend tokens taken ahead, give back what it did not spend, and never overdraw the bucket', { timeout: 60_000 }, async () => {
+    const request = limitedApp();
+    const key = await createTenant('ahead', 'pro');
+    /** A closed loop of 16 for `ms`: busy enough, for more than a whole second, to be handed tokens ahead. */
+    const loop = async (ms: number) => {
+      const started = Date.now();
+      const statuses: number[] = [];
+      const readings: number[] = [];
+      await Promise.all(
+        Array.from({ length: 16 }, async () => {
+          while (Date.now() - started < ms && statuses.length < 20_000) {
+            const response = await request('/v1/images/jobs/job_0_unknown', poll(key));
+            statuses.push(response.status);
+            if (response.status === 404) readings.push(Number(response.headers.get('x-ratelimit-remaining-requests')));
+          }
+        }),
+      );
+      expect(statuses.filter((status) => status !== 404 && status !== 429)).toEqual([]);
+      return { admitted: statuses.filter((status) => status === 404).length, readings, elapsedMs: Date.now() - started };
+    };
+
+    await override('ahead', { requestsPerMinute: 1_000_000 });
+    const busy = await loop(2_500);
+    // Requests spent from an allowance report the reading of the call that granted it, so readings repeat. A bucket
+    // deciding every request alone reports each level about once (this one refills far slower than it is taken from).
+    expect(new Set(busy.readings).size).toBeLessThan(busy.readings.length / 2);
+    // After a quiet second, the next call gives back what the last allowance left unspent: usage counts each request once.
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    expect((await request('/v1/images/jobs/job_0_unknown', poll(key))).status).toBe(404);
+    const usage = (await (await call('/v1/admin/tenants/ahead/usage', { headers: admin })).json()) as { perDay: { requests: number }[] };
+    expect(usage.perDay.at(-1)?.requests).toBe(busy.admitted + 1);
+
+    // A small bucket under the same load (the isolate still busy, so still asking ahead): never overdrawn.
+    await override('ahead', { requestsPerMinute: 1_200 });
+    const first = await loop(1_500);
+    const second = await loop(1_500);
+    const refill = Math.ceil(((first.elapsedMs + second.elapsedMs) * 1_200) / 60_000);
+    expect(first.admitted + second.admitted).toBeLessThanOrEqual(1_200 + refill);
+    expect(first.admitted).toBeGreaterThanOrEqual(1_200 - 64);
+  });
+
   it('should carry OpenAI and IETF rate-limit headers on admitted and refused responses', async () => {
     const request = limitedApp();
     const key = await createTenant('headers', 'pro');
