@@ -253,10 +253,10 @@ async function runTarget(target: Target, withWiredRoute: boolean): Promise<Targe
 }
 
 async function underMiniflare(gatewayScript: string, helloScript: string): Promise<TargetResults> {
-  const [gatewayPort, helloPort] = [await freePort(), await freePort()];
+  // Port 0: the kernel picks, so another process on this machine cannot take the port between choosing and binding it.
   const gateway = new Miniflare({
     host: '127.0.0.1',
-    port: gatewayPort,
+    port: 0,
     modules: true,
     scriptPath: gatewayScript,
     modulesRoot: dirname(gatewayScript),
@@ -268,10 +268,10 @@ async function underMiniflare(gatewayScript: string, helloScript: string): Promi
     r2Buckets: ['IMAGES'],
     bindings: { ADMIN_SECRET, ORIGIN_SECRET, QUEUE_SHARDS: '4', SYNC_WAIT_MS: '120000', LEASE_TTL_MS: '10000', MAX_ATTEMPTS: '3' },
   });
-  const hello = new Miniflare({ host: '127.0.0.1', port: helloPort, modules: true, scriptPath: helloScript, modulesRoot: dirname(helloScript), compatibilityDate: '2026-04-01' });
+  const hello = new Miniflare({ host: '127.0.0.1', port: 0, modules: true, scriptPath: helloScript, modulesRoot: dirname(helloScript), compatibilityDate: '2026-04-01' });
   try {
-    await Promise.all([gateway.ready, hello.ready]);
-    return await runTarget({ name: 'Miniflare (workerd, no wrangler dev proxy)', gateway: `http://127.0.0.1:${gatewayPort}`, hello: `http://127.0.0.1:${helloPort}` }, true);
+    const [gatewayUrl, helloUrl] = await Promise.all([gateway.ready, hello.ready]);
+    return await runTarget({ name: 'Miniflare (workerd, no wrangler dev proxy)', gateway: gatewayUrl.origin, hello: helloUrl.origin }, true);
   } finally {
     await Promise.all([gateway.dispose(), hello.dispose()]);
   }
