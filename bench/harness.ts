@@ -16,7 +16,8 @@ export interface Reply {
   body: string;
 }
 
-const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+// Open-loop benches hold hundreds of requests at once (each waits out its sync budget); a lower cap would queue them in this client and count the queueing as server latency.
+const agent = new Agent({ keepAlive: true, maxSockets: 4096 });
 
 /** node:http with keep-alive: cheaper per request than fetch, so the client steals less CPU from what it measures. */
 export function send(url: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Reply> {
@@ -127,24 +128,42 @@ export const benchLogger: Logger = {
   error: (message, fields) => console.error(message, ...(fields ? [fields] : [])),
 };
 
-/** What a generation request answered: its status, its latency, and the job id of a 202. */
+/** What a generation request answered: its status, its latency, its job's id and its admission path (`Lumen-Admission`). */
 export interface Submitted {
   status: number;
   latencyMs: number;
+  /** When it was sent, in the epoch milliseconds the gateway stamps jobs with. */
+  sentAt: number;
   jobId?: string;
+  admission?: string;
+  /** The OpenAI error's `code` of a 4xx or 5xx. */
+  errorCode?: string;
 }
 
 /** The images API of one gateway, as the admission benches drive it. No timeouts: a synchronous request may wait minutes behind a backlog. */
 export function imagesClient(baseUrl: string, request: Record<string, unknown>) {
   const submit = async (key: string, extra: Record<string, string> = {}): Promise<Submitted> => {
+    const sentAt = Date.now();
     const t0 = performance.now();
     const reply = await send(`${baseUrl}/v1/images/generations`, {
       method: 'POST',
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...extra },
       body: JSON.stringify(request),
     });
+    const header = (name: string) => {
+      const value = reply.headers[name];
+      return Array.isArray(value) ? value[0] : value;
+    };
     const body = (reply.status === 202 ? JSON.parse(reply.body) : {}) as { id?: string };
-    return { status: reply.status, latencyMs: performance.now() - t0, jobId: body.id };
+    let errorCode: string | undefined;
+    if (reply.status >= 400) {
+      try {
+        errorCode = (JSON.parse(reply.body) as { error?: { code?: string } }).error?.code ?? undefined;
+      } catch {
+        errorCode = 'not_json';
+      }
+    }
+    return { status: reply.status, latencyMs: performance.now() - t0, sentAt, jobId: body.id ?? header('lumen-job-id'), admission: header('lumen-admission'), errorCode };
   };
   const jobStatus = async (key: string, id: string): Promise<string> =>
     (JSON.parse((await send(`${baseUrl}/v1/images/jobs/${id}`, { headers: { authorization: `Bearer ${key}` } })).body) as { status: string }).status;
@@ -158,9 +177,9 @@ export function imagesClient(baseUrl: string, request: Record<string, unknown>) 
   return { submit, jobStatus, measureCapacity };
 }
 
-/** Lifts these tenants' plan limits (per-tenant overrides, immediate): the admission benches measure the queue, not rate limits. */
+/** Lifts these tenants' plan limits, reads included (per-tenant overrides, immediate): the admission benches measure the queue, not rate limits. */
 export async function liftLimits(baseUrl: string, adminSecret: string, tenants: readonly string[]): Promise<void> {
-  const generous = { requestsPerMinute: 1_000_000, imagesPerMinute: 1_000_000, concurrentJobs: 100_000 };
+  const generous = { requestsPerMinute: 1_000_000, readsPerMinute: 1_000_000, imagesPerMinute: 1_000_000, concurrentJobs: 100_000 };
   for (const tenant of tenants) {
     const response = await fetch(`${baseUrl}/v1/admin/tenants/${tenant}/limits`, {
       method: 'PUT',

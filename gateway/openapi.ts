@@ -156,7 +156,7 @@ const imageStreamEvent = z.union([partialImageEvent, completedEvent, requeuedEve
 const imageHeaders = commonHeaders.extend({ 'Lumen-Job-Id': z.string().openapi({ description: 'Lumen extension: the job this request made or replayed.', [EXTENSION_KEY]: true }) });
 const requestHeaders = z.object({
   'Idempotency-Key': z.string().min(1).max(255).optional().openapi({ description: 'Lumen extension: 1–255 visible ASCII; the same key and body return the same job for 24 h.', [EXTENSION_KEY]: true }),
-  Prefer: z.string().optional().openapi({ description: 'Lumen extension (RFC 7240): `respond-async` answers 202 at once; `wait=N` waits at most N seconds.', [EXTENSION_KEY]: true }),
+  Prefer: z.string().optional().openapi({ description: 'Lumen extension (RFC 7240): `respond-async` answers 202 at once; `wait=N` waits at most N seconds (capped at SYNC_WAIT_MS, and for free work at FREE_SYNC_MAX_WAIT_MS), and answers 202 at once when the estimated wait already exceeds that.', [EXTENSION_KEY]: true }),
 });
 
 /** The answers a generation, edit or variation can give. */

@@ -10,6 +10,30 @@ export type JobOutcome = 'succeeded' | 'failed' | 'blocked' | 'rejected' | 'stop
 
 const SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
+/** How a free job's yield to paid work between passes ended. */
+export type YieldEnd = 'paid_idle' | 'timeout' | 'aborted';
+
+/**
+ * Milliseconds this worker has spent with free work running (any free job not yielding to paid
+ * work between passes), summed since start: a paid job's share is the difference between its end and its start.
+ */
+class FreeWorkClock {
+  #working = 0;
+  #since = 0;
+  #totalMs = 0;
+
+  /** One more (+1) or one fewer (-1) free job working. */
+  change(delta: 1 | -1, now = performance.now()): void {
+    this.#totalMs = this.read(now);
+    this.#since = now;
+    this.#working += delta;
+  }
+
+  read(now = performance.now()): number {
+    return this.#working > 0 ? this.#totalMs + (now - this.#since) : this.#totalMs;
+  }
+}
+
 export class OriginMetrics {
   readonly registry = new Registry();
   readonly #jobs: Counter<'outcome' | 'tier'>;
@@ -22,6 +46,9 @@ export class OriginMetrics {
   readonly #verdicts: Counter<'stage' | 'category' | 'allowed'>;
   readonly #slotsBusy: Gauge;
   readonly #slots: Gauge;
+  readonly #paidBehindFreeSeconds: Histogram<'tier'>;
+  readonly #freeYields: Counter<'end'>;
+  readonly #freeWork = new FreeWorkClock();
 
   constructor(workerId: string) {
     const registers = [this.registry];
@@ -38,6 +65,14 @@ export class OriginMetrics {
     this.#verdicts = new Counter({ name: 'lumen_origin_safety_verdicts_total', help: 'Safety verdicts, by stage (input/output), category ("none" when allowed) and whether allowed.', labelNames: ['stage', 'category', 'allowed'], registers });
     this.#slotsBusy = new Gauge({ name: 'lumen_origin_slots_busy', help: 'Jobs running on this worker.', registers });
     this.#slots = new Gauge({ name: 'lumen_origin_slots', help: 'Jobs this worker runs at once.', registers });
+    this.#paidBehindFreeSeconds = new Histogram({
+      name: 'lumen_origin_paid_alongside_free_seconds',
+      help: 'Per paid job attempt on this worker: how long free work (a pass, or set-up and encoding, not a yield) ran alongside it on the same processor. The le="0" bucket counts paid attempts that had the worker to themselves.',
+      labelNames: ['tier'],
+      buckets: [0, ...SECONDS_BUCKETS],
+      registers,
+    });
+    this.#freeYields = new Counter({ name: 'lumen_origin_free_yields_total', help: 'Free jobs pausing between passes for paid work, by how the pause ended: no paid job left (paid_idle), the yield cap (timeout), or the job stopped (aborted).', labelNames: ['end'], registers });
   }
 
   job(outcome: JobOutcome, tier: Tier): void {
@@ -67,6 +102,25 @@ export class OriginMetrics {
 
   verdict(stage: 'input' | 'output', category: string | null, allowed: boolean): void {
     this.#verdicts.inc({ stage, category: allowed ? 'none' : (category ?? 'unknown'), allowed: String(allowed) });
+  }
+
+  /** A job attempt starts running here; call the returned function when it ends. */
+  jobRunning(tier: Tier): () => void {
+    if (tier === 'free') {
+      this.#freeWork.change(1);
+      return () => this.#freeWork.change(-1);
+    }
+    const startedAt = this.#freeWork.read();
+    return () => this.#paidBehindFreeSeconds.observe({ tier }, (this.#freeWork.read() - startedAt) / 1000);
+  }
+
+  /** A running free job pauses between passes for paid work; call the returned function with how the pause ended. */
+  freeYielding(): (end: YieldEnd) => void {
+    this.#freeWork.change(-1);
+    return (end) => {
+      this.#freeWork.change(1);
+      this.#freeYields.inc({ end });
+    };
   }
 
   slots(busy: number, total: number): void {

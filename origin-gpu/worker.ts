@@ -7,7 +7,7 @@ import { runs, safetyVerdicts } from '../schema/origin.js';
 import type { OriginDatabase } from './db.js';
 import { decodeGrid, encodeGrid, prepareEdit } from './edits.js';
 import { GatewayCallError, type GatewayClient } from './gateway-client.js';
-import type { JobOutcome, OriginMetrics } from './metrics.js';
+import type { JobOutcome, OriginMetrics, YieldEnd } from './metrics.js';
 import type { Pipeline } from './pipeline/registry.js';
 import { MAX_PARTIAL_IMAGES } from './pipeline/previews.js';
 import { JobStopped, runJob, SafetyBlock, StageFailure, type ResumePoint, type VerdictRecord } from './pipeline/runner.js';
@@ -201,13 +201,14 @@ export class OriginWorker {
     });
     // Every line this job logs carries its trace id, so logs and spans join up.
     const log = { jobId: leased.id, attempt: leased.attempt, ...(jobTrace.traceId && { traceId: jobTrace.traceId }) };
+    const ran = this.#options.metrics?.jobRunning(leased.tier);
     await jobTrace.run(() => this.#executeTraced(leased, controller, log, jobTrace.context)).then(
       () => jobTrace.end(),
       (error: unknown) => {
         jobTrace.end(error);
         throw error;
       },
-    );
+    ).finally(ran);
   }
 
   async #executeTraced(leased: LeasedJob, controller: AbortController, log: Record<string, unknown>, traceContext: TraceContext): Promise<void> {
@@ -394,16 +395,23 @@ export class OriginWorker {
   /** Resolves when no paid job runs here, after `freeYieldMs`, or on abort, whichever comes first. */
   #yieldToPaid(signal: AbortSignal): Promise<void> {
     if (this.#paidRunning === 0 || signal.aborted) return Promise.resolve();
+    const yielded = this.#options.metrics?.freeYielding();
     return new Promise((resolve) => {
-      const done = () => {
+      let ended = false;
+      const done = (end: YieldEnd) => {
+        if (ended) return;
+        ended = true;
         clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        this.#paidIdleWaiters.delete(done);
+        signal.removeEventListener('abort', aborted);
+        this.#paidIdleWaiters.delete(paidIdle);
+        yielded?.(end);
         resolve();
       };
-      const timer = setTimeout(done, this.#options.freeYieldMs);
-      signal.addEventListener('abort', done, { once: true });
-      this.#paidIdleWaiters.add(done);
+      const paidIdle = () => done('paid_idle');
+      const aborted = () => done('aborted');
+      const timer = setTimeout(() => done('timeout'), this.#options.freeYieldMs);
+      signal.addEventListener('abort', aborted, { once: true });
+      this.#paidIdleWaiters.add(paidIdle);
     });
   }
 

@@ -4,7 +4,7 @@
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { streamSSE } from 'hono/streaming';
-import { config } from '../config.js';
+import { config, type GatewayConfig } from '../config.js';
 import type { AppEnv } from '../env.js';
 import { ApiError, InvalidRequestError } from '../errors.js';
 import { moderateSubmission } from '../moderation.js';
@@ -84,6 +84,15 @@ function holdTooLong(estimatedWaitMs: number, holdMaxMs: number): ApiError {
   );
 }
 
+/**
+ * The longest a `Prefer: wait=N` request is held: N seconds, at most SYNC_WAIT_MS, and for free
+ * work under admission at most FREE_SYNC_MAX_WAIT_MS, the wait past which free work is deferred.
+ */
+export function syncBudgetMs(waitSeconds: number, free: boolean, settings: Pick<GatewayConfig, 'syncWaitMs' | 'admission' | 'freeSyncMaxWaitMs'>): number {
+  const budgetMs = Math.min(waitSeconds * 1000, settings.syncWaitMs);
+  return free && settings.admission ? Math.min(budgetMs, settings.freeSyncMaxWaitMs) : budgetMs;
+}
+
 /** A validated request for one job: a generation or an edit. */
 export interface Submission {
   params: GenerationParams;
@@ -100,10 +109,13 @@ export interface Submission {
 }
 
 /**
- * Admits and enqueues a job, then answers as the client and admission chose:
- * the image (the request held until the job ends), an SSE stream, or 202 with the job's status URL for a client that opted into async.
+ * Admits and enqueues a job, then answers as the client and admission chose: the image (the request held
+ * until the job ends), an SSE stream, or, for a client that opted into async, 202 with the job's status URL:
+ * at once for `respond-async` or a `Prefer: wait` budget the estimate already exceeds, else once the budget runs out.
  */
 export async function submitJob(c: Context<AppEnv>, submission: Submission): Promise<Response> {
+  // A `Prefer: wait` budget counts from here.
+  const receivedAt = Date.now();
   // First of all: a refused prompt takes no token, slot or queue entry, and is refused before any stream or 202.
   await moderateSubmission(c, submission);
   const { params } = submission;
@@ -170,18 +182,23 @@ export async function submitJob(c: Context<AppEnv>, submission: Submission): Pro
   if (admitted.outcome === 'replayed') c.header('Idempotent-Replayed', 'true');
 
   const freeDeferral = settings.admission && tenant.tier === 'free' && estimatedWaitMs > settings.freeSyncMaxWaitMs;
-  // Tells clients (and operators reading logs) which admission path the request took; a deferred job waits behind paid work.
-  c.header('Lumen-Admission', prefer.respondAsync ? 'async' : freeDeferral ? 'deferred' : 'sync');
+  const waitBudgetMs = prefer.waitSeconds === null || prefer.respondAsync || submission.stream ? null : syncBudgetMs(prefer.waitSeconds, tenant.tier === 'free', settings) - (Date.now() - receivedAt);
+  // A client that set a budget and whose job cannot end within it is answered now rather than when the budget is spent.
+  const budgetDeferral = waitBudgetMs !== null && estimatedWaitMs > waitBudgetMs;
+  const deferred = waitBudgetMs === null ? freeDeferral : budgetDeferral;
+  // Tells clients (and operators reading logs) which admission path the request took: a held deferred job waits
+  // behind paid work; a deferred `Prefer: wait` request got its 202 at once.
+  c.header('Lumen-Admission', prefer.respondAsync ? 'async' : deferred ? 'deferred' : 'sync');
   if (submission.stream) {
     return streamSSE(c, (stream) => streamGeneration(c, shard, job, stream));
   }
-  if (prefer.respondAsync) {
-    c.header('Preference-Applied', 'respond-async');
+  if (prefer.respondAsync || budgetDeferral) {
+    if (prefer.respondAsync) c.header('Preference-Applied', 'respond-async');
     return accepted(c, await publicJob(c, job, estimatedWaitMs), estimatedWaitMs);
   }
-  if (prefer.waitSeconds !== null) {
+  if (waitBudgetMs !== null) {
     // RFC 7240 lets a server answer 202 once `wait` runs out; only clients that know Lumen send it.
-    const finished = await shard.waitForJob(job.id, Math.min(settings.syncWaitMs, prefer.waitSeconds * 1000));
+    const finished = await shard.waitForJob(job.id, Math.max(0, waitBudgetMs));
     if (!finished) throw new Error(`job ${job.id} vanished from its shard`);
     if (finished.status === 'queued' || finished.status === 'running') {
       const remaining = (await shard.estimateWait(job.id)) ?? 5_000;

@@ -62,5 +62,12 @@ describe('the origin\'s Prometheus metrics', () => {
       for (const sample of family.series) expect(Object.keys(sample.labels).filter((label) => /job|tenant/.test(label))).toEqual([]);
     }
     expect((await fetch(metricsUrl.replace('/metrics', '/other'))).status).toBe(404);
+    // One slot and paid work only: each paid attempt had the worker to itself (observed as it ends, just after the count above).
+    const overlap = 'lumen_origin_paid_alongside_free_seconds';
+    const ended = await until('both paid attempts measured', async () => {
+      const families = parsePrometheusText(await (await fetch(metricsUrl)).text());
+      return total(families, overlap, { tier: 'pro' }, `${overlap}_count`) === 2 ? families : undefined;
+    });
+    expect(total(ended, overlap, { tier: 'pro', le: '0' }, `${overlap}_bucket`)).toBe(2);
   });
 });

@@ -27,11 +27,12 @@ async function drain() {
 }
 
 describe('admission', () => {
-  it('should keep a pro request synchronous however long the queue', async () => {
+  it('should defer a pro request with Prefer: wait like a free one once the queue outlasts its budget', async () => {
     const key = await createTenant('syncpro', 'pro', LIFTED);
     for (let i = 0; i < 12; i++) await generate(key, { prompt: `filler ${i}` }, { prefer: 'respond-async' });
     const response = await generate(key, { prompt: 'paid' }, { prefer: 'wait=0' });
-    expect(response.headers.get('lumen-admission')).toBe('sync');
+    expect(response.status).toBe(202);
+    expect(response.headers.get('lumen-admission')).toBe('deferred');
     await drain();
   });
 
@@ -48,17 +49,13 @@ describe('admission', () => {
     await drain();
   });
 
-  it('should run a free request synchronously while the queue is short, and defer it once the wait passes the threshold', async () => {
+  it('should defer a free request once its wait passes the free threshold, though its own Prefer: wait is longer', async () => {
     const key = await createTenant('freeadmit', 'free', LIFTED);
     await drain();
-    // Prefer: wait=0 keeps the test from blocking; the admission header tells sync from deferred.
-    const short = await generate(key, { prompt: 'one' }, { prefer: 'wait=0' });
-    expect(short.status).toBe(202);
-    expect(short.headers.get('lumen-admission')).toBe('sync');
     // Fill the queue: unmeasured, a shard assumes 2 s per job at a quarter of the fleet (4 shards), so a few jobs ahead pass 10 s.
     for (let i = 0; i < 12; i++) await generate(key, { prompt: `filler ${i}` }, { prefer: 'respond-async' });
-    // Only a client that accepts a 202 gets one (`Prefer: wait`); any other is held (test/gateway/answers.test.ts).
-    const deferred = await generate(key, { prompt: 'late' }, { prefer: 'wait=0' });
+    // A paid request would wait its 60 s here; free work's budget is FREE_SYNC_MAX_WAIT_MS (test/gateway/sync-budget.test.ts).
+    const deferred = await generate(key, { prompt: 'late' }, { prefer: 'wait=60' });
     expect(deferred.status).toBe(202);
     expect(deferred.headers.get('lumen-admission')).toBe('deferred');
     const body = (await deferred.json()) as { estimated_wait_seconds: number; status: string };
