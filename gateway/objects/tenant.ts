@@ -1,4 +1,4 @@
-import { and, eq, gte, isNull, like, lt, sql } from 'drizzle-orm';
+import { and, eq, isNull, like, lt, sql } from 'drizzle-orm';
 import { apiKeys, jobSlots, tenant, tenantUsage } from '../../schema/gateway.js';
 import { JOB_SLOT_TTL_MS, type TierLimits } from '../limits.js';
 import { resolveSize, type ImageSize, type Quality } from '../../protocol/images.js';
@@ -266,13 +266,12 @@ export class Tenant extends SqliteObject {
       return invalid('quality', `Quality '${ask.quality}' is not available on the ${row.tier} plan right now. Use one of: ${limits.qualities.join(', ')}.`);
     }
 
-    this.db.delete(jobSlots).where(lt(jobSlots.acquiredAt, now - JOB_SLOT_TTL_MS)).run();
-    if (this.db.select({ jobId: jobSlots.jobId }).from(jobSlots).where(eq(jobSlots.jobId, ask.jobId)).get()) {
+    const slots = this.#liveSlots(now);
+    if (slots.has(ask.jobId)) {
       // The same job asking twice (a retried call) holds its slot already.
       return { ok: true, rate: snapshot(), limits };
     }
-    const active = this.#activeSlots();
-    if (active >= limits.concurrentJobs) {
+    if (slots.size >= limits.concurrentJobs) {
       this.#count(now, { throttled: 1 });
       return {
         ok: false,
@@ -294,12 +293,14 @@ export class Tenant extends SqliteObject {
       };
     }
     this.db.insert(jobSlots).values({ jobId: ask.jobId, acquiredAt: now }).run();
+    slots.set(ask.jobId, now);
     this.#count(now, { images: ask.n });
     return { ok: true, rate: snapshot(), limits };
   }
 
   /** Frees a job's concurrency slot. Idempotent: the request path and the queue may both call it. */
   async releaseSlot(jobId: string): Promise<boolean> {
+    this.#slots?.delete(jobId);
     return this.db.delete(jobSlots).where(eq(jobSlots.jobId, jobId)).returning({ jobId: jobSlots.jobId }).all().length > 0;
   }
 
@@ -311,6 +312,7 @@ export class Tenant extends SqliteObject {
   async refundAdmission(tiers: Record<Tier, TierLimits>, jobId: string, refund: { requests: number; images: number }): Promise<RateSnapshot> {
     const now = Date.now();
     const limits = this.#limits(tiers);
+    this.#slots?.delete(jobId);
     this.db.delete(jobSlots).where(eq(jobSlots.jobId, jobId)).run();
     const requests = returnToBucket(this.#buckets, 'requests', perMinute(limits.requestsPerMinute), refund.requests, now);
     const images = returnToBucket(this.#buckets, 'images', perMinute(limits.imagesPerMinute), refund.images, now);
@@ -345,7 +347,7 @@ export class Tenant extends SqliteObject {
         requests: peekBucket(this.#buckets, 'requests', perMinute(limits.requestsPerMinute), now),
         images: peekBucket(this.#buckets, 'images', perMinute(limits.imagesPerMinute), now),
       },
-      concurrentJobs: this.#activeSlots(),
+      concurrentJobs: this.#liveSlots(now).size,
       perMinute: windows('m', MINUTE_MS, 60),
       perDay: windows('d', DAY_MS, 30),
     };
@@ -419,8 +421,27 @@ export class Tenant extends SqliteObject {
     return { ...tiers[row.tier], ...override };
   }
 
-  #activeSlots(): number {
-    return this.db.select({ n: sql<number>`count(*)` }).from(jobSlots).where(gte(jobSlots.acquiredAt, Date.now() - JOB_SLOT_TTL_MS)).get()?.n ?? 0;
+  /**
+   * Concurrency slots held, by job id, with when each was taken: read from
+   * SQLite once, then kept in memory with every change written through (a
+   * slot must outlive the object). Oldest first, as taken, so slots past
+   * JOB_SLOT_TTL_MS are dropped from the front.
+   */
+  #slots: Map<string, number> | undefined;
+
+  #liveSlots(now: number): Map<string, number> {
+    if (!this.#slots) {
+      const rows = this.db.select().from(jobSlots).orderBy(jobSlots.acquiredAt).all();
+      this.#slots = new Map(rows.map((row) => [row.jobId, row.acquiredAt]));
+    }
+    let expired = false;
+    for (const [jobId, acquiredAt] of this.#slots) {
+      if (acquiredAt >= now - JOB_SLOT_TTL_MS) break;
+      this.#slots.delete(jobId);
+      expired = true;
+    }
+    if (expired) this.db.delete(jobSlots).where(lt(jobSlots.acquiredAt, now - JOB_SLOT_TTL_MS)).run();
+    return this.#slots;
   }
 
   readonly #bucketStates = new Map<string, BucketState | null>();
