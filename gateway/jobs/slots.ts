@@ -5,7 +5,7 @@
 import type { Context } from 'hono';
 import type { AppEnv, Env } from '../env.js';
 import { InvalidRequestError, RateLimitError } from '../errors.js';
-import { noteRequestRefusal } from '../middleware/rate-limit.js';
+import { noteRequestRefusal } from '../isolate-buckets.js';
 import { tenantStub } from '../objects/tenant.js';
 import { liveTierConfig, rateLimitHeaders } from '../tier-limits.js';
 import type { ImageSize, Quality } from '../../protocol/images.js';

@@ -19,7 +19,7 @@ import type { PolicySnapshot } from '../../protocol/policy.js';
 import { sha256Hex } from '../../protocol/signature.js';
 import { TIERS, type Tier } from '../../protocol/tiers.js';
 import { tenantStub } from '../objects/tenant.js';
-import { forgetBucketState } from '../middleware/rate-limit.js';
+import { forgetBucketState } from '../isolate-buckets.js';
 
 const tenantBody = z.object({ tier: z.enum(TIERS) }).strict();
 const keyBody = z

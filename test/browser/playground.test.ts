@@ -342,7 +342,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('the playground in Chromium', 
     await page.click('#signup');
     await page.waitForSelector('#status:text-matches("^Free key made")');
     const key = await page.inputValue('#api-key');
-    expect(key).toMatch(/^lk_u[0-9a-z]{19}_/);
+    expect(key).toMatch(/^lk_s[0-9a-z]{19}_/);
     expect(key).not.toBe(proKey);
     expect(await page.evaluate(() => localStorage.getItem('lumen.apiKey'))).toBe(key);
   });
