@@ -1,7 +1,7 @@
 // CPU profile of the gateway's one isolate (the Worker and every Durable Object
 // run there) while it answers a closed loop of one kind of request, to see
 // where a request's time goes. Prints the functions with the most self time.
-//   node --import tsx bench/profile.ts [--path submissions|auth] [--requests 2000] [--concurrency 16]
+//   node --import tsx bench/profile.ts [--path submissions|auth|signups|first-use] [--requests 2000] [--concurrency 16]
 // Loopback only, bounded request count.
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -124,10 +124,22 @@ try {
   await send(`${base}/v1/admin/tenants/profiler/limits`, { method: 'PUT', headers: admin, body: JSON.stringify(lifted) });
   const { key } = JSON.parse((await send(`${base}/v1/admin/tenants/profiler/keys`, { method: 'POST', headers: admin, body: JSON.stringify({ name: 'profile', secret: newSecret() }) })).body) as { key: string };
   const auth = { authorization: `Bearer ${key}` };
+  await send(`${base}/v1/admin/signup`, { method: 'PUT', headers: admin, body: JSON.stringify({ perIpPerHour: 1e9, globalPerMinute: 1e9 }) });
+  const signUp = (i: number) =>
+    send(`${base}/v1/signup`, { method: 'POST', headers: { 'content-type': 'application/json', 'cf-connecting-ip': `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}` }, body: '{}' });
+  // First use: keys signed up before the profile starts, each used once while it runs (its Tenant object is created then).
+  const newKeys: string[] = [];
+  if (args.path === 'first-use') {
+    for (let i = 0; i < REQUESTS + 200; i++) newKeys.push((JSON.parse((await signUp(1_000_000 + i)).body) as { key: string }).key);
+  }
   const one =
     args.path === 'auth'
       ? () => send(`${base}/v1/images/jobs/job_0_${'0'.repeat(32)}`, { headers: auth })
-      : () =>
+      : args.path === 'signups'
+        ? signUp
+        : args.path === 'first-use'
+          ? () => send(`${base}/v1/images/jobs/job_0_${'0'.repeat(32)}`, { headers: { authorization: `Bearer ${newKeys.pop()}` } })
+          : () =>
           send(`${base}/v1/images/generations`, {
             method: 'POST',
             headers: { ...auth, 'content-type': 'application/json', prefer: 'respond-async' },
