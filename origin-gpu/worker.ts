@@ -283,6 +283,8 @@ export class OriginWorker {
             });
         spec = { ...baseSpec, edit };
       }
+      // Tokenizing and the first pass are the longest stretch with no pass boundary: a free job waits for paid work first.
+      if (leased.tier === 'free') await this.#yieldToPaid(controller.signal);
       const result = await runJob(pipeline, spec, {
         signal: controller.signal,
         logger: this.#childLogger(log),
