@@ -14,34 +14,39 @@ import type { Tier } from '../protocol/tiers.js';
 // never on the hot path; an admin change reaches every isolate within ttlMs.
 
 let cached: { snapshot: TierConfigSnapshot; fetchedAt: number } | undefined;
-let inflight: Promise<TierConfigSnapshot> | undefined;
+let refreshing = false;
 
 function defaultSnapshot(): TierConfigSnapshot {
   const base = structuredClone(DEFAULT_TIER_LIMITS) as Record<Tier, TierLimits>;
   return { version: 0, surge: false, surgeMode: 'auto', tiers: base, base, surgeProfile: { ...SURGE_PROFILE }, signup: { ...DEFAULT_SIGNUP_LIMITS } };
 }
 
-/** The live tier limits, surge and signup rate, at most `ttlMs` old. */
+/**
+ * The live tier limits, surge and signup rate, at most `ttlMs` old (plus one
+ * read while another request refreshes them). No read is shared between
+ * requests: on Workers a request must not await another request's I/O (its
+ * continuation would run in the other request's context, and its next call
+ * fails with "Cannot perform I/O on behalf of a different request"). So while
+ * one request refreshes, the others use the copy it is replacing; only an
+ * isolate with no copy at all has each request read for itself.
+ */
 export async function liveTierConfig(env: Env, ttlMs: number = TIER_CONFIG_CACHE_MS): Promise<TierConfigSnapshot> {
-  const now = Date.now();
-  if (cached && now - cached.fetchedAt < ttlMs) return cached.snapshot;
-  inflight ??= tierConfigStub(env)
-    .snapshot()
-    .then((snapshot) => {
-      rememberTierConfig(snapshot);
-      return snapshot;
-    })
-    .catch((error: unknown) => {
-      // Keep serving with what we knew (or the defaults) rather than failing every request.
-      console.error(JSON.stringify({ level: 'error', message: 'tier config refresh failed', error: String(error) }));
-      const fallback = cached?.snapshot ?? defaultSnapshot();
-      cached = { snapshot: fallback, fetchedAt: Date.now() };
-      return fallback;
-    })
-    .finally(() => {
-      inflight = undefined;
-    });
-  return inflight;
+  const current = cached;
+  if (current && (Date.now() - current.fetchedAt < ttlMs || refreshing)) return current.snapshot;
+  refreshing = true;
+  try {
+    const snapshot = await tierConfigStub(env).snapshot();
+    rememberTierConfig(snapshot);
+    return snapshot;
+  } catch (error) {
+    // Keep serving with what we knew (or the defaults) rather than failing every request.
+    console.error(JSON.stringify({ level: 'error', message: 'tier config refresh failed', error: String(error) }));
+    const fallback = cached?.snapshot ?? defaultSnapshot();
+    cached = { snapshot: fallback, fetchedAt: Date.now() };
+    return fallback;
+  } finally {
+    refreshing = false;
+  }
 }
 
 /** Puts a snapshot an admin call just wrote into this isolate's cache, so the isolate that made a change sees it at once. */

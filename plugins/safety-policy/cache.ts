@@ -31,47 +31,57 @@ export interface PolicyCacheOptions {
 }
 
 /**
- * A process's copy of the live policy. The store is read at most once per
- * `ttlMs` and by one caller at a time, so moderation costs a map lookup and
+ * A process's copy of the live policy. Once it holds a copy, the store is read
+ * at most once per `ttlMs` and by one caller at a time, so moderation costs a map lookup and
  * the engine's matching, never a round trip; a failed read keeps the last
  * known snapshot (or the default policy) for another `ttlMs` instead of
  * failing requests. Each (base version, overlay version) pair is compiled once.
  */
 export class PolicyCache {
   #current: { snapshot: PolicySnapshot; fetchedAt: number } | undefined;
-  #inflight: Promise<PolicySnapshot> | undefined;
+  #refreshing = false;
   readonly #compiled = new Map<string, CompiledPolicy>();
 
   constructor(readonly options: PolicyCacheOptions) {}
 
-  /** The live snapshot, at most `ttlMs` old; `load` reads the store. */
+  /**
+   * The live snapshot, at most `ttlMs` old (plus one read while another caller
+   * refreshes it); `load` reads the store. No read is shared between callers:
+   * on Workers a request must not await another request's I/O (its
+   * continuation would run in that request's context, and its next call would
+   * fail). So while one caller refreshes, the others get the copy it is
+   * replacing, and only a cache with no copy at all has each caller read.
+   */
   async snapshot(load: () => Promise<PolicySnapshot>, ttlMs: number = this.options.ttlMs): Promise<PolicySnapshot> {
     const current = this.#current;
     if (current && Date.now() - current.fetchedAt < ttlMs) return current.snapshot;
-    const refresh = this.#refresh(load);
-    return current && this.options.serveStale ? current.snapshot : refresh;
+    if (current && this.#refreshing) return current.snapshot;
+    if (current && this.options.serveStale) {
+      // Node only: the refresh runs on with nobody waiting for it.
+      void this.#refresh(load);
+      return current.snapshot;
+    }
+    return this.#refresh(load);
   }
 
-  #refresh(load: () => Promise<PolicySnapshot>): Promise<PolicySnapshot> {
+  async #refresh(load: () => Promise<PolicySnapshot>): Promise<PolicySnapshot> {
     const startedAt = Date.now();
-    this.#inflight ??= load()
-      .then((snapshot) => {
-        const current = this.#current;
-        // A snapshot remembered while this read was in flight (an admin write) is newer than what the read saw.
-        if (!current || current.fetchedAt <= startedAt || snapshot.revision >= current.snapshot.revision) this.#current = { snapshot, fetchedAt: Date.now() };
-        else current.fetchedAt = Date.now();
-        return this.#current!.snapshot;
-      })
-      .catch((error: unknown) => {
-        this.options.onRefreshError?.(error);
-        const fallback = this.#current?.snapshot ?? defaultPolicySnapshot();
-        this.#current = { snapshot: fallback, fetchedAt: Date.now() };
-        return fallback;
-      })
-      .finally(() => {
-        this.#inflight = undefined;
-      });
-    return this.#inflight;
+    this.#refreshing = true;
+    try {
+      const snapshot = await load();
+      const current = this.#current;
+      // A snapshot remembered while this read was in flight (an admin write) is newer than what the read saw.
+      if (!current || current.fetchedAt <= startedAt || snapshot.revision >= current.snapshot.revision) this.#current = { snapshot, fetchedAt: Date.now() };
+      else current.fetchedAt = Date.now();
+      return this.#current!.snapshot;
+    } catch (error) {
+      this.options.onRefreshError?.(error);
+      const fallback = this.#current?.snapshot ?? defaultPolicySnapshot();
+      this.#current = { snapshot: fallback, fetchedAt: Date.now() };
+      return fallback;
+    } finally {
+      this.#refreshing = false;
+    }
   }
 
   /** Takes a snapshot the caller has just read from or written to the store, so the process that made a change enforces it at once. */
