@@ -16,7 +16,11 @@ export class ApiError extends Error {
     readonly param: string | null = null,
     readonly headers: Record<string, string> = {},
   ) {
+    // A deliberate answer, not a fault: capturing a stack trace for it was most of what a 404 or 429 cost.
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = stackTraceLimit;
     this.name = new.target.name;
   }
 

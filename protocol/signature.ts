@@ -8,19 +8,26 @@ export const SIGNATURE_MAX_SKEW_MS = 5 * 60_000;
 
 export const SIGNATURE_HEADERS = { timestamp: 'x-lumen-timestamp', signature: 'x-lumen-signature' } as const;
 
-function toHex(buffer: ArrayBuffer): string {
-  return [...new Uint8Array(buffer)].map((byte) => byte.toString(16).padStart(2, '0')).join('');
+const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
+
+/** Lowercase hex of the bytes. */
+export function bytesToHex(bytes: ArrayBuffer | Uint8Array): string {
+  const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+  let hex = '';
+  for (const byte of view) hex += HEX[byte];
+  return hex;
 }
+
 
 export async function sha256Hex(data: string | Uint8Array | ArrayBuffer): Promise<string> {
   const bytes = typeof data === 'string' ? encoder.encode(data) : data;
-  return toHex(await crypto.subtle.digest('SHA-256', bytes));
+  return bytesToHex(await crypto.subtle.digest('SHA-256', bytes));
 }
 
 /** Hex HMAC-SHA256 of `message`. */
 export async function hmacHex(secret: string, message: string): Promise<string> {
   const key = await crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
-  return toHex(await crypto.subtle.sign('HMAC', key, encoder.encode(message)));
+  return bytesToHex(await crypto.subtle.sign('HMAC', key, encoder.encode(message)));
 }
 
 async function canonical(timestamp: string, method: string, pathAndQuery: string, body: Uint8Array | ArrayBuffer): Promise<string> {

@@ -1,6 +1,7 @@
 // W3C Trace Context (`traceparent`), read and written the same way by the
 // gateway, which starts or continues a trace per job, and the origin, whose
 // spans join it. https://www.w3.org/TR/trace-context/
+import { bytesToHex } from './signature.js';
 
 export interface TraceParent {
   /** 32 lowercase hex digits, not all zero. */
@@ -29,7 +30,7 @@ export function formatTraceparent({ traceId, spanId, sampled }: TraceParent): st
 
 function randomHex(bytes: number): string {
   for (;;) {
-    const hex = Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (byte) => byte.toString(16).padStart(2, '0')).join('');
+    const hex = bytesToHex(crypto.getRandomValues(new Uint8Array(bytes)));
     if (!/^0+$/.test(hex)) return hex;
   }
 }

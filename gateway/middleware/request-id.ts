@@ -4,6 +4,7 @@
 // error and not-found handlers build themselves would go out without it.
 import type { MiddlewareHandler } from 'hono';
 import { createMiddleware } from 'hono/factory';
+import { bytesToHex } from '../../protocol/signature.js';
 import type { AppEnv } from '../env.js';
 
 export interface RequestIdOptions {
@@ -17,7 +18,7 @@ const SAFE_REQUEST_ID = /^[\x21-\x7e]+$/;
 /** `req_` and 32 random hex digits, the form of OpenAI's own ids. */
 export function newRequestId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return `req_${Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('')}`;
+  return `req_${bytesToHex(bytes)}`;
 }
 
 /**

@@ -5,6 +5,7 @@ import { ApiError, NotFoundError, toErrorResponse } from '../../gateway/errors.j
 import { apiKeyAuth } from '../../gateway/middleware/auth.js';
 import { admitGeneration, releaseJobSlot } from '../../gateway/jobs/slots.js';
 import { rateLimit } from '../../gateway/middleware/rate-limit.js';
+import { MAX_ALLOWANCE } from '../../gateway/objects/tenant.js';
 import { ADMIN_SECRET, call, createTenant, env } from './helpers.js';
 
 type Body = { n?: number; size?: 'auto' | '256x256' | '512x512' | '1024x1024' | '1536x1024' | '1024x1536'; quality?: 'auto' | 'low' | 'medium' | 'high'; jobId?: string };
@@ -61,11 +62,15 @@ describe('request bucket', () => {
     expect(admitted + limited).toBe(1_000);
     // The bucket starts full (200) and refills 200/min: over `elapsedMs` at most this many more tokens appear.
     const refill = Math.floor((elapsedMs * 200) / 60_000);
-    expect(admitted).toBeGreaterThanOrEqual(200);
     expect(admitted).toBeLessThanOrEqual(200 + refill);
-    // The Tenant object counted every decision exactly once.
+    // A burst that straddles a second may be handed tokens ahead (an allowance, at most MAX_ALLOWANCE); any it has not
+    // spent when the bucket runs dry wait in the isolate until its next call gives them back.
+    expect(admitted).toBeGreaterThan(200 - MAX_ALLOWANCE);
+    // The Tenant object counted every decision once, with such unspent tokens counted as requests until given back.
     const usage = (await (await call('/v1/admin/tenants/burst/usage', { headers: admin })).json()) as { perDay: { requests: number; throttled: number }[] };
-    expect(usage.perDay.at(-1)).toMatchObject({ requests: admitted, throttled: limited });
+    expect(usage.perDay.at(-1)?.requests).toBeGreaterThanOrEqual(admitted);
+    expect(usage.perDay.at(-1)?.requests).toBeLessThan(admitted + MAX_ALLOWANCE);
+    expect(usage.perDay.at(-1)?.throttled).toBeLessThanOrEqual(limited);
   });
 
   it('should let a busy isolate spend tokens taken ahead, give back what it did not spend, and never overdraw the bucket', { timeout: 60_000 }, async () => {
@@ -169,7 +174,12 @@ describe('isolation', () => {
     const statusesA: number[] = [];
     const flood = Promise.all(
       Array.from({ length: 16 }, async () => {
-        while (!stop) statusesA.push((await request('/v1/images/jobs/job_0_unknown', poll(keyA))).status);
+        while (!stop) {
+          statusesA.push((await request('/v1/images/jobs/job_0_unknown', poll(keyA))).status);
+          // A real client's next request arrives over the network. Here, a refusal the isolate answers from memory does
+          // no I/O, so without this turn of the event loop the 16 loops would never let B's requests in at all.
+          await new Promise((resolve) => setTimeout(resolve, 0));
+        }
       }),
     );
     const during: Awaited<ReturnType<typeof timeB>>[] = [];
@@ -177,12 +187,15 @@ describe('isolation', () => {
     stop = true;
     await flood;
 
-    expect(statusesA.length).toBeGreaterThan(100);
+    expect(statusesA.length).toBeGreaterThan(50);
     expect(statusesA.filter((status) => status === 429).length).toBeGreaterThanOrEqual(statusesA.length - 5);
     // B was admitted every time, and only B's own requests came out of B's bucket.
     expect(during.every((result) => result.status === 404)).toBe(true);
     const usageB = (await (await call('/v1/admin/tenants/quietb/usage', { headers: admin })).json()) as { perDay: { requests: number; throttled: number }[] };
-    expect(usageB.perDay.at(-1)).toMatchObject({ requests: 31, throttled: 0 });
+    // B's 31, plus what an allowance it was handed ahead (it sent over 10 a second) has not spent or given back yet.
+    expect(usageB.perDay.at(-1)?.throttled).toBe(0);
+    expect(usageB.perDay.at(-1)?.requests).toBeGreaterThanOrEqual(31);
+    expect(usageB.perDay.at(-1)?.requests).toBeLessThan(31 + MAX_ALLOWANCE);
     // Everything here shares one workerd thread, so B pays for A's CPU, never for A's queue:
     // B's median stays within a few A-requests of its quiet median.
     expect(median(during.map((result) => result.ms))).toBeLessThan(Math.max(50, median(baseline) * 20));
