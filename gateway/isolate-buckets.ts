@@ -2,6 +2,7 @@
 // buckets it saw refuse (until their next token is due), and tokens it took
 // ahead for busy tenants (allowances). Shared by the rateLimit() middleware,
 // admission (jobs/slots.ts) and the admin routes that change limits.
+import { setNewest } from './bounded-map.js';
 import { RateLimitError } from './errors.js';
 import { TIER_CONFIG_CACHE_MS } from './limits.js';
 import { MAX_ALLOWANCE, type AllowanceAsk, type RateSnapshot, type ReadSnapshot, type RequestDecision } from './objects/tenant.js';
@@ -25,9 +26,7 @@ const EMPTY_BUCKETS_KEPT = 10_000;
 
 /** Records a refusal for a request token, from the middleware or from an admission (jobs/slots.ts). */
 export function noteRequestRefusal(tenantId: string, refusal: RequestRefusal, now = Date.now()): void {
-  emptyRequestBuckets.delete(tenantId);
-  emptyRequestBuckets.set(tenantId, { until: now + Math.min(refusal.retryAfterMs, TIER_CONFIG_CACHE_MS), tokenDueAt: now + refusal.retryAfterMs, refusal });
-  if (emptyRequestBuckets.size > EMPTY_BUCKETS_KEPT) emptyRequestBuckets.delete(emptyRequestBuckets.keys().next().value as string);
+  setNewest(emptyRequestBuckets, tenantId, { until: now + Math.min(refusal.retryAfterMs, TIER_CONFIG_CACHE_MS), tokenDueAt: now + refusal.retryAfterMs, refusal }, EMPTY_BUCKETS_KEPT);
 }
 
 /**
@@ -85,9 +84,7 @@ class Allowances<Snapshot> {
     const second = Math.floor(now / 1000);
     const arrivals = this.#arrivals.get(tenantId);
     if (!arrivals || arrivals.second !== second) {
-      this.#arrivals.delete(tenantId);
-      this.#arrivals.set(tenantId, { second, count: 1, previous: arrivals?.second === second - 1 ? arrivals.count : 0 });
-      if (this.#arrivals.size > ALLOWANCES_KEPT) this.#arrivals.delete(this.#arrivals.keys().next().value as string);
+      setNewest(this.#arrivals, tenantId, { second, count: 1, previous: arrivals?.second === second - 1 ? arrivals.count : 0 }, ALLOWANCES_KEPT);
     } else arrivals.count++;
     const held = this.#held.get(tenantId);
     if (!held || held.tokens <= 0 || held.expiresAt <= now) return null;
@@ -116,8 +113,7 @@ class Allowances<Snapshot> {
     const held = this.#held.get(tenantId);
     // An allowance that lapsed meanwhile still goes back: its tokens join the new one, which the next call returns if unspent.
     const tokens = (held?.tokens ?? 0) + granted - 1;
-    this.#held.set(tenantId, { tokens, expiresAt: now + ALLOWANCE_MS, rate });
-    if (this.#held.size > ALLOWANCES_KEPT) this.#held.delete(this.#held.keys().next().value as string);
+    setNewest(this.#held, tenantId, { tokens, expiresAt: now + ALLOWANCE_MS, rate }, ALLOWANCES_KEPT);
   }
 
   /** Ends an ask, whatever its call answered; every ask must end here. */

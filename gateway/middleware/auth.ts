@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import { createMiddleware } from 'hono/factory';
+import { setNewest } from '../bounded-map.js';
 import { clientAddress, clientAddressSource } from '../client-address.js';
 import type { AppEnv, AuthenticatedTenant, Env } from '../env.js';
 import { AuthenticationError, RateLimitError } from '../errors.js';
@@ -69,9 +70,7 @@ export const apiKeyAuth = ({
     const entry: FailureEntry = previous && now - previous.windowStart < MINUTE_MS ? previous : { windowStart: now, failures: 0, throttledUntil: 0 };
     entry.failures++;
     if (entry.failures >= limit) entry.throttledUntil = entry.windowStart + MINUTE_MS;
-    failures.delete(bucket);
-    failures.set(bucket, entry);
-    if (failures.size > cacheSize) failures.delete(failures.keys().next().value as string);
+    setNewest(failures, bucket, entry, cacheSize);
     if (!shareFailureCounts || entry.throttledUntil !== 0) return;
     try {
       const shared = await signupShardFor(env, bucket).recordAuthFailure(bucket, limit);
@@ -130,9 +129,7 @@ export const apiKeyAuth = ({
       if (!(await hasValidTag(c.env, parsed))) return refuse(new AuthenticationError('Incorrect API key provided.'), parsed.tenantId, false);
       const verified = await tenantStub(c.env, parsed.tenantId).verify(secretHash);
       entry = { tenant: verified && { id: verified.tenantId, tier: verified.tier, keyId: verified.keyId }, expiresAt: now + cacheTtlMs };
-      cache.delete(cacheKey);
-      cache.set(cacheKey, entry);
-      if (cache.size > cacheSize) cache.delete(cache.keys().next().value as string);
+      setNewest(cache, cacheKey, entry, cacheSize);
     }
     if (!entry.tenant) return refuse(new AuthenticationError('Incorrect API key provided.'), parsed.tenantId, true);
     c.set('tenant', entry.tenant);

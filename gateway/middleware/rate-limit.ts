@@ -77,23 +77,21 @@ export const rateLimit = ({ configTtlMs = TIER_CONFIG_CACHE_MS, exempt = () => f
         if (!late.ok) noteRequestRefusal(tenant.id, late);
         c.set('rateLimit', { rate: late.rate, tiers });
       }
-      const state: RateLimitState | undefined = c.get('rateLimit');
-      if (state) setHeaders(c, rateLimitHeaders(state.rate));
-      return;
-    }
-    const held = requestAllowances.spend(tenant.id, now);
-    if (held) c.set('rateLimit', { rate: held, tiers });
-    else {
-      const ask = requestAllowances.ask(tenant.id, now);
-      const decision = await tenantStub(c.env, tenant.id).takeRequest(tiers, ask).finally(() => requestAllowances.settled(tenant.id, ask));
-      c.set('rateLimit', { rate: decision.rate, tiers });
-      if (!decision.ok) {
-        noteRequestRefusal(tenant.id, decision);
-        throw requestRefusalError(decision, decision.retryAfterMs);
+    } else {
+      const held = requestAllowances.spend(tenant.id, now);
+      if (held) c.set('rateLimit', { rate: held, tiers });
+      else {
+        const ask = requestAllowances.ask(tenant.id, now);
+        const decision = await tenantStub(c.env, tenant.id).takeRequest(tiers, ask).finally(() => requestAllowances.settled(tenant.id, ask));
+        c.set('rateLimit', { rate: decision.rate, tiers });
+        if (!decision.ok) {
+          noteRequestRefusal(tenant.id, decision);
+          throw requestRefusalError(decision, decision.retryAfterMs);
+        }
+        requestAllowances.keep(tenant.id, decision.granted, decision.rate, Date.now());
       }
-      requestAllowances.keep(tenant.id, decision.granted, decision.rate, Date.now());
+      await next();
     }
-    await next();
     const state: RateLimitState | undefined = c.get('rateLimit');
     if (state) setHeaders(c, rateLimitHeaders(state.rate));
   });
