@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LeaseResponse } from '../../protocol/jobs.js';
-import { shardStub } from '../../gateway/queue.js';
+import { shardCount, shardOfJob, shardStub } from '../../gateway/queue.js';
 import { signImageUrl } from '../../gateway/signed-urls.js';
 import { call, createTenant, env, internal } from './helpers.js';
 
@@ -24,6 +24,18 @@ async function drain() {
       await internal('POST', `/internal/jobs/${job.id}/fail`, { leaseId: job.leaseId, retryable: false, error });
     }
   }
+}
+
+/** Queues async jobs until every shard holds at least `perShard` of them (bounded, in case the shards never fill). */
+async function fillEveryShard(key: string, perShard: number) {
+  const queuedByShard = new Map<number, number>();
+  for (let i = 0; i < 400 && !(queuedByShard.size === shardCount(env) && [...queuedByShard.values()].every((queued) => queued >= perShard)); i++) {
+    const response = await generate(key, { prompt: `filler ${i}` }, { prefer: 'respond-async' });
+    expect(response.status).toBe(202);
+    const shard = shardOfJob(((await response.json()) as { id: string }).id)!;
+    queuedByShard.set(shard, (queuedByShard.get(shard) ?? 0) + 1);
+  }
+  expect(queuedByShard.size).toBe(shardCount(env));
 }
 
 describe('admission', () => {
@@ -52,8 +64,9 @@ describe('admission', () => {
   it('should defer a free request once its wait passes the free threshold, though its own Prefer: wait is longer', async () => {
     const key = await createTenant('freeadmit', 'free', LIFTED);
     await drain();
-    // Fill the queue: unmeasured, a shard assumes 2 s per job at a quarter of the fleet (4 shards), so a few jobs ahead pass 10 s.
-    for (let i = 0; i < 12; i++) await generate(key, { prompt: `filler ${i}` }, { prefer: 'respond-async' });
+    // Unmeasured, a shard assumes 2 s per job at a quarter of the fleet (4 shards), so one job ahead passes 10 s. Jobs land in
+    // shards at random, so the queue is filled until every shard holds some: whichever shard the late job lands in, it waits.
+    await fillEveryShard(key, 2);
     // A paid request would wait its 60 s here; free work's budget is FREE_SYNC_MAX_WAIT_MS (test/gateway/sync-budget.test.ts).
     const deferred = await generate(key, { prompt: 'late' }, { prefer: 'wait=60' });
     expect(deferred.status).toBe(202);
