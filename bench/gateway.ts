@@ -13,8 +13,8 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Miniflare } from 'miniflare';
 import { unstable_getMiniflareWorkerOptions } from 'wrangler';
-import { freePort, ManagedProcess, ROOT, startGateway } from '../scripts/local-stack.js';
-import { closeConnections, closedLoop as load, percentile, send, type LoadResult, type Reply } from './harness.js';
+import { freePort, ROOT, startGateway } from '../scripts/local-stack.js';
+import { benchWorkerConfig, closeConnections, closedLoop as load, percentile, send, startDevWorker, type BenchWorker, type LoadResult, type Reply } from './harness.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -95,19 +95,13 @@ async function buildGateway(dir: string): Promise<string> {
   return join(out, main);
 }
 
-/** A config of its own, so wrangler does not pick up the project's wrangler.toml (and its Durable Objects). */
-async function helloConfig(dir: string): Promise<string> {
-  const config = join(dir, 'hello.toml');
-  await writeFile(config, `name = "hello"\nmain = ${JSON.stringify(resolve(ROOT, 'bench/hello-worker.ts'))}\ncompatibility_date = "2026-04-01"\n`);
-  return config;
-}
-
-async function buildHello(dir: string): Promise<string> {
-  const out = join(dir, 'hello');
+/** A bench worker (hello-world or the floor) bundled as `wrangler deploy` would. */
+async function buildBenchWorker(dir: string, worker: BenchWorker): Promise<string> {
+  const out = join(dir, worker);
   await mkdir(out, { recursive: true });
-  await run(process.execPath, [WRANGLER, 'deploy', '--config', await helloConfig(dir), '--dry-run', '--outdir', out], dir);
+  await run(process.execPath, [WRANGLER, 'deploy', '--config', await benchWorkerConfig(dir, worker), '--dry-run', '--outdir', out], dir);
   const main = (await readdir(out)).find((file) => file.endsWith('.js'));
-  if (!main) throw new Error('wrangler produced no hello bundle');
+  if (!main) throw new Error(`wrangler produced no ${worker} bundle`);
   return join(out, main);
 }
 
@@ -126,10 +120,13 @@ interface Target {
   name: string;
   gateway: string;
   hello: string;
+  floor: string;
 }
 
 interface PathResults {
   hello: LoadResult;
+  /** bench/floor-worker/'s auth + rate limit -> 404: what the design's per-request work costs on this runtime, with nothing else. */
+  floor: LoadResult;
   healthz: LoadResult;
   realPath: LoadResult;
   realPathRateLimited: boolean;
@@ -239,11 +236,12 @@ async function measurePaths(target: Target, withWiredRoute: boolean): Promise<Pa
   const realPathRateLimited = probe.headers['x-ratelimit-limit-reads'] !== undefined || probe.headers['x-ratelimit-limit-requests'] !== undefined;
   const measured = await measureAll({
     hello: () => send(`${target.hello}/`),
+    floor: () => send(`${target.floor}/v1/images/jobs/${UNKNOWN_JOB}`, { headers: auth }),
     healthz: () => send(`${base}/healthz`),
     real: () => send(`${base}/v1/images/jobs/${UNKNOWN_JOB}`, { headers: auth }),
     ...(withWiredRoute && { wired: () => send(`${base}/bench/jobs/${UNKNOWN_JOB}`, { headers: auth }) }),
   });
-  return { hello: measured.hello!, healthz: measured.healthz!, realPath: measured.real!, realPathRateLimited, wired: measured.wired ?? null };
+  return { hello: measured.hello!, floor: measured.floor!, healthz: measured.healthz!, realPath: measured.real!, realPathRateLimited, wired: measured.wired ?? null };
 }
 
 async function runTarget(target: Target, withWiredRoute: boolean): Promise<TargetResults> {
@@ -252,7 +250,7 @@ async function runTarget(target: Target, withWiredRoute: boolean): Promise<Targe
   return { name: target.name, paths, signups: await sustainedSignups(target.gateway) };
 }
 
-async function underMiniflare(gatewayScript: string, helloScript: string): Promise<TargetResults> {
+async function underMiniflare(gatewayScript: string, helloScript: string, floorScript: string, floorConfig: string): Promise<TargetResults> {
   // Port 0: the kernel picks, so another process on this machine cannot take the port between choosing and binding it.
   const gateway = new Miniflare({
     host: '127.0.0.1',
@@ -269,35 +267,30 @@ async function underMiniflare(gatewayScript: string, helloScript: string): Promi
     bindings: { ADMIN_SECRET, ORIGIN_SECRET, QUEUE_SHARDS: '4', SYNC_WAIT_MS: '120000', LEASE_TTL_MS: '10000', MAX_ATTEMPTS: '3' },
   });
   const hello = new Miniflare({ host: '127.0.0.1', port: 0, modules: true, scriptPath: helloScript, modulesRoot: dirname(helloScript), compatibilityDate: '2026-04-01' });
+  const floor = new Miniflare({
+    host: '127.0.0.1',
+    port: 0,
+    modules: true,
+    scriptPath: floorScript,
+    modulesRoot: dirname(floorScript),
+    compatibilityDate: '2026-04-01',
+    durableObjects: unstable_getMiniflareWorkerOptions(floorConfig).workerOptions.durableObjects,
+  });
   try {
-    const [gatewayUrl, helloUrl] = await Promise.all([gateway.ready, hello.ready]);
-    return await runTarget({ name: 'Miniflare (workerd, no wrangler dev proxy)', gateway: gatewayUrl.origin, hello: helloUrl.origin }, true);
+    const [gatewayUrl, helloUrl, floorUrl] = await Promise.all([gateway.ready, hello.ready, floor.ready]);
+    return await runTarget({ name: 'Miniflare (workerd, no wrangler dev proxy)', gateway: gatewayUrl.origin, hello: helloUrl.origin, floor: floorUrl.origin }, true);
   } finally {
-    await Promise.all([gateway.dispose(), hello.dispose()]);
+    await Promise.all([gateway.dispose(), hello.dispose(), floor.dispose()]);
   }
 }
 
 async function underWranglerDev(dir: string): Promise<TargetResults> {
   const gateway = await startGateway({ port: await freePort(), persistTo: join(dir, 'state'), secrets: { adminSecret: ADMIN_SECRET, originSecret: ORIGIN_SECRET } });
-  const helloPort = await freePort();
-  const helloDir = join(dir, 'hello-dev');
-  await mkdir(helloDir, { recursive: true });
-  const child = spawn(
-    process.execPath,
-    [WRANGLER, 'dev', '--config', await helloConfig(helloDir), '--ip', '127.0.0.1', '--port', String(helloPort), '--inspector-port', String(await freePort()), '--show-interactive-dev-session=false', '--log-level', 'warn'],
-    { cwd: helloDir, detached: true, stdio: 'ignore', env: quietEnv },
-  );
-  const hello = new ManagedProcess('hello', child);
+  const [hello, floor] = await Promise.all([startDevWorker('hello'), startDevWorker('floor')]);
   try {
-    const helloUrl = `http://127.0.0.1:${helloPort}`;
-    for (let attempt = 0; ; attempt++) {
-      if (attempt > 240) throw new Error('hello worker did not start under wrangler dev');
-      if (await send(`${helloUrl}/`).then((reply) => reply.status === 200, () => false)) break;
-      await new Promise((wait) => setTimeout(wait, 250));
-    }
-    return await runTarget({ name: 'wrangler dev (wrangler 4.86 proxy in front of workerd)', gateway: gateway.url, hello: helloUrl }, false);
+    return await runTarget({ name: 'wrangler dev (wrangler 4.86 proxy in front of workerd)', gateway: gateway.url, hello: hello.url, floor: floor.url }, false);
   } finally {
-    await Promise.all([gateway.process.stop(5_000), hello.stop(5_000)]);
+    await Promise.all([gateway.process.stop(5_000), hello.process.stop(5_000), floor.process.stop(5_000)]);
   }
 }
 
@@ -317,6 +310,7 @@ function report(results: TargetResults[], command: string): string {
     const paths = result.paths;
     if (paths) {
       row('hello-world worker (ceiling)', paths.hello);
+      row('floor worker: SHA-256 of the key, isolate map, in-memory bucket → 404 (bench/floor-worker/)', paths.floor);
       row('gateway `GET /healthz` (no auth)', paths.healthz);
       row(`gateway \`GET /v1/images/jobs/<unknown>\` (auth${paths.realPathRateLimited ? ' + read limit' : ' only'})`, paths.realPath);
       if (paths.wired) row('gateway `apiKeyAuth()` + `rateLimit()` → 404', paths.wired);
@@ -331,6 +325,7 @@ function report(results: TargetResults[], command: string): string {
       lines.push(
         `- auth + rate limit: ${(share * 100).toFixed(0)}% of the ceiling's requests/s (target ≥ 70%: ${share >= 0.7 ? 'met' : 'not met'}); ` +
           `p99 added over hello-world: ${ms(added)} ms (target ≤ 3 ms: ${added <= 3 ? 'met' : 'not met'}), over the gateway's own \`/healthz\`: ${ms(limited.p99 - paths.healthz.p99)} ms; p50 added over hello-world: ${ms(limited.p50 - paths.hello.p50)} ms.`,
+        `- the floor of the same work: ${((100 * paths.floor.rps) / paths.hello.rps).toFixed(0)}% of the ceiling, p99 +${ms(paths.floor.p99 - paths.hello.p99)} ms; the gateway's path is ${((100 * limited.rps) / paths.floor.rps).toFixed(0)}% of the floor.`,
       );
     }
     const { signups } = result;
@@ -345,10 +340,10 @@ function report(results: TargetResults[], command: string): string {
 
 const dir = await mkdtemp(join(tmpdir(), 'lumen-bench-gateway-'));
 try {
-  console.error('building the gateway and the hello-world worker with wrangler…');
-  const [gatewayScript, helloScript] = await Promise.all([buildGateway(dir), buildHello(dir)]);
+  console.error('building the gateway, the hello-world and the floor workers with wrangler…');
+  const [gatewayScript, helloScript, floorScript] = await Promise.all([buildGateway(dir), buildBenchWorker(dir, 'hello'), buildBenchWorker(dir, 'floor')]);
   const results: TargetResults[] = [];
-  if (args.target !== 'wrangler') results.push(await underMiniflare(gatewayScript, helloScript));
+  if (args.target !== 'wrangler') results.push(await underMiniflare(gatewayScript, helloScript, floorScript, join(dir, 'floor.toml')));
   if (args.target !== 'miniflare') results.push(await underWranglerDev(dir));
   console.log(report(results, `node --import tsx bench/gateway.ts${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}`));
 } finally {

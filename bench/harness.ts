@@ -1,6 +1,6 @@
 // Shared pieces of the benchmarks: a keep-alive HTTP client, a bounded
 // closed-loop load generator, percentiles, a hello-world worker on the same
-// runtime as the ceiling, the machine's facts for docs/BENCHMARKS.md, and
+// runtime as the ceiling and the floor of the gateway's own design, the machine's facts for docs/BENCHMARKS.md, and
 // the prompts and job specs of the benchmarks that run the pipeline directly.
 import { spawn } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
@@ -73,28 +73,58 @@ export async function closedLoop(label: string, total: number, concurrency: numb
   return { label, requests: total, rps: total / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), statuses };
 }
 
-/** bench/hello-worker.ts under `wrangler dev`: the ceiling the gateway is compared with. */
-export async function startHelloWorker(): Promise<{ url: string; process: ManagedProcess }> {
-  const dir = await mkdtemp(join(tmpdir(), 'lumen-hello-'));
-  await writeFile(join(dir, 'wrangler.toml'), `name = "hello"\nmain = ${JSON.stringify(resolve(ROOT, 'bench/hello-worker.ts'))}\ncompatibility_date = "2026-04-01"\n`);
+/** The workers the gateway is read against: hello-world (the ceiling) and the floor of its own design (bench/floor-worker/). */
+export type BenchWorker = 'hello' | 'floor';
+
+const BENCH_WORKER_CONFIGS: Record<BenchWorker, string> = {
+  hello: `name = "hello"\nmain = ${JSON.stringify(resolve(ROOT, 'bench/hello-worker.ts'))}\ncompatibility_date = "2026-04-01"\n`,
+  floor: [
+    'name = "floor"',
+    `main = ${JSON.stringify(resolve(ROOT, 'bench/floor-worker/index.ts'))}`,
+    'compatibility_date = "2026-04-01"',
+    '[[durable_objects.bindings]]',
+    'name = "TENANT"',
+    'class_name = "FloorTenant"',
+    '[[durable_objects.bindings]]',
+    'name = "QUEUE"',
+    'class_name = "FloorQueue"',
+    '[[migrations]]',
+    'tag = "v1"',
+    'new_sqlite_classes = ["FloorTenant", "FloorQueue"]',
+    '',
+  ].join('\n'),
+};
+
+/** Writes the worker's wrangler config into `dir` (a config of its own, so wrangler does not pick up the project's) and returns its path. */
+export async function benchWorkerConfig(dir: string, worker: BenchWorker): Promise<string> {
+  const config = join(dir, `${worker}.toml`);
+  await writeFile(config, BENCH_WORKER_CONFIGS[worker]);
+  return config;
+}
+
+/** A bench worker under `wrangler dev`, in a temp dir of its own (its Durable Objects' state goes there). */
+export async function startDevWorker(worker: BenchWorker): Promise<{ url: string; process: ManagedProcess }> {
+  const dir = await mkdtemp(join(tmpdir(), `lumen-${worker}-`));
+  const config = await benchWorkerConfig(dir, worker);
   const port = await freePort();
   const child = spawn(
     process.execPath,
-    [resolve(ROOT, 'node_modules/wrangler/bin/wrangler.js'), 'dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(await freePort()), '--show-interactive-dev-session=false', '--log-level', 'warn'],
+    [resolve(ROOT, 'node_modules/wrangler/bin/wrangler.js'), 'dev', '--config', config, '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(await freePort()), '--show-interactive-dev-session=false', '--log-level', 'warn'],
     { cwd: dir, detached: true, stdio: 'ignore', env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', CI: 'true' } },
   );
-  const managed = new ManagedProcess('hello', child);
+  const managed = new ManagedProcess(worker, child);
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 240; i++) {
     try {
-      if ((await send(url)).status === 200) return { url, process: managed };
+      // Any answer means it is up: the floor answers an unauthenticated request with 401.
+      if ((await send(url)).status > 0) return { url, process: managed };
     } catch {
       // not up yet
     }
     await new Promise((r) => setTimeout(r, 250));
   }
   await managed.stop();
-  throw new Error('hello worker did not start');
+  throw new Error(`${worker} worker did not start`);
 }
 
 export function machine(): string {

@@ -1,5 +1,6 @@
 // Queue benchmark: job submissions/s through the gateway next to a hello-world
-// worker on the same runtime (the ceiling), and lease -> upload -> complete
+// worker on the same runtime (the ceiling) and the floor of the submission's
+// design (bench/floor-worker/), and lease -> upload -> complete
 // round trips/s against one shard, twice: one job per call (lease 1, upload,
 // complete 1) and batched as origin workers do it (lease up to --batch jobs,
 // upload each, complete them in one call), each over half of the queued jobs.
@@ -14,7 +15,7 @@ import { newSecret } from '../protocol/api-key.js';
 import type { LeaseResponse } from '../protocol/jobs.js';
 import { GatewayClient } from '../origin-gpu/gateway-client.js';
 import { freePort, seedTenant, startGateway } from '../scripts/local-stack.js';
-import { closeConnections, closedLoop, machine, round, send, startHelloWorker } from './harness.js';
+import { closeConnections, closedLoop, machine, round, send, startDevWorker } from './harness.js';
 
 const { values } = parseArgs({ options: { jobs: { type: 'string', default: '2000' }, concurrency: { type: 'string', default: '16' }, batch: { type: 'string', default: '8' } } });
 const JOBS = Number(values.jobs);
@@ -31,7 +32,7 @@ const gateway = await startGateway({
   secrets,
   vars: { QUEUE_SHARDS: '1', LEASE_TTL_MS: '60000', QUEUE_LIMIT_PAID: '1000000' },
 });
-const hello = await startHelloWorker();
+const [hello, floor] = await Promise.all([startDevWorker('hello'), startDevWorker('floor')]);
 try {
   const key = (await seedTenant(gateway.url, secrets.adminSecret, 'queuebench', 'enterprise', newSecret())).key;
   const admin = { authorization: `Bearer ${secrets.adminSecret}`, 'content-type': 'application/json' };
@@ -47,8 +48,12 @@ try {
   const submitOnce = () => send(`${gateway.url}/v1/images/generations`, { method: 'POST', headers, body });
   await closedLoop('warm-up', 100, CONCURRENCY, submitOnce);
   await closedLoop('warm-up', 500, CONCURRENCY, () => send(hello.url));
+  // The floor of the design (bench/floor-worker/): auth from the isolate, the body, one tenant call, one queue call with one transaction.
+  const floorSubmitOnce = () => send(`${floor.url}/submit`, { method: 'POST', headers, body });
+  await closedLoop('warm-up', 500, CONCURRENCY, floorSubmitOnce);
 
   const ceiling = await closedLoop('hello', JOBS, CONCURRENCY, () => send(hello.url));
+  const floorSubmissions = await closedLoop('floor submissions', JOBS, CONCURRENCY, floorSubmitOnce);
   const submissions = await closedLoop('submissions', JOBS, CONCURRENCY, submitOnce);
 
   // Lease -> upload -> complete, as origin workers do it, against the one shard: WORKERS workers with `slots` each.
@@ -90,12 +95,20 @@ try {
     JSON.stringify(
       {
         helloWorld: { rps: round(ceiling.rps), p50Ms: round(ceiling.p50, 2), p99Ms: round(ceiling.p99, 2) },
+        floorSubmissions: {
+          rps: round(floorSubmissions.rps),
+          p50Ms: round(floorSubmissions.p50, 2),
+          p99Ms: round(floorSubmissions.p99, 2),
+          statuses: floorSubmissions.statuses,
+          ofCeilingPercent: round((100 * floorSubmissions.rps) / ceiling.rps),
+        },
         submissions: {
           rps: round(submissions.rps),
           p50Ms: round(submissions.p50, 2),
           p99Ms: round(submissions.p99, 2),
           statuses: submissions.statuses,
           ofCeilingPercent: round((100 * submissions.rps) / ceiling.rps),
+          ofFloorPercent: round((100 * submissions.rps) / floorSubmissions.rps),
         },
         leaseUploadCompletePerShard: { oneJobPerCall, batched },
       },
@@ -105,7 +118,7 @@ try {
   );
 } finally {
   closeConnections();
-  await hello.process.stop();
+  await Promise.all([hello.process.stop(), floor.process.stop()]);
   await gateway.process.stop();
   await rm(dir, { recursive: true, force: true });
 }
