@@ -58,7 +58,7 @@ export function knownEmpty(tenantId: string, now: number): RateLimitError | null
 // ---------------------------------------------------------------------------
 // Allowances
 
-/** How long tokens taken ahead may be spent before they go back to the bucket. */
+/** How long tokens taken ahead may be spent before they go back to the bucket; also the window the isolate's rate is counted in. */
 const ALLOWANCE_MS = 100;
 const ALLOWANCES_KEPT = 10_000;
 
@@ -67,24 +67,26 @@ const ALLOWANCES_KEPT = 10_000;
  * a Tenant call. The Tenant took them from the bucket when it handed them
  * out, so admissions still never exceed what the bucket holds. It hands out
  * at most a tenth of the bucket and nothing from its second half; and an
- * isolate asks for more than one only after a whole second in which it saw
- * at least 1,000 / ALLOWANCE_MS requests from the tenant. So ordinary
- * traffic, the first second of a burst and a bucket running low are still
- * decided by the Tenant request by request. What an allowance leaves unspent
- * after ALLOWANCE_MS goes back with the next call.
+ * isolate asks for more than one token only after a whole ALLOWANCE_MS window
+ * in which it saw at least two requests from the tenant (20 a second), and
+ * then for as many as that window saw. So ordinary traffic, the first 100 to
+ * 200 ms of a burst and a bucket running low are still decided by the Tenant
+ * request by request. What an allowance leaves unspent after ALLOWANCE_MS
+ * goes back with the next call.
  */
 class Allowances<Snapshot> {
   readonly #held = new Map<string, { tokens: number; expiresAt: number; rate: Snapshot }>();
-  readonly #arrivals = new Map<string, { second: number; count: number; previous: number }>();
+  /** Requests seen per tenant in the current ALLOWANCE_MS window, and in the one before it if that was the last. */
+  readonly #arrivals = new Map<string, { window: number; count: number; previous: number }>();
   /** Tenants with a call for an allowance under way: concurrent requests ask for one token each, not a whole allowance each. */
   readonly #asking = new Set<string>();
 
   /** Counts the request, and spends a held token: the bucket reading to report, or null when the Tenant must be asked. */
   spend(tenantId: string, now: number): Snapshot | null {
-    const second = Math.floor(now / 1000);
+    const window = Math.floor(now / ALLOWANCE_MS);
     const arrivals = this.#arrivals.get(tenantId);
-    if (!arrivals || arrivals.second !== second) {
-      setNewest(this.#arrivals, tenantId, { second, count: 1, previous: arrivals?.second === second - 1 ? arrivals.count : 0 }, ALLOWANCES_KEPT);
+    if (!arrivals || arrivals.window !== window) {
+      setNewest(this.#arrivals, tenantId, { window, count: 1, previous: arrivals?.window === window - 1 ? arrivals.count : 0 }, ALLOWANCES_KEPT);
     } else arrivals.count++;
     const held = this.#held.get(tenantId);
     if (!held || held.tokens <= 0 || held.expiresAt <= now) return null;
@@ -92,7 +94,7 @@ class Allowances<Snapshot> {
     return held.rate;
   }
 
-  /** What to ask the Tenant for: tokens for ALLOWANCE_MS at this isolate's recent rate, after giving back an expired allowance's rest. */
+  /** What to ask the Tenant for: tokens for the next ALLOWANCE_MS at the last window's rate, after giving back an expired allowance's rest. */
   ask(tenantId: string, now: number): AllowanceAsk {
     const held = this.#held.get(tenantId);
     let giveBack = 0;
@@ -101,8 +103,8 @@ class Allowances<Snapshot> {
       this.#held.delete(tenantId);
     }
     const arrivals = this.#arrivals.get(tenantId);
-    const perSecond = arrivals?.second === Math.floor(now / 1000) ? arrivals.previous : 0;
-    const want = this.#asking.has(tenantId) ? 1 : Math.max(1, Math.min(MAX_ALLOWANCE, Math.ceil((perSecond * ALLOWANCE_MS) / 1000)));
+    const lastWindow = arrivals?.window === Math.floor(now / ALLOWANCE_MS) ? arrivals.previous : 0;
+    const want = this.#asking.has(tenantId) ? 1 : Math.max(1, Math.min(MAX_ALLOWANCE, lastWindow));
     if (want > 1) this.#asking.add(tenantId);
     return { want, giveBack };
   }

@@ -76,7 +76,7 @@ describe('request bucket', () => {
   it('should let a busy isolate spend tokens taken ahead, give back what it did not spend, and never overdraw the bucket', { timeout: 60_000 }, async () => {
     const request = limitedApp();
     const key = await createTenant('ahead', 'pro');
-    /** A closed loop of 16 for `ms`: busy enough, for more than a whole second, to be handed tokens ahead. */
+    /** A closed loop of 16 for `ms`: busy enough, window after window, to be handed tokens ahead. */
     const loop = async (ms: number) => {
       const started = Date.now();
       const statuses: number[] = [];
