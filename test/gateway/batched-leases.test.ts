@@ -262,6 +262,18 @@ describe('completions carrying their images', () => {
     const unparsable = await call('/internal/complete', { method: 'POST', body: garbage, headers: { ...signed, 'content-type': 'multipart/form-data; boundary=x' } });
     expect(unparsable.status).toBe(400);
     expect(((await unparsable.json()) as { error: { code: string } }).error.code).toBe('invalid_multipart');
+    // The signature covers the multipart bytes: one image byte changed after signing is refused.
+    const form = new FormData();
+    form.append('completions', JSON.stringify({ completions: [good.completion] }));
+    form.append(file[0], new Blob([file[1]]), 'image');
+    const encoded = new Response(form);
+    const signedBytes = new Uint8Array(await encoded.arrayBuffer());
+    const tamperedHeaders = await signInternalRequest(ORIGIN_SECRET, 'POST', '/internal/complete', signedBytes);
+    const at = new TextDecoder().decode(signedBytes).indexOf('png ');
+    signedBytes[at] = 'P'.charCodeAt(0);
+    const tampered = await call('/internal/complete', { method: 'POST', body: signedBytes, headers: { ...tamperedHeaders, 'content-type': encoded.headers.get('content-type')! } });
+    expect(tampered.status).toBe(401);
+
     await beat();
     expect(await statusOf(id, 'bl-inline-bad')).toBe('running');
     expect(await storedUnder(`images/bl-inline-bad/${id}/`)).toEqual([]);
