@@ -1,9 +1,11 @@
 // Queue benchmark: job submissions/s through the gateway next to a hello-world
 // worker on the same runtime (the ceiling) and the floor of the submission's
-// design (bench/floor-worker/), and lease -> upload -> complete
-// round trips/s against one shard, twice: one job per call (lease 1, upload,
-// complete 1) and batched as origin workers do it (lease up to --batch jobs,
-// upload each, complete them in one call), each over half of the queued jobs.
+// design (bench/floor-worker/), and lease -> upload -> complete round trips/s
+// against one shard, in three shapes, each over a third of the
+// queued jobs: one job per call (lease 1, upload, complete 1: 3 calls a job);
+// batched with separate uploads (lease up to --batch jobs, one PUT per image,
+// complete them in one JSON call); and batched as origin workers do it now
+// (lease up to --batch, complete them in one multipart call carrying the images).
 //   node --import tsx bench/queue.ts [--jobs 2000] [--concurrency 16] [--batch 8]
 // Loopback only, bounded request counts.
 import { randomBytes } from 'node:crypto';
@@ -12,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { newSecret } from '../protocol/api-key.js';
-import type { LeaseResponse } from '../protocol/jobs.js';
+import type { CompletionResult, LeaseResponse, LeasedJob } from '../protocol/jobs.js';
 import { GatewayClient } from '../origin-gpu/gateway-client.js';
 import { freePort, seedTenant, startGateway } from '../scripts/local-stack.js';
 import { closeConnections, closedLoop, machine, round, send, startDevWorker } from './harness.js';
@@ -59,7 +61,18 @@ try {
   // Lease -> upload -> complete, as origin workers do it, against the one shard: WORKERS workers with `slots` each.
   const client = new GatewayClient(gateway.url, secrets.originSecret);
   const png = new Uint8Array(randomBytes(2048));
-  const roundTrips = async (total: number, slots: number) => {
+  const usage = { inputTokens: 1, outputTokens: 1 };
+  /** Finishes leased jobs: each image by its own PUT and then one JSON completion, or all in one multipart completion. */
+  const finish = async (jobs: LeasedJob[], imagesInComplete: boolean): Promise<{ results: CompletionResult[]; calls: number }> => {
+    if (imagesInComplete) {
+      const results = await client.completeWithImages(jobs.map((job) => ({ jobId: job.id, leaseId: job.leaseId, images: [{ index: 0, format: 'png', bytes: png }], usage })));
+      return { results, calls: 1 };
+    }
+    const stored = await Promise.all(jobs.map((job) => client.uploadImage(job.id, job.leaseId, 0, 'png', png)));
+    const results = await client.completeMany(jobs.map((job, i) => ({ jobId: job.id, leaseId: job.leaseId, images: [stored[i]!], usage })));
+    return { results, calls: 1 + jobs.length };
+  };
+  const roundTrips = async (total: number, slots: number, imagesInComplete: boolean) => {
     let claimed = 0;
     let done = 0;
     let calls = 0;
@@ -72,12 +85,9 @@ try {
           const { jobs }: LeaseResponse = await client.lease({ workerId: `bench-${worker}`, slots: want, waitMs: 0 });
           claimed -= want - jobs.length;
           if (jobs.length === 0) break;
-          const stored = await Promise.all(jobs.map((job) => client.uploadImage(job.id, job.leaseId, 0, 'png', png)));
-          const results = await client.completeMany(
-            jobs.map((job, i) => ({ jobId: job.id, leaseId: job.leaseId, images: [stored[i]!], usage: { inputTokens: 1, outputTokens: 1 } })),
-          );
-          if (results.some((result) => !result.ok)) throw new Error(`a completion was refused: ${JSON.stringify(results)}`);
-          calls += 2 + jobs.length;
+          const finished = await finish(jobs, imagesInComplete);
+          if (finished.results.some((result) => !result.ok)) throw new Error(`a completion was refused: ${JSON.stringify(finished.results)}`);
+          calls += 1 + finished.calls;
           done += jobs.length;
         }
       }),
@@ -85,9 +95,10 @@ try {
     const seconds = (performance.now() - started) / 1000;
     return { roundTrips: done, perSecond: round(done / seconds), httpCallsPerSecond: round(calls / seconds), ofCeilingPercent: round((100 * calls) / seconds / ceiling.rps), workers: WORKERS, jobsPerCall: slots };
   };
-  const half = Math.floor((JOBS + 100) / 2);
-  const oneJobPerCall = await roundTrips(half, 1);
-  const batched = await roundTrips(half, BATCH);
+  const third = Math.floor((JOBS + 100) / 3);
+  const oneJobPerCall = await roundTrips(third, 1, false);
+  const batchedSeparateUploads = await roundTrips(third, BATCH, false);
+  const batchedImagesInComplete = await roundTrips(third, BATCH, true);
 
   console.log(`machine: ${machine()}`);
   console.log(`command: node --import tsx bench/queue.ts --jobs ${JOBS} --concurrency ${CONCURRENCY} --batch ${BATCH}`);
@@ -110,7 +121,7 @@ try {
           ofCeilingPercent: round((100 * submissions.rps) / ceiling.rps),
           ofFloorPercent: round((100 * submissions.rps) / floorSubmissions.rps),
         },
-        leaseUploadCompletePerShard: { oneJobPerCall, batched },
+        leaseUploadCompletePerShard: { oneJobPerCall, batchedSeparateUploads, batchedImagesInComplete },
       },
       null,
       2,

@@ -3,7 +3,7 @@ import { policySnapshotSchema, type PolicySnapshot } from '../protocol/policy.js
 import { signInternalRequest } from '../protocol/signature.js';
 import type {
   CompleteBatchResponse,
-  CompleteRequest,
+  CompleteMultipart,
   Completion,
   CompletionResult,
   DepartRequest,
@@ -13,9 +13,10 @@ import type {
   LeaseRequest,
   LeaseResponse,
   StoredImage,
+  Usage,
 } from '../protocol/jobs.js';
 import type { OutputFormat } from '../protocol/images.js';
-import { MAX_JOBS_PER_CALL } from '../protocol/jobs.js';
+import { COMPLETIONS_PART, MAX_COMPLETE_BODY_BYTES, MAX_JOBS_PER_CALL } from '../protocol/jobs.js';
 import { traceparentForCall } from './tracing.js';
 
 /** The gateway answered an internal call with an error status. */
@@ -31,6 +32,32 @@ export class GatewayCallError extends Error {
 }
 
 const encoder = new TextEncoder();
+
+/** A finished image as the worker hands it to `complete`: the bytes travel in the completion call. */
+export type FinishedImage = { index: number; format: OutputFormat; bytes: Uint8Array };
+export type FinishedJob = { jobId: string; leaseId: string; images: FinishedImage[]; usage: Usage };
+
+type PendingCompletion = { job: FinishedJob; bytes: number; resolve: (ok: { ok: true }) => void; reject: (error: unknown) => void };
+
+/** Room for a part's boundary and headers, and for the JSON part's own: generous, so an estimate never undershoots. */
+const PART_OVERHEAD_BYTES = 512;
+
+/** What a job adds to a multipart completion body, at most. */
+function completionBytes({ jobId, leaseId, images }: FinishedJob): number {
+  return images.reduce((sum, image) => sum + image.bytes.byteLength + PART_OVERHEAD_BYTES + 64, PART_OVERHEAD_BYTES + jobId.length + leaseId.length + 128);
+}
+
+/** Takes the next call's jobs off the front of `pending`: up to MAX_JOBS_PER_CALL that fit one body; the first always goes. */
+function takeBatch(pending: PendingCompletion[]): PendingCompletion[] {
+  let bytes = PART_OVERHEAD_BYTES;
+  let count = 0;
+  while (count < pending.length && count < MAX_JOBS_PER_CALL) {
+    bytes += pending[count]!.bytes;
+    if (count > 0 && bytes > MAX_COMPLETE_BODY_BYTES) break;
+    count++;
+  }
+  return pending.splice(0, count);
+}
 /** What a restarting or overloaded gateway answers; worth retrying. */
 const TRANSIENT_STATUSES = new Set([502, 503, 504]);
 
@@ -78,23 +105,47 @@ export class GatewayClient {
     return this.#send('GET', path, new Uint8Array(), 'application/json', signal, async (response) => policySnapshotSchema.parse(await response.json()));
   }
 
-  /** Reports several finished jobs in one call; each result says whether that job's lease still held. */
+  /** Reports several finished jobs whose images are stored already (`uploadImage`); each result says whether that job's lease still held. */
   completeMany(completions: Completion[]): Promise<CompletionResult[]> {
     return this.#json<CompleteBatchResponse>('POST', '/internal/complete', { completions }).then(({ results }) => results);
   }
 
   /**
-   * Reports one finished job, in a batch with whatever else finishes while an earlier report is in flight:
-   * one call at a time, and no job waits for a timer. Throws `stale_lease` (as a single call's 409 would) when the lease was lost.
+   * Reports several finished jobs with their images in the same call (multipart): the gateway stores the images of
+   * the jobs whose lease holds and completes those. A retry sends the same bytes to the same lease-prefixed keys.
    */
-  complete(jobId: string, request: CompleteRequest): Promise<{ ok: true }> {
+  async completeWithImages(jobs: readonly FinishedJob[]): Promise<CompletionResult[]> {
+    const form = new FormData();
+    const completions: CompleteMultipart['completions'] = jobs.map(({ jobId, leaseId, images, usage }, job) => ({
+      jobId,
+      leaseId,
+      usage,
+      images: images.map(({ index, format }) => ({ index, format, part: `image-${job}-${index}` })),
+    }));
+    form.append(COMPLETIONS_PART, JSON.stringify({ completions } satisfies CompleteMultipart));
+    jobs.forEach(({ images }, job) => {
+      for (const { index, format, bytes } of images) form.append(`image-${job}-${index}`, new Blob([bytes]), `${index}.${format}`);
+    });
+    // Encoded once, so every attempt signs and sends the same bytes.
+    const encoded = new Response(form);
+    const body = new Uint8Array(await encoded.arrayBuffer());
+    const { results } = await this.#send<CompleteBatchResponse>('POST', '/internal/complete', body, encoded.headers.get('content-type')!);
+    return results;
+  }
+
+  /**
+   * Reports one finished job with its images, in a batch with whatever else finishes while an earlier report is in
+   * flight: one call at a time, up to MAX_JOBS_PER_CALL jobs and MAX_COMPLETE_BODY_BYTES, and no job waits for a timer.
+   * Throws `stale_lease` (as a single call's 409 would) when the lease was lost.
+   */
+  complete(job: FinishedJob): Promise<{ ok: true }> {
     return new Promise((resolve, reject) => {
-      this.#pendingCompletions.push({ completion: { jobId, ...request }, resolve, reject });
+      this.#pendingCompletions.push({ job, bytes: completionBytes(job), resolve, reject });
       void this.#flushCompletions();
     });
   }
 
-  readonly #pendingCompletions: { completion: Completion; resolve: (ok: { ok: true }) => void; reject: (error: unknown) => void }[] = [];
+  readonly #pendingCompletions: PendingCompletion[] = [];
   #completing = false;
 
   async #flushCompletions(): Promise<void> {
@@ -102,13 +153,13 @@ export class GatewayClient {
     this.#completing = true;
     try {
       while (this.#pendingCompletions.length > 0) {
-        const batch = this.#pendingCompletions.splice(0, MAX_JOBS_PER_CALL);
+        const batch = takeBatch(this.#pendingCompletions);
         try {
-          const results = await this.completeMany(batch.map((pending) => pending.completion));
+          const results = batch[0]!.bytes > MAX_COMPLETE_BODY_BYTES ? await this.#uploadThenComplete(batch[0]!.job) : await this.completeWithImages(batch.map((pending) => pending.job));
           batch.forEach((pending, i) => {
             const result = results[i];
             if (result?.ok) pending.resolve({ ok: true });
-            else pending.reject(new GatewayCallError(result?.code === 'unknown_job' ? 404 : 409, result?.code ?? 'stale_lease', result?.message ?? `job ${pending.completion.jobId}: no result`));
+            else pending.reject(new GatewayCallError(result?.code === 'unknown_job' ? 404 : 409, result?.code ?? 'stale_lease', result?.message ?? `job ${pending.job.jobId}: no result`));
           });
         } catch (error) {
           for (const pending of batch) pending.reject(error);
@@ -117,6 +168,13 @@ export class GatewayClient {
     } finally {
       this.#completing = false;
     }
+  }
+
+  /** A job too big for one completion body: its images one PUT each, then a JSON completion naming them. */
+  async #uploadThenComplete({ jobId, leaseId, images, usage }: FinishedJob): Promise<CompletionResult[]> {
+    const stored: StoredImage[] = [];
+    for (const { index, format, bytes } of images) stored.push(await this.uploadImage(jobId, leaseId, index, format, bytes));
+    return this.completeMany([{ jobId, leaseId, images: stored, usage }]);
   }
 
   fail(jobId: string, request: FailRequest): Promise<{ ok: true }> {

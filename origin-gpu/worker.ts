@@ -329,7 +329,6 @@ export class OriginWorker {
           return !controller.signal.aborted;
         },
       });
-      const stored = [];
       for (const [index, image] of result.images.entries()) {
         await provenance.record({
           jobId: leased.id,
@@ -341,18 +340,19 @@ export class OriginWorker {
           seed: spec.seed + index,
           grid: result.grids[index]!,
         });
-        const uploadStarted = performance.now();
-        stored.push(await gateway.uploadImage(leased.id, leased.leaseId, index, image.format, image.bytes));
-        metrics?.upload('image', (performance.now() - uploadStarted) / 1000);
       }
       const outputTokens = result.grids.reduce((sum, grid) => sum + grid.rows * grid.cols, 0);
       const inputImageTokens = editImageTokens(editParams, result.grids);
       await audit();
-      await gateway.complete(leased.id, {
+      // The images travel in the completion call (batched with other jobs finishing meanwhile); the upload metric times that delivery.
+      const deliveryStarted = performance.now();
+      await gateway.complete({
+        jobId: leased.id,
         leaseId: leased.leaseId,
-        images: stored,
+        images: result.images.map((image, index) => ({ index, format: image.format, bytes: image.bytes })),
         usage: { inputTokens: Math.ceil(spec.prompt.length / 4) + inputImageTokens, outputTokens, inputImageTokens },
       });
+      metrics?.upload('image', (performance.now() - deliveryStarted) / 1000);
       // Only once the gateway has the result: a run recorded as succeeded always delivered it.
       await finish('succeeded');
       jobEnded(traceContext, 'succeeded', metrics, leased.tier);

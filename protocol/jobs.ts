@@ -107,6 +107,8 @@ export const usageSchema = z.object({
   inputImageTokens: z.number().int().min(0).optional(),
 });
 
+export type Usage = z.infer<typeof usageSchema>;
+
 export const jobResultSchema = z.object({ images: z.array(storedImageSchema), usage: usageSchema });
 export type JobResult = z.infer<typeof jobResultSchema>;
 
@@ -194,6 +196,41 @@ export const completeBatchRequestSchema = z.object({
 });
 export type CompleteBatchRequest = z.infer<typeof completeBatchRequestSchema>;
 export type Completion = CompleteBatchRequest['completions'][number];
+
+/** The most bytes one finished image may have, whether uploaded alone or inside a completion. */
+export const MAX_IMAGE_BYTES = 40 * 1024 * 1024;
+
+/**
+ * The most bytes one `POST /internal/complete` body may have. The gateway holds the body twice while it parses it
+ * (signed as one buffer, then split into parts), and a Worker has 128 MB. Above MAX_IMAGE_BYTES, so any one image
+ * fits; a job whose images together do not fit goes by single-image PUTs and a JSON completion instead.
+ */
+export const MAX_COMPLETE_BODY_BYTES = 48 * 1024 * 1024;
+
+/** The multipart part of `POST /internal/complete` that holds the JSON completions (`completeMultipartSchema`). */
+export const COMPLETIONS_PART = 'completions';
+
+/** A finished image carried in the completion's own body: `part` names the file part holding its bytes. */
+export const inlineImageSchema = z.object({
+  index: z.number().int().min(0),
+  format: outputFormatSchema,
+  part: z.string().min(1).max(128),
+});
+export type InlineImage = z.infer<typeof inlineImageSchema>;
+
+/**
+ * `POST /internal/complete` as `multipart/form-data`: the `completions` part holds this JSON, and each image's bytes
+ * are the file part it names. The gateway checks every lease, stores the images of the jobs whose lease holds under
+ * that lease's prefix, and completes them; results are as for the JSON form.
+ */
+export const completeMultipartSchema = z.object({
+  completions: z
+    .array(z.object({ jobId: z.string().min(1), leaseId: z.string(), images: z.array(inlineImageSchema).min(1), usage: usageSchema }))
+    .min(1)
+    .max(MAX_JOBS_PER_CALL),
+});
+export type CompleteMultipart = z.infer<typeof completeMultipartSchema>;
+export type InlineCompletion = CompleteMultipart['completions'][number];
 
 /** One job's outcome in a batched completion; a refused one carries the code a single call's 404/409 would. */
 export const completionResultSchema = z.discriminatedUnion('ok', [

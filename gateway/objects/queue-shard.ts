@@ -490,6 +490,11 @@ export class QueueShard extends SqliteObject {
     return this.#checkLease(id, leaseId);
   }
 
+  /** `checkLease` for several jobs in one call, in order: before a completion stores the images it carries. */
+  async checkLeases(leases: readonly { jobId: string; leaseId: string }[]): Promise<LeaseCheck[]> {
+    return leases.map(({ jobId, leaseId }) => this.#checkLease(jobId, leaseId));
+  }
+
   #checkLease(id: string, leaseId: string): LeaseCheck {
     const row = this.#row(id);
     if (!row) return { ok: false, reason: 'unknown_job' };

@@ -1,13 +1,16 @@
 import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
 import type { AppEnv } from '../env.js';
-import { ConflictError, InvalidRequestError, NotFoundError } from '../errors.js';
+import { ConflictError, InvalidRequestError, NotFoundError, PayloadTooLargeError } from '../errors.js';
 import { rememberPolicy } from '../moderation.js';
 import { originSignature } from '../middleware/origin-signature.js';
 import { policyStoreStub } from '../objects/policy-store.js';
 import type { LeaseCheck, QueueShard } from '../objects/queue-shard.js';
 import {
+  COMPLETIONS_PART,
   completeBatchRequestSchema,
+  completeMultipartSchema,
   completeRequestSchema,
   departRequestSchema,
   failRequestSchema,
@@ -16,8 +19,11 @@ import {
   type CompleteBatchResponse,
   type Completion,
   type CompletionResult,
+  type InlineCompletion,
   type LeasedJob,
   type LeaseResponse,
+  MAX_COMPLETE_BODY_BYTES,
+  MAX_IMAGE_BYTES,
 } from '../../protocol/jobs.js';
 import type { PolicySnapshot } from '../../protocol/policy.js';
 import { shardCount, shardForJob, shardOfJob, shardStub } from '../queue.js';
@@ -28,7 +34,6 @@ import { parseTraceparent } from '../../protocol/trace-context.js';
 const LEASE_KEEPALIVE_MS = 100;
 const textEncoder = new TextEncoder();
 const IMAGE_TYPES = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp' } as const;
-const MAX_IMAGE_BYTES = 40 * 1024 * 1024;
 const MAX_PREVIEW_BYTES = 2 * 1024 * 1024;
 
 function parse<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, raw: unknown): T {
@@ -59,6 +64,16 @@ async function deleteJobObjects(bucket: R2Bucket, prefix: string): Promise<void>
 
 export const internal = new Hono<AppEnv>();
 
+// Before the signature check, which reads the whole body: a completion carries images, and its size is capped from its header.
+internal.post(
+  '/complete',
+  bodyLimit({
+    maxSize: MAX_COMPLETE_BODY_BYTES,
+    onError: () => {
+      throw new PayloadTooLargeError(MAX_COMPLETE_BODY_BYTES);
+    },
+  }),
+);
 internal.use('*', originSignature());
 
 /**
@@ -312,27 +327,32 @@ function assertOwnImages(completions: readonly Completion[]): void {
   }
 }
 
+/** Jobs by the shard that holds them; a job id no shard can hold is answered unknown at once. */
+function byShard<T extends { jobId: string }>(c: Context<AppEnv>, items: readonly T[]): { shards: Map<number, T[]>; unknown: Map<string, CompletionResult> } {
+  const shards = new Map<number, T[]>();
+  const unknown = new Map<string, CompletionResult>();
+  for (const item of items) {
+    const shard = shardForJob(c, item.jobId) && shardOfJob(item.jobId);
+    if (shard === null) unknown.set(item.jobId, { jobId: item.jobId, ok: false, code: 'unknown_job', message: refusal('unknown_job', item.jobId) });
+    else shards.set(shard, [...(shards.get(shard) ?? []), item]);
+  }
+  return { shards, unknown };
+}
+
 /** Completes jobs, one shard call per shard involved; each job's lease is checked on its own (see QueueShard.complete). */
 async function completeAll(c: Context<AppEnv>, completions: readonly Completion[]): Promise<CompletionResult[]> {
-  const byShard = new Map<number, Completion[]>();
-  const unknown: string[] = [];
-  for (const completion of completions) {
-    const shard = shardForJob(c, completion.jobId) && shardOfJob(completion.jobId);
-    if (shard === null) unknown.push(completion.jobId);
-    else byShard.set(shard, [...(byShard.get(shard) ?? []), completion]);
-  }
-  const outcomes = new Map<string, CompletionResult>();
-  for (const jobId of unknown) outcomes.set(jobId, { jobId, ok: false, code: 'unknown_job', message: `No job with id '${jobId}'.` });
+  const { shards, unknown: outcomes } = byShard(c, completions);
   await Promise.all(
-    [...byShard].map(async ([shard, batch]) => {
+    [...shards].map(async ([shard, batch]) => {
       const checks = await shardStub(c.env, shard).completeMany(batch);
-      batch.forEach(({ jobId }, i) => {
-        const check = checks[i]!;
-        outcomes.set(jobId, check.ok ? { jobId, ok: true } : { jobId, ok: false, code: check.reason, message: refusal(check.reason, jobId) });
-      });
+      batch.forEach(({ jobId }, i) => outcomes.set(jobId, resultOf(checks[i]!, jobId)));
     }),
   );
   return completions.map(({ jobId }) => outcomes.get(jobId)!);
+}
+
+function resultOf(check: LeaseCheck, jobId: string): CompletionResult {
+  return check.ok ? { jobId, ok: true } : { jobId, ok: false, code: check.reason, message: refusal(check.reason, jobId) };
 }
 
 function refusal(reason: 'unknown_job' | 'stale_lease', jobId: string): string {
@@ -353,15 +373,109 @@ internal.post('/jobs/:id/complete', async (c) => {
 /**
  * Several finished jobs in one call (a worker sends whatever finished while its last completion was in flight).
  * Each job is fenced by its own lease: a stale one is refused in its result, and the others still complete.
+ * As JSON, the images were uploaded already (PUT above) and are named by key; as multipart/form-data they travel
+ * in this body (see `completeMultipartSchema`), and are stored here only for the jobs whose lease holds.
  */
 internal.post('/complete', async (c) => {
-  const { completions } = parse(completeBatchRequestSchema, await c.req.json());
-  if (new Set(completions.map((completion) => completion.jobId)).size !== completions.length) {
-    throw new InvalidRequestError('Each job may appear once in a completion batch.');
+  if (c.req.header('content-type')?.toLowerCase().startsWith('multipart/form-data')) {
+    return c.json({ results: await completeWithImages(c, await readMultipartCompletion(c)) } satisfies CompleteBatchResponse);
   }
+  const { completions } = parse(completeBatchRequestSchema, await c.req.json());
+  assertOneEach(completions);
   assertOwnImages(completions);
   return c.json({ results: await completeAll(c, completions) } satisfies CompleteBatchResponse);
 });
+
+function assertOneEach(completions: readonly { jobId: string }[]): void {
+  if (new Set(completions.map((completion) => completion.jobId)).size !== completions.length) {
+    throw new InvalidRequestError('Each job may appear once in a completion batch.');
+  }
+}
+
+/** A multipart completion with every image's bytes in hand; anything missing, extra, empty or too large is a 400. */
+async function readMultipartCompletion(c: Context<AppEnv>): Promise<{ completion: InlineCompletion; files: File[] }[]> {
+  const parts = new Map<string, unknown[]>();
+  try {
+    // The signature check consumed the raw body; Hono parses the copy it kept.
+    const form = await c.req.formData();
+    for (const [name, value] of form.entries() as IterableIterator<[string, unknown]>) parts.set(name, [...(parts.get(name) ?? []), value]);
+  } catch {
+    throw new InvalidRequestError('The completion body is not valid multipart/form-data.', null, 'invalid_multipart');
+  }
+  const [json, ...more] = parts.get(COMPLETIONS_PART) ?? [];
+  if (json === undefined || more.length > 0) {
+    throw new InvalidRequestError(`A multipart completion needs one '${COMPLETIONS_PART}' part holding the JSON completions.`, COMPLETIONS_PART);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json instanceof File ? await json.text() : String(json));
+  } catch {
+    throw new InvalidRequestError(`The '${COMPLETIONS_PART}' part is not valid JSON.`, COMPLETIONS_PART);
+  }
+  const { completions } = parse(completeMultipartSchema, raw);
+  assertOneEach(completions);
+  const named = new Set<string>();
+  const read = completions.map((completion) => {
+    if (new Set(completion.images.map((image) => image.index)).size !== completion.images.length) {
+      throw new InvalidRequestError(`Each image index may appear once per job (job '${completion.jobId}').`);
+    }
+    const files = completion.images.map(({ part }) => {
+      if (part === COMPLETIONS_PART || named.has(part)) throw new InvalidRequestError(`Part '${part}' is named by more than one image.`, part);
+      named.add(part);
+      const [file, ...others] = parts.get(part) ?? [];
+      if (!(file instanceof File) || others.length > 0) {
+        throw new InvalidRequestError(`Image part '${part}' (job '${completion.jobId}') must be exactly one file part of the body.`, part);
+      }
+      if (file.size === 0 || file.size > MAX_IMAGE_BYTES) {
+        throw new InvalidRequestError(`Image part '${part}' is empty or larger than ${MAX_IMAGE_BYTES} bytes.`, part);
+      }
+      return file;
+    });
+    return { completion, files };
+  });
+  for (const name of parts.keys()) {
+    if (name !== COMPLETIONS_PART && !named.has(name)) throw new InvalidRequestError(`Part '${name}' is not named by any image.`, name);
+  }
+  return read;
+}
+
+/**
+ * Checks every lease first (one call per shard), stores the images of the jobs whose lease holds, then completes
+ * those: `completeMany` checks each lease again, so one lost in between is still refused. A stale worker's bytes are
+ * never stored, and a winner's keys carry its own lease, so nothing it stored can be overwritten.
+ */
+async function completeWithImages(c: Context<AppEnv>, jobs: readonly { completion: InlineCompletion; files: File[] }[]): Promise<CompletionResult[]> {
+  const { shards, unknown: outcomes } = byShard(c, jobs.map(({ completion }) => completion));
+  const tenants = new Map<string, string>();
+  await Promise.all(
+    [...shards].map(async ([shard, batch]) => {
+      const checks = await shardStub(c.env, shard).checkLeases(batch.map(({ jobId, leaseId }) => ({ jobId, leaseId })));
+      batch.forEach(({ jobId }, i) => {
+        const check = checks[i]!;
+        if (check.ok) tenants.set(jobId, check.tenantId);
+        else outcomes.set(jobId, resultOf(check, jobId));
+      });
+    }),
+  );
+  const held = jobs.filter(({ completion }) => tenants.has(completion.jobId));
+  const stored: Completion[] = await Promise.all(
+    held.map(async ({ completion: { jobId, leaseId, images, usage }, files }) => ({
+      jobId,
+      leaseId,
+      usage,
+      images: await Promise.all(
+        images.map(async ({ index, format }, i) => {
+          const key = `images/${tenants.get(jobId)}/${jobId}/${leaseId}/${index}.${format}`;
+          const file = files[i]!;
+          await c.env.IMAGES.put(key, await file.arrayBuffer(), { httpMetadata: { contentType: IMAGE_TYPES[format] } });
+          return { index, key, contentType: IMAGE_TYPES[format], bytes: file.size };
+        }),
+      ),
+    })),
+  );
+  if (stored.length > 0) (await completeAll(c, stored)).forEach((result) => outcomes.set(result.jobId, result));
+  return jobs.map(({ completion }) => outcomes.get(completion.jobId)!);
+}
 
 internal.post('/jobs/:id/fail', async (c) => {
   const id = c.req.param('id');
