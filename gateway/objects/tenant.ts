@@ -144,9 +144,14 @@ export class Tenant extends SqliteObject {
     }
   }
 
-  /** Creates the tenant or changes its tier. */
-  async configure(tenantId: string, tier: Tier): Promise<TenantSummary> {
+  /**
+   * Creates the tenant or changes its tier. Null while a signup this object
+   * must adopt first still cannot be (its shard unreachable twice): writing
+   * the row without the signup's key would leave that key never working.
+   */
+  async configure(tenantId: string, tier: Tier): Promise<TenantSummary | null> {
     if (this.#adoptionFailed) await this.#adoptSignup();
+    if (this.#adoptionFailed) return null;
     const now = Date.now();
     this.#row = undefined;
     this.db

@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import type { AppEnv, Env } from '../env.js';
 import { applyOverlay, compilePolicy, policyOverlaySchema, policySchema, type SafetyPolicy } from '../../plugins/safety-policy/engine.js';
-import { ConflictError, InvalidRequestError, NotFoundError } from '../errors.js';
+import { ApiError, ConflictError, InvalidRequestError, NotFoundError } from '../errors.js';
 import { formatKey, TENANT_ID } from '../keys.js';
 import { newSecret } from '../../protocol/api-key.js';
 import type { TierLimits } from '../limits.js';
@@ -137,6 +137,18 @@ function tenantId(raw: string): string {
   return raw;
 }
 
+/** The tenant's signup waits in a SignupShard that could not be reached: changing it now would lose the signup's key. */
+function signupNotAdoptedYet(id: string): ApiError {
+  return new ApiError(
+    503,
+    'server_error',
+    `Tenant '${id}' signed up, but its signup record cannot be read right now, so it cannot be changed yet. Retry after the time in Retry-After.`,
+    'signup_not_adopted',
+    null,
+    { 'retry-after': '5' },
+  );
+}
+
 export const admin = new Hono<AppEnv>();
 
 admin.use('*', adminAuth());
@@ -146,7 +158,9 @@ admin.put('/tenants/:tenantId', async (c) => {
   const { tier } = parse(tenantBody, await jsonBody(c.req.raw));
   const stub = tenantStub(c.env, id);
   forgetBucketState(id);
-  return c.json(await stub.configure(id, tier));
+  const configured = await stub.configure(id, tier);
+  if (!configured) throw signupNotAdoptedYet(id);
+  return c.json(configured);
 });
 
 admin.get('/tenants/:tenantId', async (c) => {

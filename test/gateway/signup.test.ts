@@ -170,6 +170,28 @@ describe('signups adopted at first use', () => {
     expect(tiered.tier).toBe('pro');
   });
 
+  it('should refuse an admin tier change with 503 while the signup cannot be adopted, and apply it once the shard answers again', async () => {
+    const { tenant, key } = (await (await signupAt('192.0.2.72')).json()) as { tenant: string; key: string };
+    const shard = signupShardAt(env, signupShardOfTenant(tenant)!);
+    // The shard fails for real: its signups table is out of the way, so adopting reads nothing and throws.
+    const moveSignups = (from: string, to: string) => runInDurableObject(shard, (_: SignupShard, state: DurableObjectState) => void state.storage.sql.exec(`ALTER TABLE ${from} RENAME TO ${to}`));
+    await moveSignups('signups', 'signups_away');
+    const upgrade = () => call(`/v1/admin/tenants/${tenant}`, { method: 'PUT', headers: admin, body: JSON.stringify({ tier: 'pro' }) });
+    try {
+      const refused = await upgrade();
+      expect(refused.status).toBe(503);
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      expect(await errorOf(refused)).toMatchObject({ type: 'server_error', code: 'signup_not_adopted' });
+    } finally {
+      await moveSignups('signups_away', 'signups');
+    }
+    // Nothing was written without the key: the retry adopts the signup, then upgrades it, and the key works.
+    const upgraded = await upgrade();
+    expect(upgraded.status).toBe(200);
+    expect(await upgraded.json()).toMatchObject({ tier: 'pro', keys: [{ name: 'signup' }] });
+    expect((await call('/v1/images/jobs/job_0_nothing', { headers: { authorization: `Bearer ${key}` } })).status).toBe(404);
+  });
+
   it('should know no tenant under a signup-shaped id that no shard admitted', async () => {
     const unknown = signupTenantId(0);
     expect((await call(`/v1/admin/tenants/${unknown}`, { headers: admin })).status).toBe(404);
