@@ -285,7 +285,7 @@ async function underMiniflare(gatewayScript: string, helloScript: string, floorS
 }
 
 async function underWranglerDev(dir: string): Promise<TargetResults> {
-  const gateway = await startGateway({ port: await freePort(), persistTo: join(dir, 'state'), secrets: { adminSecret: ADMIN_SECRET, originSecret: ORIGIN_SECRET } });
+  const gateway = await startGateway({ port: await freePort(), persistTo: join(dir, 'state'), secrets: { adminSecret: ADMIN_SECRET, originSecret: ORIGIN_SECRET }, logLevel: 'warn' });
   const [hello, floor] = await Promise.all([startDevWorker('hello'), startDevWorker('floor')]);
   try {
     return await runTarget({ name: 'wrangler dev (wrangler 4.86 proxy in front of workerd)', gateway: gateway.url, hello: hello.url, floor: floor.url }, false);

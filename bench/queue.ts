@@ -33,6 +33,7 @@ const gateway = await startGateway({
   persistTo: join(dir, 'state'),
   secrets,
   vars: { QUEUE_SHARDS: '1', LEASE_TTL_MS: '60000', QUEUE_LIMIT_PAID: '1000000' },
+  logLevel: 'warn',
 });
 const [hello, floor] = await Promise.all([startDevWorker('hello'), startDevWorker('floor')]);
 try {

@@ -28,6 +28,11 @@ export interface GatewayOptions {
   vars?: Record<string, string>;
   /** Receives every log line of the process. */
   onLog?: (line: string) => void;
+  /**
+   * wrangler's own log level. `info` (the default) logs a line per request, which a benchmark must not pay
+   * for when its ceiling does not: benches pass `warn`, as their hello-world and floor workers run.
+   */
+  logLevel?: 'info' | 'warn';
   /** Gives up waiting for readiness and stops the process, e.g. on Ctrl-C during a start. */
   signal?: AbortSignal;
 }
@@ -173,7 +178,7 @@ export async function startGateway(options: GatewayOptions): Promise<{ url: stri
     '--persist-to', options.persistTo,
     ...(options.envFile ? ['--env-file', options.envFile] : []),
     '--show-interactive-dev-session=false',
-    '--log-level', 'info',
+    '--log-level', options.logLevel ?? 'info',
     ...Object.entries(vars).flatMap(([name, value]) => ['--var', `${name}:${value}`]),
   ];
   const child = spawn(process.execPath, args, {
