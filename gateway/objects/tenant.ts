@@ -159,7 +159,7 @@ export class Tenant extends SqliteObject {
       .values({ id: tenantId, tier, createdAt: now, updatedAt: now })
       .onConflictDoUpdate({ target: tenant.id, set: { tier, updatedAt: now } })
       .run();
-    return this.describe();
+    return this.#summaryOf(this.#requireRow());
   }
 
   /** Sets (or with null clears) limits for this tenant alone, over its tier's. */
@@ -168,7 +168,7 @@ export class Tenant extends SqliteObject {
     const value = override && Object.keys(override).length > 0 ? JSON.stringify(override) : null;
     this.db.update(tenant).set({ limitsOverride: value, updatedAt: Date.now() }).run();
     this.#row = undefined;
-    return this.describe();
+    return this.#summaryOf(this.#requireRow());
   }
 
   /**
@@ -394,9 +394,13 @@ export class Tenant extends SqliteObject {
     return { tenantId: row.id, tier: row.tier, keyId: match.id };
   }
 
-  async describe(): Promise<TenantSummary> {
+  /** The tenant and its keys; null when there is no such tenant (an answer, not a failure: RPC would log a throw as uncaught). */
+  async describe(): Promise<TenantSummary | null> {
     const row = this.#tenantRow();
-    if (!row) throw new Error('tenant does not exist');
+    return row ? this.#summaryOf(row) : null;
+  }
+
+  #summaryOf(row: TenantRow): TenantSummary {
     const keys = this.db
       .select({ id: apiKeys.id, name: apiKeys.name, createdAt: apiKeys.createdAt, lastUsedAt: apiKeys.lastUsedAt, revokedAt: apiKeys.revokedAt })
       .from(apiKeys)

@@ -125,11 +125,7 @@ function overlayView(entry: OverlayEntry, snapshot: PolicySnapshot) {
 }
 
 async function requireTenant(env: Env, id: string): Promise<void> {
-  try {
-    await tenantStub(env, id).describe();
-  } catch {
-    throw new NotFoundError(`No tenant '${id}'. Create it first with PUT /v1/admin/tenants/${id}.`);
-  }
+  if (!(await tenantStub(env, id).describe())) throw new NotFoundError(`No tenant '${id}'. Create it first with PUT /v1/admin/tenants/${id}.`);
 }
 
 function tenantId(raw: string): string {
@@ -165,12 +161,9 @@ admin.put('/tenants/:tenantId', async (c) => {
 
 admin.get('/tenants/:tenantId', async (c) => {
   const id = tenantId(c.req.param('tenantId'));
-  const stub = tenantStub(c.env, id);
-  try {
-    return c.json(await stub.describe());
-  } catch {
-    throw new NotFoundError(`No tenant '${id}'.`);
-  }
+  const described = await tenantStub(c.env, id).describe();
+  if (!described) throw new NotFoundError(`No tenant '${id}'.`);
+  return c.json(described);
 });
 
 /** Creates a key. The full key is in this response only; the gateway keeps just its hash. */
