@@ -68,6 +68,12 @@ export class GatewayClient {
     private readonly secret: string,
     /** How long one call keeps retrying transient gateway failures before giving up. */
     private readonly retryForMs = 15_000,
+    /**
+     * Completion calls at once. A completion carries its images, so one call takes a while: a job that
+     * finished next to others goes at once while fewer than this are in flight, rather than waiting
+     * behind them; only what finishes while all are in flight is batched into the next.
+     */
+    private readonly completionsInFlight = 4,
   ) {}
 
   lease(request: LeaseRequest, signal?: AbortSignal): Promise<LeaseResponse> {
@@ -134,39 +140,41 @@ export class GatewayClient {
   }
 
   /**
-   * Reports one finished job with its images, in a batch with whatever else finishes while an earlier report is in
-   * flight: one call at a time, up to MAX_JOBS_PER_CALL jobs and MAX_COMPLETE_BODY_BYTES, and no job waits for a timer.
+   * Reports one finished job with its images: at once while fewer than `completionsInFlight` calls are out, else in a
+   * batch with whatever else finishes meanwhile (up to MAX_JOBS_PER_CALL jobs and MAX_COMPLETE_BODY_BYTES). No job waits for a timer.
    * Throws `stale_lease` (as a single call's 409 would) when the lease was lost.
    */
   complete(job: FinishedJob): Promise<{ ok: true }> {
     return new Promise((resolve, reject) => {
       this.#pendingCompletions.push({ job, bytes: completionBytes(job), resolve, reject });
-      void this.#flushCompletions();
+      this.#flushCompletions();
     });
   }
 
   readonly #pendingCompletions: PendingCompletion[] = [];
-  #completing = false;
+  #completionCalls = 0;
 
-  async #flushCompletions(): Promise<void> {
-    if (this.#completing) return;
-    this.#completing = true;
+  #flushCompletions(): void {
+    while (this.#pendingCompletions.length > 0 && this.#completionCalls < this.completionsInFlight) {
+      const batch = takeBatch(this.#pendingCompletions);
+      this.#completionCalls++;
+      void this.#sendCompletions(batch).finally(() => {
+        this.#completionCalls--;
+        this.#flushCompletions();
+      });
+    }
+  }
+
+  async #sendCompletions(batch: PendingCompletion[]): Promise<void> {
     try {
-      while (this.#pendingCompletions.length > 0) {
-        const batch = takeBatch(this.#pendingCompletions);
-        try {
-          const results = batch[0]!.bytes > MAX_COMPLETE_BODY_BYTES ? await this.#uploadThenComplete(batch[0]!.job) : await this.completeWithImages(batch.map((pending) => pending.job));
-          batch.forEach((pending, i) => {
-            const result = results[i];
-            if (result?.ok) pending.resolve({ ok: true });
-            else pending.reject(new GatewayCallError(result?.code === 'unknown_job' ? 404 : 409, result?.code ?? 'stale_lease', result?.message ?? `job ${pending.job.jobId}: no result`));
-          });
-        } catch (error) {
-          for (const pending of batch) pending.reject(error);
-        }
-      }
-    } finally {
-      this.#completing = false;
+      const results = batch[0]!.bytes > MAX_COMPLETE_BODY_BYTES ? await this.#uploadThenComplete(batch[0]!.job) : await this.completeWithImages(batch.map((pending) => pending.job));
+      batch.forEach((pending, i) => {
+        const result = results[i];
+        if (result?.ok) pending.resolve({ ok: true });
+        else pending.reject(new GatewayCallError(result?.code === 'unknown_job' ? 404 : 409, result?.code ?? 'stale_lease', result?.message ?? `job ${pending.job.jobId}: no result`));
+      });
+    } catch (error) {
+      for (const pending of batch) pending.reject(error);
     }
   }
 

@@ -49,7 +49,7 @@ describe('GatewayClient', () => {
   it('should send completions that finish while one is in flight as one batch, with their images, and fail only the stale one', async () => {
     const gateway = await completionGateway();
     server = gateway.server;
-    const client = new GatewayClient(gateway.url, 'secret', 10_000);
+    const client = new GatewayClient(gateway.url, 'secret', 10_000, 1);
     const outcomes = await Promise.allSettled(['job_0_a', 'job_0_b', 'job_0_stale', 'job_0_c'].map((jobId) => client.complete(finished(jobId, [bytesFor(jobId, 0)]))));
     expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
     expect((outcomes[2] as PromiseRejectedResult).reason).toMatchObject({ status: 409, code: 'stale_lease' });
@@ -61,10 +61,20 @@ describe('GatewayClient', () => {
     for (const call of gateway.calls) for (const jobId of call.jobIds) expect(call.images.get(`${jobId}/0.png`)).toEqual(bytesFor(jobId, 0));
   });
 
+  it('should send each completion at once while fewer calls than its limit are in flight, and batch only beyond it', async () => {
+    const gateway = await completionGateway();
+    server = gateway.server;
+    const client = new GatewayClient(gateway.url, 'secret', 10_000, 2);
+    await Promise.all(['job_0_a', 'job_0_b', 'job_0_c', 'job_0_d', 'job_0_e'].map((jobId) => client.complete(finished(jobId, [bytesFor(jobId, 0)]))));
+    // Two go at once, each alone; the three reported while both were out share the next call.
+    // (Concurrent calls may reach the server in either order.)
+    expect(gateway.calls.map((call) => call.jobIds.join(',')).sort()).toEqual(['job_0_a', 'job_0_b', 'job_0_c,job_0_d,job_0_e']);
+  });
+
   it('should split completions that would not fit one body, and send a job too big for any body as uploads and a JSON completion', async () => {
     const gateway = await completionGateway();
     server = gateway.server;
-    const client = new GatewayClient(gateway.url, 'secret', 10_000);
+    const client = new GatewayClient(gateway.url, 'secret', 10_000, 1);
     const third = Math.floor(MAX_COMPLETE_BODY_BYTES / 3);
     const [first, ...rest] = [
       finished('job_0_first', [new Uint8Array(16)]),
