@@ -202,10 +202,11 @@ export const MAX_IMAGE_BYTES = 40 * 1024 * 1024;
 
 /**
  * The most bytes one `POST /internal/complete` body may have. The gateway holds the body twice while it parses it
- * (signed as one buffer, then split into parts), and a Worker has 128 MB. Above MAX_IMAGE_BYTES, so any one image
- * fits; a job whose images together do not fit goes by single-image PUTs and a JSON completion instead.
+ * (signed as one buffer, then split into parts), and a Worker's 128 MB are shared by every request its isolate is
+ * answering, so a completion stays small: 16 MiB holds a batch of 8 large PNGs. A job whose images do not fit (an
+ * image can be up to MAX_IMAGE_BYTES) goes by single-image PUTs and a JSON completion instead.
  */
-export const MAX_COMPLETE_BODY_BYTES = 48 * 1024 * 1024;
+export const MAX_COMPLETE_BODY_BYTES = 16 * 1024 * 1024;
 
 /** The multipart part of `POST /internal/complete` that holds the JSON completions (`completeMultipartSchema`). */
 export const COMPLETIONS_PART = 'completions';

@@ -426,9 +426,8 @@ async function readMultipartCompletion(c: Context<AppEnv>): Promise<{ completion
       if (!(file instanceof File) || others.length > 0) {
         throw new InvalidRequestError(`Image part '${part}' (job '${completion.jobId}') must be exactly one file part of the body.`, part);
       }
-      if (file.size === 0 || file.size > MAX_IMAGE_BYTES) {
-        throw new InvalidRequestError(`Image part '${part}' is empty or larger than ${MAX_IMAGE_BYTES} bytes.`, part);
-      }
+      // Its size is capped by the whole body's (MAX_COMPLETE_BODY_BYTES, below MAX_IMAGE_BYTES).
+      if (file.size === 0) throw new InvalidRequestError(`Image part '${part}' is empty.`, part);
       return file;
     });
     return { completion, files };

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GatewayCallError, GatewayClient, type FinishedJob } from '../../origin-gpu/gateway-client.js';
-import { COMPLETIONS_PART, completeMultipartSchema, MAX_COMPLETE_BODY_BYTES, MAX_IMAGE_BYTES } from '../../protocol/jobs.js';
+import { COMPLETIONS_PART, completeMultipartSchema, MAX_COMPLETE_BODY_BYTES } from '../../protocol/jobs.js';
 
 /** A loopback stand-in for the gateway that answers each call from a script. */
 async function gatewayAnswering(statuses: number[]): Promise<{ url: string; server: Server; calls: () => number }> {
@@ -81,8 +81,8 @@ describe('GatewayClient', () => {
       finished('job_0_x', [new Uint8Array(third)]),
       finished('job_0_y', [new Uint8Array(third)]),
       finished('job_0_z', [new Uint8Array(third)]),
-      // Each image under the per-image cap, together over the body cap.
-      finished('job_0_huge', [new Uint8Array(MAX_IMAGE_BYTES - 1), new Uint8Array(MAX_COMPLETE_BODY_BYTES - MAX_IMAGE_BYTES + 1024)]),
+      // Each image under the body cap, together over it.
+      finished('job_0_huge', [new Uint8Array(third * 2), new Uint8Array(third * 2)]),
       finished('job_0_after', [new Uint8Array(16)]),
     ];
     const inFlight = client.complete(first!);
