@@ -17,7 +17,7 @@ import { newSecret } from '../protocol/api-key.js';
 import type { CompletionResult, LeaseResponse, LeasedJob } from '../protocol/jobs.js';
 import { GatewayClient } from '../origin-gpu/gateway-client.js';
 import { freePort, seedTenant, startGateway } from '../scripts/local-stack.js';
-import { closeConnections, closedLoop, machine, round, send, startDevWorker } from './harness.js';
+import { closeConnections, closedLoop, machine, round, send, startDevWorker, type LoadResult } from './harness.js';
 
 const { values } = parseArgs({ options: { jobs: { type: 'string', default: '2000' }, concurrency: { type: 'string', default: '16' }, batch: { type: 'string', default: '8' } } });
 const JOBS = Number(values.jobs);
@@ -25,6 +25,8 @@ const CONCURRENCY = Number(values.concurrency);
 const BATCH = Number(values.batch);
 /** Fake origin workers leasing from the one shard at once. */
 const WORKERS = 8;
+/** Interleaved rounds of hello-world, the floor and submissions. */
+const ROUNDS = 3;
 
 const dir = await mkdtemp(join(tmpdir(), 'lumen-queue-bench-'));
 const secrets = { adminSecret: randomBytes(16).toString('hex'), originSecret: randomBytes(16).toString('hex') };
@@ -55,9 +57,17 @@ try {
   const floorSubmitOnce = () => send(`${floor.url}/submit`, { method: 'POST', headers, body });
   await closedLoop('warm-up', 500, CONCURRENCY, floorSubmitOnce);
 
-  const ceiling = await closedLoop('hello', JOBS, CONCURRENCY, () => send(hello.url));
-  const floorSubmissions = await closedLoop('floor submissions', JOBS, CONCURRENCY, floorSubmitOnce);
-  const submissions = await closedLoop('submissions', JOBS, CONCURRENCY, submitOnce);
+  // Interleaved rounds, each path's median round kept, so a burst of noise on this small machine does not land on one path only.
+  // The rounds add up to JOBS submissions, which the round trips below then lease.
+  const rounds: Record<'hello' | 'floor' | 'submissions', LoadResult[]> = { hello: [], floor: [], submissions: [] };
+  for (let index = 0; index < ROUNDS; index++) {
+    rounds.hello.push(await closedLoop('hello', Math.floor(JOBS / ROUNDS), CONCURRENCY, () => send(hello.url)));
+    rounds.floor.push(await closedLoop('floor submissions', Math.floor(JOBS / ROUNDS), CONCURRENCY, floorSubmitOnce));
+    rounds.submissions.push(await closedLoop('submissions', Math.floor(JOBS / ROUNDS), CONCURRENCY, submitOnce));
+  }
+  const median = (results: LoadResult[]) => [...results].sort((a, b) => a.rps - b.rps)[Math.floor(results.length / 2)]!;
+  const [ceiling, floorSubmissions, submissions] = [median(rounds.hello), median(rounds.floor), median(rounds.submissions)];
+  console.error(`rounds (req/s): ${Object.entries(rounds).map(([label, results]) => `${label} ${results.map((r) => r.rps.toFixed(0)).join(', ')}`).join('; ')}`);
 
   // Lease -> upload -> complete, as origin workers do it, against the one shard: WORKERS workers with `slots` each.
   const client = new GatewayClient(gateway.url, secrets.originSecret);
