@@ -41,7 +41,7 @@ async function scenario(fairness: 'on' | 'off') {
     secrets,
     vars: { TENANT_FAIRNESS: fairness, SYNC_WAIT_MS: '300000', QUEUE_LIMIT_PAID: '100000', HOLD_MAX_MS: '600000' },
   });
-  const origin = await startOrigin({ gatewayUrl: gateway.url, originSecret: secrets.originSecret, dbUrl, workerId: 'fair-origin', slots: SLOTS });
+  const origin = await startOrigin({ gatewayUrl: gateway.url, originSecret: secrets.originSecret, dbUrl, workerId: 'fair-origin', slots: SLOTS, env: { LUMEN_TENANT_FAIRNESS: fairness } });
   try {
     const flood = (await seedTenant(gateway.url, secrets.adminSecret, 'flood', 'pro', newSecret())).key;
     const small = (await seedTenant(gateway.url, secrets.adminSecret, 'small', 'pro', newSecret())).key;

@@ -4,14 +4,15 @@
 import { createServer, type Server } from 'node:http';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Tier } from '../protocol/tiers.js';
+import type { PassYieldEnd } from './pass-yielding.js';
 
 /** How a job's attempt on this worker ended. */
 export type JobOutcome = 'succeeded' | 'failed' | 'blocked' | 'rejected' | 'stopped' | 'fenced';
 
 const SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
-/** How a free job's yield to paid work between passes ended. */
-export type YieldEnd = 'paid_idle' | 'timeout' | 'aborted';
+/** How a job's yield between passes ended (pass-yielding.ts). */
+export type YieldEnd = PassYieldEnd;
 
 /**
  * Milliseconds this worker has spent with free work running (any free job not yielding to paid
@@ -48,6 +49,7 @@ export class OriginMetrics {
   readonly #slots: Gauge;
   readonly #paidBehindFreeSeconds: Histogram<'tier'>;
   readonly #freeYields: Counter<'end'>;
+  readonly #tenantYields: Counter<'end'>;
   readonly #freeWork = new FreeWorkClock();
 
   constructor(workerId: string) {
@@ -73,6 +75,12 @@ export class OriginMetrics {
       registers,
     });
     this.#freeYields = new Counter({ name: 'lumen_origin_free_yields_total', help: 'Free jobs pausing between passes for paid work, by how the pause ended: no paid job left (paid_idle), the yield cap (timeout), or the job stopped (aborted).', labelNames: ['end'], registers });
+    this.#tenantYields = new Counter({
+      name: 'lumen_origin_tenant_yields_total',
+      help: 'Jobs pausing between passes while a tenant of the same kind runs fewer jobs on this worker than theirs, by how the pause ended: no lighter tenant left running (lighter_done), the yield cap (timeout), or the job stopped (aborted).',
+      labelNames: ['end'],
+      registers,
+    });
   }
 
   job(outcome: JobOutcome, tier: Tier): void {
@@ -115,6 +123,11 @@ export class OriginMetrics {
   }
 
   /** A running free job pauses between passes for paid work; call the returned function with how the pause ended. */
+  /** A job paused for a lighter tenant's (pass-yielding.ts), once the pause ended. */
+  tenantYield(end: YieldEnd): void {
+    this.#tenantYields.inc({ end });
+  }
+
   freeYielding(): (end: YieldEnd) => void {
     this.#freeWork.change(-1);
     return (end) => {

@@ -92,6 +92,7 @@ async function main(): Promise<void> {
     slots: positiveInt('LUMEN_SLOTS', 1),
     paidReservedSlots: Number(process.env.LUMEN_PAID_RESERVED_SLOTS ?? '0'),
     freeYieldMs: Number(process.env.LUMEN_FREE_YIELD_MS ?? '2000'),
+    tenantFairness: process.env.LUMEN_TENANT_FAIRNESS !== 'off',
     metrics,
     // A drained worker leaves as on SIGTERM: its held jobs finish within the grace period.
     onDrain: () => void shutdown('drain'),

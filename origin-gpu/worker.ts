@@ -7,12 +7,13 @@ import { runs, safetyVerdicts } from '../schema/origin.js';
 import type { OriginDatabase } from './db.js';
 import { decodeGrid, encodeGrid, prepareEdit } from './edits.js';
 import { GatewayCallError, type GatewayClient } from './gateway-client.js';
-import type { JobOutcome, OriginMetrics, YieldEnd } from './metrics.js';
+import type { JobOutcome, OriginMetrics } from './metrics.js';
 import type { Pipeline } from './pipeline/registry.js';
 import { MAX_PARTIAL_IMAGES } from './pipeline/previews.js';
 import { JobStopped, runJob, SafetyBlock, StageFailure, type ResumePoint, type VerdictRecord } from './pipeline/runner.js';
 import { payloadsForJob } from './provenance/payload.js';
 import { startJobTrace } from './tracing.js';
+import { PassYielding } from './pass-yielding.js';
 import type { ProvenanceRegistry } from './provenance/registry.js';
 import type { OnnxRuntime } from './runtime/onnx-runtime.js';
 
@@ -32,10 +33,13 @@ export interface OriginWorkerOptions {
   /** Slots kept for paid tiers: free jobs never fill them, so paid work never queues behind free work here. */
   paidReservedSlots?: number;
   /**
-   * Between passes, a free job waits while a paid job runs on this worker, so the paid job has the
-   * processor to itself; at most this long per pass, so free work still moves.
+   * Between passes, a job waits while work that outranks it runs on this worker (pass-yielding.ts: paid
+   * work over free, a lighter tenant over a heavier one), so that work has the processor to itself; at most
+   * this long per pass, so every job still moves.
    */
   freeYieldMs?: number;
+  /** The lighter-tenant rule of pass-yielding.ts (LUMEN_TENANT_FAIRNESS=off turns it off); on by default. */
+  tenantFairness?: boolean;
   /** Prometheus metrics of this process; none are kept without it. */
   metrics?: OriginMetrics;
   /**
@@ -95,16 +99,15 @@ export class OriginWorker {
   /** Names this process's lease calls, so that a drain can tell the gateway to hand none of them anything. */
   readonly #leaseSession = randomUUID();
   #loop: Promise<void> | undefined;
-  #paidRunning = 0;
-  readonly #paidIdleWaiters = new Set<() => void>();
+  readonly #yielding: PassYielding;
   #slotFreed: (() => void) | undefined;
   /** Moving average of one decode pass of one image (ms): prices the compute a safety abort saves. */
   #passMs = 0;
 
   constructor(options: OriginWorkerOptions) {
-    this.#options = { slots: 1, leaseWaitMs: 20_000, paidReservedSlots: 0, freeYieldMs: 2_000, ...options };
+    this.#options = { slots: 1, leaseWaitMs: 20_000, paidReservedSlots: 0, freeYieldMs: 2_000, tenantFairness: true, onDrain: () => undefined, ...options };
     this.#options.metrics?.slots(0, this.#options.slots);
-    this.#options = { slots: 1, leaseWaitMs: 20_000, paidReservedSlots: 0, freeYieldMs: 2_000, onDrain: () => undefined, ...options };
+    this.#yielding = new PassYielding({ tenantFairness: this.#options.tenantFairness });
     if (this.#options.paidReservedSlots >= this.#options.slots && this.#options.slots > 0 && this.#options.paidReservedSlots > 0) {
       throw new Error(`paidReservedSlots (${this.#options.paidReservedSlots}) must leave at least one of the ${this.#options.slots} slots for free work`);
     }
@@ -175,15 +178,11 @@ export class OriginWorker {
 
   #track(job: LeasedJob): void {
     const controller = new AbortController();
-    const paid = job.tier !== 'free';
-    if (paid) this.#paidRunning++;
+    this.#yielding.started(job.id, job.tenantId, job.tier !== 'free');
     const done = this.#execute(job, controller).finally(() => {
       this.#inFlight.delete(job.id);
       this.#options.metrics?.slots(this.#inFlight.size, this.#options.slots);
-      if (paid && --this.#paidRunning === 0) {
-        for (const wake of this.#paidIdleWaiters) wake();
-        this.#paidIdleWaiters.clear();
-      }
+      this.#yielding.ended(job.id);
       this.#slotFreed?.();
     });
     this.#inFlight.set(job.id, { controller, done, free: job.tier === 'free' });
@@ -283,8 +282,8 @@ export class OriginWorker {
             });
         spec = { ...baseSpec, edit };
       }
-      // Tokenizing and the first pass are the longest stretch with no pass boundary: a free job waits for paid work first.
-      if (leased.tier === 'free') await this.#yieldToPaid(controller.signal);
+      // Tokenizing and the first pass are the longest stretch with no pass boundary: a job outranked here waits first.
+      await this.#yieldAtPassBoundary(leased.id, controller.signal);
       const result = await runJob(pipeline, spec, {
         signal: controller.signal,
         logger: this.#childLogger(log),
@@ -325,7 +324,7 @@ export class OriginWorker {
             logger.warn('checkpoint not recorded; continuing', { ...log, pass, error: String(error) });
           }
           if (!keep) controller.abort(new JobStopped('lease lost'));
-          if (leased.tier === 'free') await this.#yieldToPaid(controller.signal);
+          await this.#yieldAtPassBoundary(leased.id, controller.signal);
           return !controller.signal.aborted;
         },
       });
@@ -394,27 +393,15 @@ export class OriginWorker {
     );
   }
 
-  /** Resolves when no paid job runs here, after `freeYieldMs`, or on abort, whichever comes first. */
-  #yieldToPaid(signal: AbortSignal): Promise<void> {
-    if (this.#paidRunning === 0 || signal.aborted) return Promise.resolve();
-    const yielded = this.#options.metrics?.freeYielding();
-    return new Promise((resolve) => {
-      let ended = false;
-      const done = (end: YieldEnd) => {
-        if (ended) return;
-        ended = true;
-        clearTimeout(timer);
-        signal.removeEventListener('abort', aborted);
-        this.#paidIdleWaiters.delete(paidIdle);
-        yielded?.(end);
-        resolve();
-      };
-      const paidIdle = () => done('paid_idle');
-      const aborted = () => done('aborted');
-      const timer = setTimeout(() => done('timeout'), this.#options.freeYieldMs);
-      signal.addEventListener('abort', aborted, { once: true });
-      this.#paidIdleWaiters.add(paidIdle);
-    });
+  /** Lets the cores go while this job is outranked here (pass-yielding.ts), for at most `freeYieldMs`, or until aborted. */
+  async #yieldAtPassBoundary(jobId: string, signal: AbortSignal): Promise<void> {
+    const reason = this.#yielding.outrankedBy(jobId);
+    if (reason === null) return;
+    const metrics = this.#options.metrics;
+    const freeYieldEnded = reason === 'paid' ? metrics?.freeYielding() : undefined;
+    const end = await this.#yielding.wait(jobId, reason, signal, this.#options.freeYieldMs);
+    if (freeYieldEnded) freeYieldEnded(end);
+    else metrics?.tenantYield(end);
   }
 
   /** Tells the gateway why a job ended badly; lease-lost and shutdown leave the job to expire and resume elsewhere. */
