@@ -22,6 +22,7 @@ import {
   type InlineCompletion,
   type LeasedJob,
   type LeaseResponse,
+  type StoredImage,
   MAX_COMPLETE_BODY_BYTES,
   MAX_IMAGE_BYTES,
 } from '../../protocol/jobs.js';
@@ -260,7 +261,7 @@ internal.post('/jobs/:id/heartbeat', async (c) => {
   return c.json(await shard.heartbeat(id, body.leaseId, body.passesDone, body.checkpoint));
 });
 
-/** Stores one finished image under the lease's own prefix, so a stale worker can never overwrite the winner's bytes. */
+/** One finished image, from the worker holding the job's lease (see storeImage). */
 internal.put('/jobs/:id/images/:index', async (c) => {
   const id = c.req.param('id');
   const index = Number(c.req.param('index'));
@@ -275,10 +276,21 @@ internal.put('/jobs/:id/images/:index', async (c) => {
   assertLease(check, id);
   const bytes = await c.req.arrayBuffer();
   if (bytes.byteLength === 0 || bytes.byteLength > MAX_IMAGE_BYTES) throw new InvalidRequestError('Image body is empty or too large.');
-  const key = `images/${check.tenantId}/${id}/${leaseId}/${index}.${format}`;
-  await c.env.IMAGES.put(key, bytes, { httpMetadata: { contentType: IMAGE_TYPES[format] } });
-  return c.json({ index, key, contentType: IMAGE_TYPES[format], bytes: bytes.byteLength });
+  return c.json(await storeImage(c.env.IMAGES, { tenantId: check.tenantId, jobId: id, leaseId }, index, format, bytes));
 });
+
+/** Stores one finished image under its lease's own prefix, so a stale worker can never overwrite the winner's bytes. */
+async function storeImage(
+  bucket: R2Bucket,
+  lease: { tenantId: string; jobId: string; leaseId: string },
+  index: number,
+  format: keyof typeof IMAGE_TYPES,
+  bytes: ArrayBuffer,
+): Promise<StoredImage> {
+  const key = `images/${lease.tenantId}/${lease.jobId}/${lease.leaseId}/${index}.${format}`;
+  await bucket.put(key, bytes, { httpMetadata: { contentType: IMAGE_TYPES[format] } });
+  return { index, key, contentType: IMAGE_TYPES[format], bytes: bytes.byteLength };
+}
 
 /** Stores one pass's preview (for `partial_image` stream events) under the lease's prefix. */
 internal.put('/jobs/:id/previews/:pass', async (c) => {
@@ -463,12 +475,7 @@ async function completeWithImages(c: Context<AppEnv>, jobs: readonly { completio
       leaseId,
       usage,
       images: await Promise.all(
-        images.map(async ({ index, format }, i) => {
-          const key = `images/${tenants.get(jobId)}/${jobId}/${leaseId}/${index}.${format}`;
-          const file = files[i]!;
-          await c.env.IMAGES.put(key, await file.arrayBuffer(), { httpMetadata: { contentType: IMAGE_TYPES[format] } });
-          return { index, key, contentType: IMAGE_TYPES[format], bytes: file.size };
-        }),
+        images.map(async ({ index, format }, i) => storeImage(c.env.IMAGES, { tenantId: tenants.get(jobId)!, jobId, leaseId }, index, format, await files[i]!.arrayBuffer())),
       ),
     })),
   );
