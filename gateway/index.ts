@@ -49,6 +49,8 @@ export const handleError: ErrorHandler<AppEnv> = (error, c) => {
     const response = toErrorResponse(error);
     // Headers a handler set before it threw (e.g. Lumen-Job-Id) describe the request, so errors keep them.
     for (const [name, value] of c.res.headers) if (!response.headers.has(name)) response.headers.set(name, value);
+    // Hono would copy the returned response to merge in the old one's headers, which are merged already (see response-headers.ts on copies).
+    c.res = undefined;
     return response;
   }
   // Any decodeURI* a handler runs on a malformed path or query: the request is at fault, not the server.

@@ -5,18 +5,8 @@ import { RateLimitError } from '../errors.js';
 import { TIER_CONFIG_CACHE_MS } from '../limits.js';
 import { knownEmpty, noteRequestRefusal, readAllowances, requestAllowances, requestRefusalError } from '../isolate-buckets.js';
 import { tenantStub } from '../objects/tenant.js';
+import { setResponseHeaders } from '../response-headers.js';
 import { liveTierConfig, rateLimitHeaders, readRateLimitHeaders } from '../tier-limits.js';
-
-function setHeaders(c: Context<AppEnv>, headers: Record<string, string>): void {
-  try {
-    for (const [name, value] of Object.entries(headers)) c.res.headers.set(name, value);
-  } catch {
-    // Headers of a response passed through from fetch() are immutable; copy it once.
-    const copy = new Response(c.res.body, c.res);
-    for (const [name, value] of Object.entries(headers)) copy.headers.set(name, value);
-    c.res = copy;
-  }
-}
 
 // ---------------------------------------------------------------------------
 // Middleware
@@ -62,7 +52,7 @@ export const rateLimit = ({ configTtlMs = TIER_CONFIG_CACHE_MS, exempt = () => f
         rate = reads.rate;
       }
       await next();
-      setHeaders(c, readRateLimitHeaders(rate));
+      setResponseHeaders(c, readRateLimitHeaders(rate));
       return;
     }
     const known = knownEmpty(tenant.id, now);
@@ -93,5 +83,5 @@ export const rateLimit = ({ configTtlMs = TIER_CONFIG_CACHE_MS, exempt = () => f
       await next();
     }
     const state: RateLimitState | undefined = c.get('rateLimit');
-    if (state) setHeaders(c, rateLimitHeaders(state.rate));
+    if (state) setResponseHeaders(c, rateLimitHeaders(state.rate));
   });

@@ -6,6 +6,7 @@ import type { MiddlewareHandler } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { bytesToHex } from '../../protocol/signature.js';
 import type { AppEnv } from '../env.js';
+import { setResponseHeaders } from '../response-headers.js';
 
 export interface RequestIdOptions {
   /** The longest client-sent id that is kept; a longer one is replaced. */
@@ -33,6 +34,5 @@ export const requestId = ({ maxLength = 128 }: RequestIdOptions = {}): Middlewar
     const id = sent !== undefined && sent.length <= maxLength && SAFE_REQUEST_ID.test(sent) ? sent : newRequestId();
     c.set('requestId', id);
     await next();
-    c.header('x-request-id', id);
-    c.header('openai-processing-ms', String(Date.now() - started));
+    setResponseHeaders(c, { 'x-request-id': id, 'openai-processing-ms': String(Date.now() - started) });
   });
