@@ -50,6 +50,7 @@ export class OriginMetrics {
   readonly #paidBehindFreeSeconds: Histogram<'tier'>;
   readonly #freeYields: Counter<'end'>;
   readonly #tenantYields: Counter<'end'>;
+  readonly #lightSlotLeases: Counter;
   readonly #freeWork = new FreeWorkClock();
 
   constructor(workerId: string) {
@@ -79,6 +80,11 @@ export class OriginMetrics {
       name: 'lumen_origin_tenant_yields_total',
       help: 'Jobs pausing between passes while a tenant of the same kind runs fewer jobs on this worker than theirs, by how the pause ended: no lighter tenant left running (lighter_done), the yield cap (timeout), or the job stopped (aborted).',
       labelNames: ['end'],
+      registers,
+    });
+    this.#lightSlotLeases = new Counter({
+      name: 'lumen_origin_light_slot_leases_total',
+      help: "Jobs this worker leased into its light slot: one job beyond its slots, of a paid tenant it was not running, taken while every slot was busy (worker.ts).",
       registers,
     });
   }
@@ -122,12 +128,16 @@ export class OriginMetrics {
     return () => this.#paidBehindFreeSeconds.observe({ tier }, (this.#freeWork.read() - startedAt) / 1000);
   }
 
-  /** A running free job pauses between passes for paid work; call the returned function with how the pause ended. */
   /** A job paused for a lighter tenant's (pass-yielding.ts), once the pause ended. */
   tenantYield(end: YieldEnd): void {
     this.#tenantYields.inc({ end });
   }
 
+  lightSlotLease(): void {
+    this.#lightSlotLeases.inc();
+  }
+
+  /** A running free job pauses between passes for paid work; call the returned function with how the pause ended. */
   freeYielding(): (end: YieldEnd) => void {
     this.#freeWork.change(-1);
     return (end) => {

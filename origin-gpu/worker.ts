@@ -38,7 +38,10 @@ export interface OriginWorkerOptions {
    * this long per pass, so every job still moves.
    */
   freeYieldMs?: number;
-  /** The lighter-tenant rule of pass-yielding.ts (LUMEN_TENANT_FAIRNESS=off turns it off); on by default. */
+  /**
+   * Fairness between tenants on this worker (LUMEN_TENANT_FAIRNESS=off turns it off); on by default:
+   * the lighter-tenant rule of pass-yielding.ts, and the light slot (see #lightLeaseLoop).
+   */
   tenantFairness?: boolean;
   /** Prometheus metrics of this process; none are kept without it. */
   metrics?: OriginMetrics;
@@ -86,6 +89,8 @@ const sleep = (ms: number, signal?: AbortSignal) =>
 const FREE_REFILL_POLL_MS = 250;
 /** A drain does not wait longer than this for the gateway to hear of it. */
 const DEPART_TIMEOUT_MS = 2_000;
+/** The light slot's lease wait: short, so the tenants it excepts (those running here) are never long out of date. */
+const LIGHT_SLOT_POLL_MS = 2_000;
 
 /**
  * Pulls jobs from the gateway while it has free slots, runs them through the
@@ -94,13 +99,15 @@ const DEPART_TIMEOUT_MS = 2_000;
  */
 export class OriginWorker {
   readonly #options: Required<Omit<OriginWorkerOptions, 'metrics' | 'onDrain'>> & Pick<OriginWorkerOptions, 'metrics' | 'onDrain'>;
-  readonly #inFlight = new Map<string, { controller: AbortController; done: Promise<void>; free: boolean }>();
+  readonly #inFlight = new Map<string, { controller: AbortController; done: Promise<void>; free: boolean; tenantId: string; light: boolean }>();
   readonly #stopLeasing = new AbortController();
   /** Names this process's lease calls, so that a drain can tell the gateway to hand none of them anything. */
   readonly #leaseSession = randomUUID();
-  #loop: Promise<void> | undefined;
+  #loops: Promise<void> | undefined;
+  #drained = false;
   readonly #yielding: PassYielding;
-  #slotFreed: (() => void) | undefined;
+  /** Lease loops waiting for a job to start or end here. */
+  readonly #slotWaiters = new Set<() => void>();
   /** Moving average of one decode pass of one image (ms): prices the compute a safety abort saves. */
   #passMs = 0;
 
@@ -118,7 +125,7 @@ export class OriginWorker {
   }
 
   start(): void {
-    this.#loop ??= this.#leaseLoop();
+    this.#loops ??= Promise.all([this.#leaseLoop(), this.#options.tenantFairness ? this.#lightLeaseLoop() : undefined]).then(() => undefined);
   }
 
   /**
@@ -133,8 +140,8 @@ export class OriginWorker {
         .catch((error: unknown) => this.#options.logger.warn('could not tell the gateway this worker is leaving', { error: String(error) }));
     }
     this.#stopLeasing.abort();
-    this.#slotFreed?.();
-    await this.#loop;
+    this.#slotsChanged();
+    await this.#loops;
     const running = [...this.#inFlight.values()];
     const finished = Promise.all(running.map((job) => job.done));
     const timedOut = await Promise.race([finished.then(() => false), sleep(graceMs).then(() => true)]);
@@ -147,10 +154,10 @@ export class OriginWorker {
   async #leaseLoop(): Promise<void> {
     const { gateway, workerId, slots, leaseWaitMs, logger, paidReservedSlots } = this.#options;
     let backoffMs = 250;
-    while (!this.#stopLeasing.signal.aborted) {
+    while (this.#leasing) {
       const free = slots - this.#inFlight.size;
       if (free <= 0) {
-        await new Promise<void>((resolve) => (this.#slotFreed = resolve));
+        await this.#nextSlotChange();
         continue;
       }
       try {
@@ -161,12 +168,8 @@ export class OriginWorker {
         const waitMs = freeRunning > 0 && maxFree < free ? Math.min(leaseWaitMs, FREE_REFILL_POLL_MS) : leaseWaitMs;
         const { jobs, drain } = await gateway.lease({ workerId, slots: free, waitMs, maxFree, session: this.#leaseSession, capacity: slots }, this.#stopLeasing.signal);
         backoffMs = 250;
-        for (const job of jobs) this.#track(job);
-        if (drain) {
-          logger.info('drained by an admin: leasing no more, finishing the jobs held', { inFlight: this.#inFlight.size });
-          this.#options.onDrain?.();
-          break;
-        }
+        for (const job of jobs) this.#track(job, false);
+        if (drain) this.#drain();
       } catch (error) {
         if (this.#stopLeasing.signal.aborted) break;
         logger.warn('lease call failed; retrying', { error: String(error), retryInMs: backoffMs });
@@ -176,17 +179,79 @@ export class OriginWorker {
     }
   }
 
-  #track(job: LeasedJob): void {
+  /**
+   * The light slot: while every slot is busy, one more paid job, of a tenant
+   * this worker is not running. Without it a tenant that fills a worker's
+   * slots makes every other tenant's job wait for one of them to end, however
+   * fair the queue; with it that job starts at once, and the pass gate's
+   * lighter-tenant rule gives it the processor (pass-yielding.ts). So a worker
+   * runs at most `slots + 1` jobs, and the extra one only ever through here.
+   */
+  async #lightLeaseLoop(): Promise<void> {
+    const { gateway, workerId, slots, logger, metrics } = this.#options;
+    let backoffMs = 250;
+    while (this.#leasing) {
+      const running = [...this.#inFlight.values()];
+      if (running.length < slots || running.some((job) => job.light)) {
+        await this.#nextSlotChange();
+        continue;
+      }
+      const exceptTenants = [...new Set(running.filter((job) => !job.free).map((job) => job.tenantId))];
+      try {
+        const { jobs, drain } = await gateway.lease(
+          { workerId, slots: 1, waitMs: Math.min(LIGHT_SLOT_POLL_MS, this.#options.leaseWaitMs), maxFree: 0, session: this.#leaseSession, capacity: slots, exceptTenants },
+          this.#stopLeasing.signal,
+        );
+        backoffMs = 250;
+        for (const job of jobs) {
+          metrics?.lightSlotLease();
+          this.#track(job, true);
+        }
+        if (drain) this.#drain();
+      } catch (error) {
+        if (this.#stopLeasing.signal.aborted) break;
+        logger.warn('light-slot lease call failed; retrying', { error: String(error), retryInMs: backoffMs });
+        await sleep(backoffMs, this.#stopLeasing.signal);
+        backoffMs = Math.min(backoffMs * 2, 5_000);
+      }
+    }
+  }
+
+  get #leasing(): boolean {
+    return !this.#stopLeasing.signal.aborted && !this.#drained;
+  }
+
+  /** An admin drained this worker: both loops stop leasing, and the host hears of it once. */
+  #drain(): void {
+    if (this.#drained) return;
+    this.#drained = true;
+    this.#options.logger.info('drained by an admin: leasing no more, finishing the jobs held', { inFlight: this.#inFlight.size });
+    this.#slotsChanged();
+    this.#options.onDrain?.();
+  }
+
+  #nextSlotChange(): Promise<void> {
+    return new Promise((resolve) => this.#slotWaiters.add(resolve));
+  }
+
+  #slotsChanged(): void {
+    const waiters = [...this.#slotWaiters];
+    this.#slotWaiters.clear();
+    for (const wake of waiters) wake();
+  }
+
+  #track(job: LeasedJob, light: boolean): void {
     const controller = new AbortController();
     this.#yielding.started(job.id, job.tenantId, job.tier !== 'free');
     const done = this.#execute(job, controller).finally(() => {
       this.#inFlight.delete(job.id);
       this.#options.metrics?.slots(this.#inFlight.size, this.#options.slots);
       this.#yielding.ended(job.id);
-      this.#slotFreed?.();
+      this.#slotsChanged();
     });
-    this.#inFlight.set(job.id, { controller, done, free: job.tier === 'free' });
+    this.#inFlight.set(job.id, { controller, done, free: job.tier === 'free', tenantId: job.tenantId, light });
     this.#options.metrics?.slots(this.#inFlight.size, this.#options.slots);
+    this.#slotsChanged();
   }
 
   async #execute(leased: LeasedJob, controller: AbortController): Promise<void> {

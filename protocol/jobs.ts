@@ -164,6 +164,12 @@ export const leaseRequestSchema = z.object({
   session: z.string().min(1).max(128).optional(),
   /** All the worker's slots, busy or not: how the gateway lists it and sizes the fleet (GET /v1/admin/workers, /capacity). */
   capacity: z.number().int().min(1).max(MAX_JOBS_PER_CALL).optional(),
+  /**
+   * Hand out no job of these tenants. A worker whose slots are all busy asks
+   * this way, with the tenants it is running, for its light slot: one more
+   * job, of a tenant it is not running (docs/ARCHITECTURE.md, "Light slot").
+   */
+  exceptTenants: z.array(z.string().min(1).max(128)).max(MAX_JOBS_PER_CALL).optional(),
 });
 /** What a worker sends (`waitMs` may be left out); the gateway sees it with the default applied. */
 export type LeaseRequest = z.input<typeof leaseRequestSchema>;

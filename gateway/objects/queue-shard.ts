@@ -361,8 +361,9 @@ export class QueueShard extends SqliteObject {
    * `timeoutMs`. A caller with no room for free jobs counts only paid work;
    * counting queued free jobs it cannot take would turn its long-poll into a spin.
    */
-  async waitForWork(timeoutMs: number, includeFree = true): Promise<boolean> {
-    const leasable = () => this.#queued.size - (includeFree ? 0 : this.#queued.count(TIER_PRIORITY.free)) > 0;
+  async waitForWork(timeoutMs: number, includeFree = true, exceptTenants: readonly string[] = []): Promise<boolean> {
+    const except = new Set(exceptTenants);
+    const leasable = () => this.#queued.highestPriority(includeFree ? -Infinity : TIER_PRIORITY.free + 1, except) !== undefined;
     if (leasable()) return true;
     await this.#waitOn(this.#workWaiters, timeoutMs);
     return leasable();
@@ -375,19 +376,24 @@ export class QueueShard extends SqliteObject {
    * work's aging turn; `tenantQueued` is how many jobs its tenant has waiting
    * here (a light tenant's job goes before a flood's). In memory only.
    */
-  async peek(maxFree: number): Promise<{ rank: number; tenantQueued: number } | null> {
-    const pick = this.#nextPick(maxFree, this.#config.freeMinShare);
+  async peek(maxFree: number, exceptTenants: readonly string[] = []): Promise<{ rank: number; tenantQueued: number } | null> {
+    const pick = this.#nextPick(maxFree, this.#config.freeMinShare, new Set(exceptTenants));
     if (!pick) return null;
     return { rank: pick.aging ? AGING_RANK : pick.priority, tenantQueued: pick.tenantId === undefined ? 0 : this.#queued.tenantCount(pick.priority, pick.tenantId) };
   }
 
-  /** The tier and tenant of the next job to lease: the highest priority, unless free work is owed its share; the least-served tenant within it. */
-  #nextPick(freeLeft: number, freeShare: number): { priority: number; tenantId: string | undefined; aging: boolean } | undefined {
+  /**
+   * The tier and tenant of the next job to lease: the highest priority, unless free work is owed its share; the least-served tenant within it.
+   * Never a tenant in `except`; with anyone excepted, `tenantId` is always set.
+   */
+  #nextPick(freeLeft: number, freeShare: number, except: ReadonlySet<string>): { priority: number; tenantId: string | undefined; aging: boolean } | undefined {
     const freeLeases = this.#recentLeases.filter((tier) => tier === 'free').length;
-    const aging = freeLeft > 0 && this.#queued.count(TIER_PRIORITY.free) > 0 && this.#recentLeases.length > 0 && freeLeases / this.#recentLeases.length < freeShare;
-    const priority = aging ? TIER_PRIORITY.free : this.#queued.highestPriority(freeLeft > 0 ? -Infinity : TIER_PRIORITY.free + 1);
+    const aging = freeLeft > 0 && this.#queued.countOutside(TIER_PRIORITY.free, except) > 0 && this.#recentLeases.length > 0 && freeLeases / this.#recentLeases.length < freeShare;
+    const priority = aging ? TIER_PRIORITY.free : this.#queued.highestPriority(freeLeft > 0 ? -Infinity : TIER_PRIORITY.free + 1, except);
     if (priority === undefined) return undefined;
-    return { priority, tenantId: this.#queued.nextTenant(priority), aging };
+    const tenantId = this.#queued.nextTenant(priority, except);
+    if (except.size > 0 && tenantId === undefined) return undefined;
+    return { priority, tenantId, aging };
   }
 
   /**
@@ -395,7 +401,8 @@ export class QueueShard extends SqliteObject {
    * when free jobs wait and got less than their share of recent leases, the
    * oldest free job goes next. Writes without an await in between commit atomically.
    */
-  async lease(workerId: string, slots: number, maxFree = slots, session?: string): Promise<LeasedJob[]> {
+  async lease(workerId: string, slots: number, maxFree = slots, session?: string, exceptTenants: readonly string[] = []): Promise<LeasedJob[]> {
+    const except = new Set(exceptTenants);
     const now = Date.now();
     if (session !== undefined && this.#departed.has(session)) return [];
     const ttl = this.#leaseTtlMs;
@@ -404,10 +411,11 @@ export class QueueShard extends SqliteObject {
     let freeLeft = maxFree;
     this.ctx.storage.transactionSync(() => {
       for (let slot = 0; slot < slots; slot++) {
-        const pick = this.#nextPick(freeLeft, freeShare);
+        const pick = this.#nextPick(freeLeft, freeShare, except);
         if (!pick) break;
         const { priority, tenantId } = pick;
-        const row = this.#oldestQueued(priority, tenantId) ?? (tenantId === undefined ? undefined : this.#oldestQueued(priority, undefined));
+        // The fallback to the oldest job of any tenant is for an index out of step with the table; it may not hand out an excepted tenant's job.
+        const row = this.#oldestQueued(priority, tenantId) ?? (tenantId === undefined || except.size > 0 ? undefined : this.#oldestQueued(priority, undefined));
         if (!row) break;
         const leaseId = crypto.randomUUID();
         const attempt = row.attempt + 1;

@@ -89,28 +89,44 @@ export class QueuedIndex {
     return this.#byPriority.get(priority)?.size ?? 0;
   }
 
+  /** Queued jobs of this priority whose tenant is not in `except`. */
+  countOutside(priority: number, except: ReadonlySet<string>): number {
+    const queue = this.#byPriority.get(priority);
+    if (!queue) return 0;
+    let count = queue.size;
+    for (const tenantId of except) count -= queue.byTenant.get(tenantId)?.length ?? 0;
+    return count;
+  }
+
   /** Queued jobs of one tenant at one priority. */
   tenantCount(priority: number, tenantId: string): number {
     return this.#byPriority.get(priority)?.byTenant.get(tenantId)?.length ?? 0;
   }
 
-  /** The highest priority with queued jobs, at least `minPriority`; undefined when none waits. */
-  highestPriority(minPriority = -Infinity): number | undefined {
+  /** The highest priority with queued jobs of a tenant not in `except`, at least `minPriority`; undefined when none waits. */
+  highestPriority(minPriority = -Infinity, except?: ReadonlySet<string>): number | undefined {
     let highest: number | undefined;
     for (const [priority, queue] of this.#byPriority) {
-      if (queue.size > 0 && priority >= minPriority && (highest === undefined || priority > highest)) highest = priority;
+      if (priority < minPriority || (highest !== undefined && priority <= highest)) continue;
+      if (except?.size ? [...queue.byTenant.keys()].some((tenantId) => !except.has(tenantId)) : queue.size > 0) highest = priority;
     }
     return highest;
   }
 
-  /** The tenant whose job of `priority` is leased next, when fairness is on; undefined means "the oldest job". */
-  nextTenant(priority: number): string | undefined {
+  /**
+   * The tenant whose job of `priority` is leased next, never one in `except`.
+   * Undefined means "the oldest job": fairness is off and nobody is excepted,
+   * or no tenant is left.
+   */
+  nextTenant(priority: number, except?: ReadonlySet<string>): string | undefined {
     const queue = this.#byPriority.get(priority);
-    if (!this.fair || !queue) return undefined;
+    if (!queue) return undefined;
+    if (!this.fair) return except?.size ? oldestOutside(queue, except) : undefined;
     let next: string | undefined;
     let least = Infinity;
     let nextQueued = Infinity;
     for (const [tenantId, served] of queue.served) {
+      if (except?.has(tenantId)) continue;
       // Between tenants served alike, the one with fewer jobs waiting goes first: a newcomer starts level with a flood, and should not lose the tie to it.
       const queued = queue.byTenant.get(tenantId)?.length ?? 0;
       if (served < least || (served === least && queued < nextQueued)) {
@@ -156,6 +172,19 @@ export class QueuedIndex {
     }
     return ahead;
   }
+}
+
+/** Without fairness, the tenant outside `except` whose oldest job is oldest. */
+function oldestOutside(queue: PriorityQueue, except: ReadonlySet<string>): string | undefined {
+  let oldest: string | undefined;
+  let oldestAt = Infinity;
+  for (const [tenantId, list] of queue.byTenant) {
+    if (!except.has(tenantId) && list.length > 0 && list[0]! < oldestAt) {
+      oldestAt = list[0]!;
+      oldest = tenantId;
+    }
+  }
+  return oldest;
 }
 
 function leastServed(queue: PriorityQueue): number | undefined {

@@ -1,8 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { z } from 'zod';
 import type { AppEnv } from '../env.js';
-import { ConflictError, InvalidRequestError, NotFoundError, PayloadTooLargeError } from '../errors.js';
+import { ConflictError, InvalidRequestError, NotFoundError, parseRequest, PayloadTooLargeError } from '../errors.js';
 import { rememberPolicy } from '../moderation.js';
 import { originSignature } from '../middleware/origin-signature.js';
 import { policyStoreStub } from '../objects/policy-store.js';
@@ -37,11 +36,6 @@ const textEncoder = new TextEncoder();
 const IMAGE_TYPES = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp' } as const;
 const MAX_PREVIEW_BYTES = 2 * 1024 * 1024;
 
-function parse<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, raw: unknown): T {
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) throw new InvalidRequestError(`Invalid internal request: ${parsed.error.issues[0]?.message}`);
-  return parsed.data;
-}
 
 function assertLease(check: LeaseCheck, jobId: string): asserts check is Extract<LeaseCheck, { ok: true }> {
   if (check.ok) return;
@@ -96,15 +90,15 @@ internal.use('*', originSignature());
  * here, before every sweep.
  */
 internal.post('/lease', async (c) => {
-  const { workerId, slots, waitMs, maxFree = slots, session, capacity } = parse(leaseRequestSchema, await c.req.json());
+  const { workerId, slots, waitMs, maxFree = slots, session, capacity, exceptTenants = [] } = parseRequest(leaseRequestSchema, await c.req.json());
   const deadline = Date.now() + waitMs;
   const shards = Array.from({ length: shardCount(c.env) }, (_, shard) => shardStub(c.env, shard));
   const sweep = async (): Promise<LeasedJob[]> => {
     const leased: LeasedJob[] = [];
-    for (const shard of await sweepOrder(shards, maxFree)) {
+    for (const shard of await sweepOrder(shards, maxFree, exceptTenants)) {
       if (leased.length >= slots) break;
       const freeSoFar = leased.filter((job) => job.tier === 'free').length;
-      leased.push(...(await shard.lease(workerId, slots - leased.length, Math.max(0, maxFree - freeSoFar), session)));
+      leased.push(...(await shard.lease(workerId, slots - leased.length, Math.max(0, maxFree - freeSoFar), session, exceptTenants)));
     }
     return leased;
   };
@@ -119,7 +113,7 @@ internal.post('/lease', async (c) => {
     const keepAlive = setInterval(() => void answer.write(' '), LEASE_KEEPALIVE_MS);
     try {
       while (!answer.gone && Date.now() < deadline) {
-        await Promise.race([workArrives(shards, deadline - Date.now(), maxFree > 0), answer.hungUp]);
+        await Promise.race([workArrives(shards, deadline - Date.now(), maxFree > 0, exceptTenants), answer.hungUp]);
         if (answer.gone) return;
         const jobs = await sweep();
         if (jobs.length === 0) {
@@ -213,18 +207,18 @@ class StreamedAnswer {
  * (see /lease) is handed nothing.
  */
 internal.post('/depart', async (c) => {
-  const { session } = parse(departRequestSchema, await c.req.json());
+  const { session } = parseRequest(departRequestSchema, await c.req.json());
   await Promise.all(Array.from({ length: shardCount(c.env) }, (_, shard) => shardStub(c.env, shard).depart(session)));
   return c.json({ ok: true });
 });
 
 /** Resolves true once any shard reports work the caller may lease, false after `timeoutMs`. A wake-up only signals; the sweep after it leases. */
-function workArrives(shards: DurableObjectStub<QueueShard>[], timeoutMs: number, includeFree: boolean): Promise<boolean> {
+function workArrives(shards: DurableObjectStub<QueueShard>[], timeoutMs: number, includeFree: boolean, exceptTenants: readonly string[]): Promise<boolean> {
   // Cleared when work arrives first: workerd caps a request's timers (10,000), and a long poll loops many times.
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
   return Promise.race([
-    Promise.any(shards.map((shard) => shard.waitForWork(timeoutMs, includeFree).then((found) => found || Promise.reject(new Error('timeout'))))).catch(() => false),
+    Promise.any(shards.map((shard) => shard.waitForWork(timeoutMs, includeFree, exceptTenants).then((found) => found || Promise.reject(new Error('timeout'))))).catch(() => false),
     timeout,
   ]).finally(() => clearTimeout(timer));
 }
@@ -236,10 +230,10 @@ function workArrives(shards: DurableObjectStub<QueueShard>[], timeoutMs: number,
  * tenant has the fewest jobs waiting, so a light tenant's job is not stuck
  * behind a flood queued in every shard. Ties keep a random order.
  */
-async function sweepOrder(shards: DurableObjectStub<QueueShard>[], maxFree: number): Promise<DurableObjectStub<QueueShard>[]> {
+async function sweepOrder(shards: DurableObjectStub<QueueShard>[], maxFree: number, exceptTenants: readonly string[]): Promise<DurableObjectStub<QueueShard>[]> {
   const start = Math.floor(Math.random() * shards.length);
   const rotated = shards.map((_, i) => shards[(start + i) % shards.length]!);
-  const peeks = await Promise.all(rotated.map(async (shard) => ({ shard, next: await shard.peek(maxFree) })));
+  const peeks = await Promise.all(rotated.map(async (shard) => ({ shard, next: await shard.peek(maxFree, exceptTenants) })));
   const withWork: { shard: DurableObjectStub<QueueShard>; rank: number; tenantQueued: number }[] = [];
   for (const { shard, next } of peeks) if (next) withWork.push({ shard, rank: next.rank, tenantQueued: next.tenantQueued });
   return withWork.sort((a, b) => b.rank - a.rank || a.tenantQueued - b.tenantQueued).map((entry) => entry.shard);
@@ -255,7 +249,7 @@ async function returnUndelivered(c: Context<AppEnv>, workerId: string, jobs: Lea
 
 internal.post('/jobs/:id/heartbeat', async (c) => {
   const id = c.req.param('id');
-  const body = parse(heartbeatRequestSchema, await c.req.json());
+  const body = parseRequest(heartbeatRequestSchema, await c.req.json());
   const shard = shardForJob(c, id);
   if (!shard) throw new NotFoundError(`No job with id '${id}'.`);
   return c.json(await shard.heartbeat(id, body.leaseId, body.passesDone, body.checkpoint));
@@ -374,7 +368,7 @@ function refusal(reason: 'unknown_job' | 'stale_lease', jobId: string): string {
 /** One finished job. Workers use the batched call below; this one answers a refused lease with 404/409. */
 internal.post('/jobs/:id/complete', async (c) => {
   const jobId = c.req.param('id');
-  const body = parse(completeRequestSchema, await c.req.json());
+  const body = parseRequest(completeRequestSchema, await c.req.json());
   const completion = { jobId, ...body };
   assertOwnImages([completion]);
   const [result] = await completeAll(c, [completion]);
@@ -392,7 +386,7 @@ internal.post('/complete', async (c) => {
   if (c.req.header('content-type')?.toLowerCase().startsWith('multipart/form-data')) {
     return c.json({ results: await completeWithImages(c, await readMultipartCompletion(c)) } satisfies CompleteBatchResponse);
   }
-  const { completions } = parse(completeBatchRequestSchema, await c.req.json());
+  const { completions } = parseRequest(completeBatchRequestSchema, await c.req.json());
   assertOneEach(completions);
   assertOwnImages(completions);
   return c.json({ results: await completeAll(c, completions) } satisfies CompleteBatchResponse);
@@ -424,7 +418,7 @@ async function readMultipartCompletion(c: Context<AppEnv>): Promise<{ completion
   } catch {
     throw new InvalidRequestError(`The '${COMPLETIONS_PART}' part is not valid JSON.`, COMPLETIONS_PART);
   }
-  const { completions } = parse(completeMultipartSchema, raw);
+  const { completions } = parseRequest(completeMultipartSchema, raw);
   assertOneEach(completions);
   const named = new Set<string>();
   const read = completions.map((completion) => {
@@ -485,7 +479,7 @@ async function completeWithImages(c: Context<AppEnv>, jobs: readonly { completio
 
 internal.post('/jobs/:id/fail', async (c) => {
   const id = c.req.param('id');
-  const body = parse(failRequestSchema, await c.req.json());
+  const body = parseRequest(failRequestSchema, await c.req.json());
   const shard = shardForJob(c, id);
   if (!shard) throw new NotFoundError(`No job with id '${id}'.`);
   const check = await shard.fail(id, body.leaseId, body.error, body.retryable);

@@ -258,4 +258,40 @@ describe('the lease sweep across shards', () => {
     expect(jobs.map((job) => job.tier)).toEqual(['pro']);
     await drainAll();
   });
+
+  it('should give a light-slot lease only jobs of tenants it does not except, and wake its long poll for those alone', async () => {
+    // The job the test above leased last lapses and comes back: let it, and drain it.
+    await sleep(TTL_MS + 100);
+    for (let shard = 0; shard < Number(env.QUEUE_SHARDS); shard++) await runDurableObjectAlarm(shardStub(env, shard));
+    await drainAll();
+    for (let i = 0; i < 5; i++) await shardStub(env, 0).enqueue({ id: jobIdInShard(0), tenantId: 'lightflood', tier: 'pro', params, queueLimit: 1000 });
+    await shardStub(env, 1).enqueue({ id: jobIdInShard(1), tenantId: 'lightplus', tier: 'plus', params, queueLimit: 1000 });
+    await shardStub(env, 1).enqueue({ id: jobIdInShard(1), tenantId: 'lightfree', tier: 'free', params, queueLimit: 1000 });
+    const light = { workerId: 'light-slot', slots: 2, maxFree: 0, exceptTenants: ['lightflood'] };
+    // The flood's pro jobs outrank the plus job, but the flood is excepted; the free job is not for a paid-only call.
+    const first = (await (await internal('POST', '/internal/lease', { ...light, waitMs: 0 })).json()) as LeaseResponse;
+    expect(first.jobs.map((job) => job.tenantId)).toEqual(['lightplus']);
+    const finish = async (jobs: LeaseResponse['jobs']) => {
+      for (const job of jobs) await internal('POST', `/internal/jobs/${job.id}/fail`, { leaseId: job.leaseId, retryable: false, error: { message: 'done', code: 'done', clientError: false } });
+    };
+    // Ended at once: an unconfirmed lease would lapse and bring the job back into the poll below.
+    await finish(first.jobs);
+
+    // A long poll sleeps through the excepted tenant's new work, and takes the next job of anyone else.
+    const polled = internal('POST', '/internal/lease', { ...light, slots: 1, waitMs: 3_000 }).then(async (response) => (JSON.parse((await response.text()).trim()) as LeaseResponse).jobs);
+    await sleep(300);
+    await shardStub(env, 2 % Number(env.QUEUE_SHARDS)).enqueue({ id: jobIdInShard(2 % Number(env.QUEUE_SHARDS)), tenantId: 'lightflood', tier: 'pro', params, queueLimit: 1000 });
+    await sleep(300);
+    await shardStub(env, 0).enqueue({ id: jobIdInShard(0), tenantId: 'lightsmall', tier: 'pro', params, queueLimit: 1000 });
+    const second = await polled;
+    expect(second.map((job) => job.tenantId)).toEqual(['lightsmall']);
+    await finish(second);
+
+    for (const exceptTenants of ['lightflood', [''], Array.from({ length: 65 }, (_, i) => `t${i}`)]) {
+      const refused = await internal('POST', '/internal/lease', { workerId: 'light-slot', slots: 1, waitMs: 0, exceptTenants });
+      expect(refused.status).toBe(400);
+      expect(((await refused.json()) as { error: { param: string } }).error.param).toMatch(/^exceptTenants/);
+    }
+    await drainAll();
+  });
 });

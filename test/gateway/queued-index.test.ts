@@ -64,4 +64,23 @@ describe('QueuedIndex', () => {
     }
     expect(after).toEqual(['thin', 'thin', 'thin', 'thin']);
   });
+
+  it('should never pick an excepted tenant, with fairness on or off, and say when only excepted tenants wait', () => {
+    for (const fair of [true, false]) {
+      const index = new QueuedIndex([entry(2, 1, 'flood'), entry(2, 2, 'flood'), entry(2, 3, 'other'), entry(1, 0, 'plus')], fair);
+      const floodOut = new Set(['flood']);
+      expect(index.nextTenant(2, floodOut)).toBe('other');
+      expect(index.countOutside(2, floodOut)).toBe(1);
+      expect(index.highestPriority(-Infinity, floodOut)).toBe(2);
+      index.remove(entry(2, 3, 'other'));
+      // Only the excepted tenant is left at priority 2: the pick falls to the next priority with someone else.
+      expect(index.highestPriority(-Infinity, floodOut)).toBe(1);
+      expect(index.nextTenant(2, floodOut)).toBeUndefined();
+      expect(index.countOutside(2, floodOut)).toBe(0);
+      expect(index.highestPriority(2, floodOut)).toBeUndefined();
+      expect(index.highestPriority(-Infinity, new Set(['flood', 'plus']))).toBeUndefined();
+      // An empty exception changes nothing.
+      expect(index.highestPriority(-Infinity, new Set())).toBe(2);
+    }
+  });
 });
