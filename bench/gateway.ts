@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { Miniflare } from 'miniflare';
 import { unstable_getMiniflareWorkerOptions } from 'wrangler';
 import { freePort, ROOT, startGateway } from '../scripts/local-stack.js';
-import { benchWorkerConfig, closeConnections, closedLoop as load, percentile, send, startDevWorker, type BenchWorker, type LoadResult, type Reply } from './harness.js';
+import { benchWorkerConfig, closeConnections, closedLoop as load, percentile, send, startDevWorker, type BenchWorker, type LoadResult, type Reply, STALL_MS } from './harness.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -60,7 +60,7 @@ async function measureAll(paths: Record<string, (i: number) => Promise<Reply>>):
   for (const [label, results] of Object.entries(rounds)) {
     const middle = [...results].sort((a, b) => a.rps - b.rps)[Math.floor(results.length / 2)]!;
     result[label] = middle;
-    console.error(`  ${label}: ${middle.rps.toFixed(0)} req/s, p50 ${middle.p50.toFixed(2)} ms, p99 ${middle.p99.toFixed(2)} ms, ${JSON.stringify(middle.statuses)} (rounds: ${results.map((r) => r.rps.toFixed(0)).join(', ')} req/s)`);
+    console.error(`  ${label}: ${middle.rps.toFixed(0)} req/s, p50 ${middle.p50.toFixed(2)} ms, p99 ${middle.p99.toFixed(2)} ms, ${middle.stalled} over ${STALL_MS} ms, ${JSON.stringify(middle.statuses)} (rounds: ${results.map((r) => r.rps.toFixed(0)).join(', ')} req/s)`);
   }
   return result;
 }
@@ -199,6 +199,7 @@ async function sustainedSignups(base: string): Promise<SignupResult> {
     rps: latencies.length / seconds,
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
+    stalled: latencies.filter((ms) => ms > STALL_MS).length,
     statuses,
     seconds,
     floodAccepted,
@@ -305,8 +306,9 @@ function report(results: TargetResults[], command: string): string {
     '',
   ];
   for (const result of results) {
-    lines.push(`### ${result.name}`, '', '| path | req/s | p50 ms | p99 ms | statuses |', '|---|---:|---:|---:|---|');
-    const row = (label: string, r: LoadResult) => lines.push(`| ${label} | ${r.rps.toFixed(0)} | ${ms(r.p50)} | ${ms(r.p99)} | ${Object.entries(r.statuses).map(([s, n]) => `${n}× ${s}`).join(', ')} |`);
+    lines.push(`### ${result.name}`, '', `| path | req/s | p50 ms | p99 ms | over ${STALL_MS} ms | statuses |`, '|---|---:|---:|---:|---:|---|');
+    const row = (label: string, r: LoadResult) =>
+      lines.push(`| ${label} | ${r.rps.toFixed(0)} | ${ms(r.p50)} | ${ms(r.p99)} | ${r.stalled} of ${r.requests} | ${Object.entries(r.statuses).map(([s, n]) => `${n}× ${s}`).join(', ')} |`);
     const paths = result.paths;
     if (paths) {
       row('hello-world worker (ceiling)', paths.hello);
