@@ -1,7 +1,7 @@
 import { SpanStatusCode, trace, type Context as TraceContext } from '@opentelemetry/api';
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import type { Checkpoint, EditParams, LeasedJob } from '../protocol/jobs.js';
+import type { Checkpoint, EditParams, LeasedJob, LeaseRequest } from '../protocol/jobs.js';
 import { StageRejection, type GenerationSpec, type Logger, type TokenGrid } from '../plugins/sdk/index.js';
 import { runs, safetyVerdicts } from '../schema/origin.js';
 import type { OriginDatabase } from './db.js';
@@ -151,32 +151,19 @@ export class OriginWorker {
     }
   }
 
-  async #leaseLoop(): Promise<void> {
-    const { gateway, workerId, slots, leaseWaitMs, logger, paidReservedSlots } = this.#options;
-    let backoffMs = 250;
-    while (this.#leasing) {
+  /** The regular slots: each call asks for all of them that are free. */
+  #leaseLoop(): Promise<void> {
+    const { workerId, slots, leaseWaitMs, paidReservedSlots } = this.#options;
+    return this.#leaseWhile('lease', () => {
       const free = slots - this.#inFlight.size;
-      if (free <= 0) {
-        await this.#nextSlotChange();
-        continue;
-      }
-      try {
-        const freeRunning = [...this.#inFlight.values()].filter((job) => job.free).length;
-        const maxFree = Math.max(0, Math.min(free, slots - paidReservedSlots - freeRunning));
-        // While running free jobs are what keeps this call from taking free work, a long poll would
-        // sit out their completion (free work never wakes it); poll briefly so freed slots refill at once.
-        const waitMs = freeRunning > 0 && maxFree < free ? Math.min(leaseWaitMs, FREE_REFILL_POLL_MS) : leaseWaitMs;
-        const { jobs, drain } = await gateway.lease({ workerId, slots: free, waitMs, maxFree, session: this.#leaseSession, capacity: slots }, this.#stopLeasing.signal);
-        backoffMs = 250;
-        for (const job of jobs) this.#track(job, false);
-        if (drain) this.#drain();
-      } catch (error) {
-        if (this.#stopLeasing.signal.aborted) break;
-        logger.warn('lease call failed; retrying', { error: String(error), retryInMs: backoffMs });
-        await sleep(backoffMs, this.#stopLeasing.signal);
-        backoffMs = Math.min(backoffMs * 2, 5_000);
-      }
-    }
+      if (free <= 0) return null;
+      const freeRunning = [...this.#inFlight.values()].filter((job) => job.free).length;
+      const maxFree = Math.max(0, Math.min(free, slots - paidReservedSlots - freeRunning));
+      // While running free jobs are what keeps this call from taking free work, a long poll would
+      // sit out their completion (free work never wakes it); poll briefly so freed slots refill at once.
+      const waitMs = freeRunning > 0 && maxFree < free ? Math.min(leaseWaitMs, FREE_REFILL_POLL_MS) : leaseWaitMs;
+      return { workerId, slots: free, waitMs, maxFree, session: this.#leaseSession, capacity: slots };
+    });
   }
 
   /**
@@ -187,30 +174,37 @@ export class OriginWorker {
    * lighter-tenant rule gives it the processor (pass-yielding.ts). So a worker
    * runs at most `slots + 1` jobs, and the extra one only ever through here.
    */
-  async #lightLeaseLoop(): Promise<void> {
-    const { gateway, workerId, slots, logger, metrics } = this.#options;
+  #lightLeaseLoop(): Promise<void> {
+    const { workerId, slots, leaseWaitMs } = this.#options;
+    return this.#leaseWhile('light-slot lease', () => {
+      const running = [...this.#inFlight.values()];
+      if (running.length < slots || running.some((job) => job.light)) return null;
+      const exceptTenants = [...new Set(running.filter((job) => !job.free).map((job) => job.tenantId))];
+      return { workerId, slots: 1, waitMs: Math.min(LIGHT_SLOT_POLL_MS, leaseWaitMs), maxFree: 0, session: this.#leaseSession, capacity: slots, exceptTenants };
+    });
+  }
+
+  /** Leases with what `nextCall` asks for, or waits for a job to start or end while it asks for nothing, until leasing stops. */
+  async #leaseWhile(kind: 'lease' | 'light-slot lease', nextCall: () => LeaseRequest | null): Promise<void> {
+    const { gateway, logger, metrics } = this.#options;
     let backoffMs = 250;
     while (this.#leasing) {
-      const running = [...this.#inFlight.values()];
-      if (running.length < slots || running.some((job) => job.light)) {
+      const request = nextCall();
+      if (!request) {
         await this.#nextSlotChange();
         continue;
       }
-      const exceptTenants = [...new Set(running.filter((job) => !job.free).map((job) => job.tenantId))];
       try {
-        const { jobs, drain } = await gateway.lease(
-          { workerId, slots: 1, waitMs: Math.min(LIGHT_SLOT_POLL_MS, this.#options.leaseWaitMs), maxFree: 0, session: this.#leaseSession, capacity: slots, exceptTenants },
-          this.#stopLeasing.signal,
-        );
+        const { jobs, drain } = await gateway.lease(request, this.#stopLeasing.signal);
         backoffMs = 250;
         for (const job of jobs) {
-          metrics?.lightSlotLease();
-          this.#track(job, true);
+          if (kind === 'light-slot lease') metrics?.lightSlotLease();
+          this.#track(job, kind === 'light-slot lease');
         }
         if (drain) this.#drain();
       } catch (error) {
         if (this.#stopLeasing.signal.aborted) break;
-        logger.warn('light-slot lease call failed; retrying', { error: String(error), retryInMs: backoffMs });
+        logger.warn(`${kind} call failed; retrying`, { error: String(error), retryInMs: backoffMs });
         await sleep(backoffMs, this.#stopLeasing.signal);
         backoffMs = Math.min(backoffMs * 2, 5_000);
       }
