@@ -9,19 +9,11 @@ import { loadC2paCredentials } from '../../origin-gpu/provenance/c2pa-credential
 import { payloadsForJob } from '../../origin-gpu/provenance/payload.js';
 import { OnnxRuntime } from '../../origin-gpu/runtime/onnx-runtime.js';
 import { readManifest } from '../../plugins/c2pa-manifest/index.js';
-import { startTestStack, until, type TestStack } from './stack.js';
+import { jobView, startTestStack, submitAsync, until, type TestStack } from './stack.js';
 
 const SLOW_PIPELINE = fileURLToPath(new URL('./fixtures/slow-pipeline.json', import.meta.url));
 const DEFAULT_PIPELINE = fileURLToPath(new URL('../../origin-gpu/pipeline.json', import.meta.url));
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
-
-interface PublicJob {
-  id: string;
-  status: string;
-  passes_done: number;
-  attempt: number;
-}
-
 
 describe('crash and restart, against the real processes', () => {
   let stack: TestStack | undefined;
@@ -30,20 +22,8 @@ describe('crash and restart, against the real processes', () => {
     stack = undefined;
   });
 
-  async function submit(key: string, body: Record<string, unknown>): Promise<string> {
-    const response = await fetch(`${stack!.url}/v1/images/generations`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', prefer: 'respond-async' },
-      body: JSON.stringify(body),
-    });
-    expect(response.status).toBe(202);
-    return ((await response.json()) as PublicJob).id;
-  }
-
-  async function job(key: string, id: string): Promise<PublicJob> {
-    const response = await fetch(`${stack!.url}/v1/images/jobs/${id}`, { headers: { authorization: `Bearer ${key}` } });
-    return (await response.json()) as PublicJob;
-  }
+  const submit = (key: string, body: Record<string, unknown>) => submitAsync(stack!.url, key, body);
+  const job = (key: string, id: string) => jobView(stack!.url, key, id);
 
   it('should resume a SIGKILLed worker\'s job from its checkpoint, pixel-identical to an uninterrupted run and signed', { timeout: 120_000 }, async () => {
     stack = await startTestStack({ origins: 0, vars: { LEASE_TTL_MS: '1500' } });

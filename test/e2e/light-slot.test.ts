@@ -3,16 +3,11 @@
 // flood's jobs ends.
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startTestStack, until, type TestStack } from './stack.js';
+import { jobView, startTestStack, submitAsync, until, type TestStack } from './stack.js';
 
 /** 4 passes of 700 ms each: a job holds its slot for about 3 s. */
 const SLOW_PIPELINE = fileURLToPath(new URL('./fixtures/slow-pipeline.json', import.meta.url));
 const REQUEST = { prompt: 'a red circle and a small yellow star on a blue background', size: '256x256' };
-
-interface PublicJob {
-  id: string;
-  status: string;
-}
 
 describe('end to end: the light slot', () => {
   let stack: TestStack | undefined;
@@ -20,20 +15,8 @@ describe('end to end: the light slot', () => {
     await stack?.stop();
   });
 
-  async function submit(key: string): Promise<string> {
-    const response = await fetch(`${stack!.url}/v1/images/generations`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', prefer: 'respond-async' },
-      body: JSON.stringify(REQUEST),
-    });
-    expect(response.status).toBe(202);
-    return ((await response.json()) as PublicJob).id;
-  }
-
-  async function status(key: string, id: string): Promise<string> {
-    const response = await fetch(`${stack!.url}/v1/images/jobs/${id}`, { headers: { authorization: `Bearer ${key}` } });
-    return ((await response.json()) as PublicJob).status;
-  }
+  const submit = (key: string) => submitAsync(stack!.url, key, REQUEST);
+  const status = async (key: string, id: string) => (await jobView(stack!.url, key, id)).status;
 
   it("should start a second tenant's job while one tenant's job holds the worker's only slot, run no more than one extra, and finish them all", { timeout: 120_000 }, async () => {
     stack = await startTestStack({ origins: 0 });

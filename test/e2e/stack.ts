@@ -113,6 +113,30 @@ export async function startTestStack(options: { vars?: Record<string, string>; o
   };
 }
 
+/** A job as `GET /v1/images/jobs/:id` shows it, in the fields the tests read. */
+export interface PublicJob {
+  id: string;
+  status: string;
+  passes_done: number;
+  attempt: number;
+}
+
+/** Submits a generation with `Prefer: respond-async` and returns its job id; anything but a 202 fails. */
+export async function submitAsync(url: string, key: string, body: Record<string, unknown>): Promise<string> {
+  const response = await fetch(`${url}/v1/images/generations`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', prefer: 'respond-async' },
+    body: JSON.stringify(body),
+  });
+  if (response.status !== 202) throw new Error(`expected 202 for an async generation, got ${response.status}: ${await response.text()}`);
+  return ((await response.json()) as PublicJob).id;
+}
+
+export async function jobView(url: string, key: string, id: string): Promise<PublicJob> {
+  const response = await fetch(`${url}/v1/images/jobs/${id}`, { headers: { authorization: `Bearer ${key}` } });
+  return (await response.json()) as PublicJob;
+}
+
 /** Decodes an encoded image and returns a pixel reader. */
 export async function pixels(bytes: Buffer): Promise<{ width: number; height: number; at(x: number, y: number): [number, number, number] }> {
   const { data, info } = await sharp(bytes).removeAlpha().raw().toBuffer({ resolveWithObject: true });
