@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { Miniflare } from 'miniflare';
 import { unstable_getMiniflareWorkerOptions } from 'wrangler';
 import { freePort, ROOT, startGateway } from '../scripts/local-stack.js';
-import { benchWorkerConfig, closeConnections, closedLoop as load, percentile, send, startDevWorker, type BenchWorker, type LoadResult, type Reply, STALL_MS } from './harness.js';
+import { benchWorkerConfig, closeConnections, closedLoop as load, percentile, send, startDevWorker, type BenchWorker, type LoadResult, type Reply, STALL_MS, stalledCount } from './harness.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -199,7 +199,7 @@ async function sustainedSignups(base: string): Promise<SignupResult> {
     rps: latencies.length / seconds,
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
-    stalled: latencies.filter((ms) => ms > STALL_MS).length,
+    stalled: stalledCount(latencies),
     statuses,
     seconds,
     floodAccepted,

@@ -51,6 +51,9 @@ export interface LoadResult {
 
 export const STALL_MS = 20;
 
+/** How many of `latencies` (ms) are over STALL_MS. */
+export const stalledCount = (latencies: readonly number[]): number => latencies.filter((ms) => ms > STALL_MS).length;
+
 export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
@@ -74,7 +77,7 @@ export async function closedLoop(label: string, total: number, concurrency: numb
   );
   const seconds = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
-  return { label, requests: total, rps: total / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), stalled: latencies.filter((ms) => ms > STALL_MS).length, statuses };
+  return { label, requests: total, rps: total / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), stalled: stalledCount(latencies), statuses };
 }
 
 /** The workers the gateway is read against: hello-world (the ceiling) and the floor of its own design (bench/floor-worker/). */

@@ -154,7 +154,7 @@ export class OriginWorker {
   /** The regular slots: each call asks for all of them that are free. */
   #leaseLoop(): Promise<void> {
     const { workerId, slots, leaseWaitMs, paidReservedSlots } = this.#options;
-    return this.#leaseWhile('lease', () => {
+    return this.#leaseWhile(false, () => {
       const free = slots - this.#inFlight.size;
       if (free <= 0) return null;
       const freeRunning = [...this.#inFlight.values()].filter((job) => job.free).length;
@@ -176,7 +176,7 @@ export class OriginWorker {
    */
   #lightLeaseLoop(): Promise<void> {
     const { workerId, slots, leaseWaitMs } = this.#options;
-    return this.#leaseWhile('light-slot lease', () => {
+    return this.#leaseWhile(true, () => {
       const running = [...this.#inFlight.values()];
       if (running.length < slots || running.some((job) => job.light)) return null;
       const exceptTenants = [...new Set(running.filter((job) => !job.free).map((job) => job.tenantId))];
@@ -184,8 +184,8 @@ export class OriginWorker {
     });
   }
 
-  /** Leases with what `nextCall` asks for, or waits for a job to start or end while it asks for nothing, until leasing stops. */
-  async #leaseWhile(kind: 'lease' | 'light-slot lease', nextCall: () => LeaseRequest | null): Promise<void> {
+  /** Leases with what `nextCall` asks for (for the light slot when `light`), or waits for a job to start or end while it asks for nothing, until leasing stops. */
+  async #leaseWhile(light: boolean, nextCall: () => LeaseRequest | null): Promise<void> {
     const { gateway, logger, metrics } = this.#options;
     let backoffMs = 250;
     while (this.#leasing) {
@@ -198,13 +198,13 @@ export class OriginWorker {
         const { jobs, drain } = await gateway.lease(request, this.#stopLeasing.signal);
         backoffMs = 250;
         for (const job of jobs) {
-          if (kind === 'light-slot lease') metrics?.lightSlotLease();
-          this.#track(job, kind === 'light-slot lease');
+          if (light) metrics?.lightSlotLease();
+          this.#track(job, light);
         }
         if (drain) this.#drain();
       } catch (error) {
         if (this.#stopLeasing.signal.aborted) break;
-        logger.warn(`${kind} call failed; retrying`, { error: String(error), retryInMs: backoffMs });
+        logger.warn(`${light ? 'light-slot lease' : 'lease'} call failed; retrying`, { error: String(error), retryInMs: backoffMs });
         await sleep(backoffMs, this.#stopLeasing.signal);
         backoffMs = Math.min(backoffMs * 2, 5_000);
       }

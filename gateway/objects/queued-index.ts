@@ -108,7 +108,7 @@ export class QueuedIndex {
     let highest: number | undefined;
     for (const [priority, queue] of this.#byPriority) {
       if (priority < minPriority || (highest !== undefined && priority <= highest)) continue;
-      if (except?.size ? [...queue.byTenant.keys()].some((tenantId) => !except.has(tenantId)) : queue.size > 0) highest = priority;
+      if ((except?.size ? this.countOutside(priority, except) : queue.size) > 0) highest = priority;
     }
     return highest;
   }

@@ -36,7 +36,6 @@ const textEncoder = new TextEncoder();
 const IMAGE_TYPES = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp' } as const;
 const MAX_PREVIEW_BYTES = 2 * 1024 * 1024;
 
-
 function assertLease(check: LeaseCheck, jobId: string): asserts check is Extract<LeaseCheck, { ok: true }> {
   if (check.ok) return;
   if (check.reason === 'unknown_job') throw new NotFoundError(`No job with id '${jobId}'.`);
