@@ -46,9 +46,12 @@ describe('crash and restart, against the real processes', () => {
     });
     expect(done.attempt).toBe(2);
 
+    // The rescuer records its run as succeeded only after the gateway has the result, so the row can trail the job's status.
     const db = connectLibsql(stack.dbUrl);
-    const runs = (await db.execute({ sql: 'select worker_id, resumed_from_pass, status from runs where job_id = ? order by attempt', args: [id] })).rows;
-    db.close();
+    const runs = await until('the rescuer\'s run recorded', async () => {
+      const rows = (await db.execute({ sql: 'select worker_id, resumed_from_pass, status from runs where job_id = ? order by attempt', args: [id] })).rows;
+      return rows.length === 2 && rows[1]!.status !== 'running' ? rows : undefined;
+    }).finally(() => db.close());
     expect(runs.map((run) => run.worker_id)).toEqual(['doomed', 'rescuer']);
     const resumedFrom = Number(runs[1]!.resumed_from_pass);
     expect(resumedFrom).toBeGreaterThanOrEqual(before.passes_done);

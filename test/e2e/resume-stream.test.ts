@@ -70,9 +70,12 @@ describe('streams and leases across the loss of a worker, against the real proce
     expect(types.filter((type) => type === 'image_generation.completed')).toHaveLength(1);
     expect(types.at(-1)).toBe('image_generation.completed');
 
+    // The run is recorded as succeeded only after the gateway has the result, so the row can trail the stream's completed event.
     const db = connectLibsql(stack.dbUrl);
-    const runs = (await db.execute({ sql: 'select worker_id, status from runs order by attempt', args: [] })).rows;
-    db.close();
+    const runs = await until('the rescuer\'s run recorded', async () => {
+      const rows = (await db.execute({ sql: 'select worker_id, status from runs order by attempt', args: [] })).rows;
+      return rows.length === 2 && rows[1]!.status !== 'running' ? rows : undefined;
+    }).finally(() => db.close());
     expect(runs.map((run) => run.worker_id)).toEqual(['doomed', 'rescuer']);
     expect(runs[1]!.status).toBe('succeeded');
   });
