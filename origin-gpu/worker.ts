@@ -273,7 +273,13 @@ export class OriginWorker {
     const { gateway, pipeline, db, runtime, workerId, provenance, metrics } = this.#options;
     const logger = this.#options.logger;
     const { edit: editParams, ...params } = leased.params;
-    const baseSpec: GenerationSpec = { jobId: leased.id, ...params, tenantId: leased.tenantId, moderation: params.moderation ?? 'auto' };
+    const baseSpec: GenerationSpec = {
+      jobId: leased.id,
+      ...params,
+      tenantId: leased.tenantId,
+      moderation: params.moderation ?? 'auto',
+      lowPriority: leased.tier === 'free',
+    };
     let spec = baseSpec;
     const verdicts: VerdictRecord[] = [];
     let block: SafetyBlock | undefined;
@@ -342,7 +348,7 @@ export class OriginWorker {
         spec = { ...baseSpec, edit };
       }
       // Tokenizing and the first pass are the longest stretch with no pass boundary: a job outranked here waits first.
-      await this.#yieldAtPassBoundary(leased.id, controller.signal);
+      await this.#yieldWhileOutranked(leased.id, controller.signal);
       const result = await runJob(pipeline, spec, {
         signal: controller.signal,
         logger: this.#childLogger(log),
@@ -355,6 +361,7 @@ export class OriginWorker {
           await gateway.uploadPreview(leased.id, leased.leaseId, pass, imageIndex, partialImageIndex, preview.bytes);
           metrics?.upload('preview', (performance.now() - uploadStarted) / 1000);
         },
+        beforePassCheck: () => this.#yieldWhileOutranked(leased.id, controller.signal),
         onVerdict: (verdict) => {
           verdicts.push(verdict);
           metrics?.verdict(verdict.stage, verdict.category, verdict.allowed);
@@ -383,7 +390,7 @@ export class OriginWorker {
             logger.warn('checkpoint not recorded; continuing', { ...log, pass, error: String(error) });
           }
           if (!keep) controller.abort(new JobStopped('lease lost'));
-          await this.#yieldAtPassBoundary(leased.id, controller.signal);
+          await this.#yieldWhileOutranked(leased.id, controller.signal);
           return !controller.signal.aborted;
         },
       });
@@ -453,7 +460,7 @@ export class OriginWorker {
   }
 
   /** Lets the cores go while this job is outranked here (pass-yielding.ts), for at most `freeYieldMs`, or until aborted. */
-  async #yieldAtPassBoundary(jobId: string, signal: AbortSignal): Promise<void> {
+  async #yieldWhileOutranked(jobId: string, signal: AbortSignal): Promise<void> {
     const reason = this.#yielding.outrankedBy(jobId);
     if (reason === null) return;
     const metrics = this.#options.metrics;

@@ -90,6 +90,12 @@ export interface RunOptions {
    * the callback throws `JobStopped`.
    */
   onPreview?: (pass: number, imageIndex: number, preview: EncodedImage, partialImageIndex: number) => Promise<void> | void;
+  /**
+   * Awaited inside each pass, before every safety check: the host's chance to
+   * hold a job that other work outranks (as at `onPassComplete`), so that its
+   * check does not queue at the classifier ahead of that work's.
+   */
+  beforePassCheck?: () => Promise<void>;
   /** Receives every safety verdict, allowed or not, for the audit log. */
   onVerdict?: (verdict: VerdictRecord) => void;
   /** The job's trace: each pass and each stage hook becomes a span under it. */
@@ -243,6 +249,8 @@ export async function runJob(pipeline: Pipeline, job: GenerationSpec, options: R
         if (!image) throw new StageFailure('decode', new Error('no decode stage produced an image'));
         for (const stage of pipeline.byKind('safety')) {
           if (!stage.checkPass) continue;
+          await options.beforePassCheck?.();
+          checkStopped();
           const verdict = await call(stage, () => stage.checkPass!(passCtx, image), 'checkPass', passTrace);
           record(stage.name, 'output', verdict, pass, index);
           if (!verdict.allowed) throw new SafetyBlock(stage.name, verdict.category, pass, pipeline.passes - pass, verdict.reason);

@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import type { RawImage } from '../sdk/index.js';
+import { TurnQueue } from '../sdk/turn-queue.js';
 import { WorkerThread } from '../sdk/worker-thread.js';
 // Only the protocol, never nsfw-model.ts: tfjs must stay out of the host's thread.
 import { NSFW_INPUT_SIZE, type ClassifierReply, type ClassifierRequest, type NsfwClass, type TfBackend } from './protocol.js';
@@ -16,9 +17,16 @@ export interface CategoryScore {
  * options name and treats any other as harmless.
  */
 export interface ImageClassifier {
-  /** Scores one image. Rejects with the signal's reason if `signal` aborts first. */
-  classify(image: RawImage, signal?: AbortSignal): Promise<readonly CategoryScore[]>;
+  /**
+   * Scores one image. Rejects with the signal's reason if `signal` aborts first.
+   * A `lowPriority` call lets the others waiting go first (`GenerationSpec.lowPriority`).
+   */
+  classify(image: RawImage, signal?: AbortSignal, options?: ClassifyOptions): Promise<readonly CategoryScore[]>;
   dispose?(): Promise<void> | void;
+}
+
+export interface ClassifyOptions {
+  readonly lowPriority?: boolean;
 }
 
 /** The Lumen category each nsfwjs class counts towards. */
@@ -78,6 +86,8 @@ export interface ClassifierStats {
   readonly loadMilliseconds: number;
   /** Workers started to replace one that died. */
   readonly workerRestarts: number;
+  /** Checks resized and waiting for the worker, behind the one it is running. */
+  readonly waitingChecks: number;
 }
 
 /**
@@ -86,6 +96,11 @@ export interface ClassifierStats {
  * happens in sharp and inference in the worker, so `classify` holds the
  * caller's event loop for well under a millisecond.
  *
+ * The worker answers one check at a time. They are sent to it one at a time
+ * too, a low-priority job's after any other job's that waits, so a paid job's
+ * check waits for at most the one running: each takes about 100 ms, and a
+ * worker's jobs all queue here at every pass.
+ *
  * The worker keeps the process alive only while it is loading or answering;
  * call `dispose` to end it. A worker that dies is replaced, and the checks it
  * was running are retried once on the new one.
@@ -93,6 +108,7 @@ export interface ClassifierStats {
 export class NsfwClassifier implements ImageClassifier {
   readonly backend: TfBackend;
   readonly #worker: WorkerThread<ClassifierRequest, ClassifierReply>;
+  readonly #turns = new TurnQueue();
   #classifyCalls = 0;
   #inferenceMs = 0;
   #loadMs = 0;
@@ -126,14 +142,13 @@ export class NsfwClassifier implements ImageClassifier {
   }
 
   get stats(): ClassifierStats {
-    return { classifyCalls: this.#classifyCalls, inferenceMilliseconds: this.#inferenceMs, loadMilliseconds: this.#loadMs, workerRestarts: this.#worker.restarts };
+    return { classifyCalls: this.#classifyCalls, inferenceMilliseconds: this.#inferenceMs, loadMilliseconds: this.#loadMs, workerRestarts: this.#worker.restarts, waitingChecks: this.#turns.waiting };
   }
 
-  async classify(image: RawImage, signal?: AbortSignal): Promise<CategoryScore[]> {
+  async classify(image: RawImage, signal?: AbortSignal, { lowPriority = false }: ClassifyOptions = {}): Promise<CategoryScore[]> {
     signal?.throwIfAborted();
     const pixels = await toModelInput(image);
-    signal?.throwIfAborted();
-    const reply = await this.#worker.call({ type: 'classify', pixels }, signal && { signal });
+    const reply = await this.#turns.run(() => this.#worker.call({ type: 'classify', pixels }, signal && { signal }), { lowPriority, ...(signal && { signal }) });
     if (reply.type !== 'classified') throw new Error(`unexpected reply ${reply.type} from the classifier worker`);
     this.#classifyCalls++;
     this.#inferenceMs += reply.inferenceMs;

@@ -10,6 +10,7 @@ export {
   toCategoryScores,
   type CategoryScore,
   type ClassifierStats,
+  type ClassifyOptions,
   type ImageClassifier,
   type NsfwClassifierOptions,
 } from './classifier.js';
@@ -149,7 +150,7 @@ export default defineStage('safety', (options: OutputClassifierOptions = {}) => 
       ctx.signal.throwIfAborted();
       const classifier = injected ?? owned;
       if (!classifier) throw new Error(`${STAGE_NAME}: checkPass was called before setup(), which loads the classifier`);
-      const scores = await classifier.classify(image, ctx.signal);
+      const scores = await classifier.classify(image, ctx.signal, { lowPriority: ctx.job.lowPriority === true });
       ctx.signal.throwIfAborted();
       return judgeScores(scores, policy, ctx.job.moderation);
     },

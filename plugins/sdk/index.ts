@@ -13,6 +13,7 @@
 import type { OutputFormat } from '../../protocol/images.js';
 import type { RenderSettings } from '../../protocol/jobs.js';
 
+export { TurnQueue } from './turn-queue.js';
 export { seededRandom } from './random.js';
 
 /** The major version of this API. The host refuses stages built for another major. */
@@ -36,6 +37,12 @@ export type GenerationSpec = Readonly<RenderSettings> & {
   readonly tenantId?: string;
   /** Set when the job edits an existing image instead of generating from nothing. */
   readonly edit?: EditSpec;
+  /**
+   * True for free-tier work, which yields to paid work. A stage whose calls
+   * queue for one shared thread or device should serve the other jobs' calls
+   * first (`TurnQueue`).
+   */
+  readonly lowPriority?: boolean;
 };
 
 /**

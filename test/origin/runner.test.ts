@@ -124,6 +124,34 @@ describe('runJob', () => {
     });
   });
 
+  it('should await beforePassCheck before every output check, and stop a job aborted while held there', async () => {
+    const events: string[] = [];
+    const outputChecks = pipeline.byKind('safety').filter((stage) => stage.checkPass).length;
+    await runJob(
+      pipeline,
+      job(),
+      options({
+        beforePassCheck: async () => {
+          events.push('hold');
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          events.push('go');
+        },
+        onVerdict: (verdict) => void (verdict.stage === 'output' && events.push(`check ${verdict.pass}`)),
+        onPassComplete: async (pass) => Boolean(events.push(`pass ${pass}`)),
+      }),
+    );
+    const perPass = (pass: number) => [...Array.from({ length: outputChecks }, () => ['hold', 'go', `check ${pass}`]).flat(), `pass ${pass}`];
+    expect(outputChecks).toBeGreaterThan(1);
+    expect(events).toEqual([1, 2, 3, 4].flatMap(perPass));
+
+    const controller = new AbortController();
+    const held = runJob(pipeline, job(), {
+      ...options({ beforePassCheck: async () => controller.abort(new Error('cancelled while yielding')) }),
+      signal: controller.signal,
+    });
+    await expect(held).rejects.toBeInstanceOf(JobStopped);
+  });
+
   describe('previews', () => {
     it('should pick the latest passes before the final one, spread evenly', () => {
       expect([0, 1, 2, 3].map((k) => previewPasses(4, k))).toEqual([[], [3], [2, 3], [1, 2, 3]]);

@@ -274,6 +274,20 @@ describe('the nsfwjs MobileNetV2 (real model)', () => {
     expect(delay.max / 1e6).toBeLessThan(perRunMs);
   });
 
+  it('should send a low-priority check after the others waiting, whatever their order of arrival', async () => {
+    const image = flatImage(64, 64, [40, 90, 200]);
+    const finished: string[] = [];
+    const check = (name: string, lowPriority: boolean) => classifier.classify(image, undefined, { lowPriority }).then(() => void finished.push(name));
+    const lows = ['low 1', 'low 2', 'low 3'].map((name) => check(name, true));
+    // One low-priority check runs, two wait; then a normal one arrives.
+    while (classifier.stats.waitingChecks < 2) await new Promise((resolve) => setImmediate(resolve));
+    await Promise.all([...lows, check('normal', false)]);
+    // In arrival order it would finish last. It goes next instead (second to finish), or third if the running check
+    // ended before it arrived and a waiting one took the worker.
+    expect(finished.indexOf('normal')).toBeLessThanOrEqual(2);
+    expect(finished).toHaveLength(4);
+  });
+
   it('should reject at once when its signal aborts', async () => {
     const controller = new AbortController();
     const pending = classifier.classify(flatImage(64, 64, [1, 2, 3]), controller.signal);
